@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { E164Phone, PhoneInput } from '../phone';
+
+/** Longest password accepted on the wire. Anything longer is refused before it reaches argon2. */
+export const PASSWORD_MAX_LENGTH = 128;
+
+export const Password = z
+  .string({ error: 'Enter your password.' })
+  .min(1, 'Enter your password.')
+  .max(PASSWORD_MAX_LENGTH, `Passwords are at most ${PASSWORD_MAX_LENGTH} characters.`);
+
+export const SignInRequest = z.strictObject({
+  phone: PhoneInput,
+  password: Password,
+});
+export type SignInRequest = z.input<typeof SignInRequest>;
+
+/** Opaque refresh token: 32 random bytes, base64url. */
+export const RefreshToken = z
+  .string({ error: 'A refresh token is required.' })
+  .regex(/^[A-Za-z0-9_-]{43}$/, 'That is not an Airtime refresh token.');
+
+export const SubscriberProfile = z.object({
+  id: z.string(),
+  phone: E164Phone,
+  name: z.string(),
+  email: z.string(),
+});
+export type SubscriberProfile = z.infer<typeof SubscriberProfile>;
+
+export const TokenPair = z.object({
+  accessToken: z.string(),
+  refreshToken: RefreshToken,
+  tokenType: z.literal('Bearer'),
+  /** Seconds until the access token expires (never more than 600). */
+  expiresIn: z.number().int().positive().max(600),
+});
+export type TokenPair = z.infer<typeof TokenPair>;
+
+export const SignInResponse = TokenPair.extend({ subscriber: SubscriberProfile });
+export type SignInResponse = z.infer<typeof SignInResponse>;
+
+export const RefreshRequest = z.strictObject({ refreshToken: RefreshToken });
+export type RefreshRequest = z.infer<typeof RefreshRequest>;
+
+export const RefreshResponse = SignInResponse;
+export type RefreshResponse = z.infer<typeof RefreshResponse>;
+
+export const SignOutRequest = z.strictObject({ refreshToken: RefreshToken });
+export type SignOutRequest = z.infer<typeof SignOutRequest>;

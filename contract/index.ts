@@ -1,0 +1,8 @@
+/** The one place every Airtime schema is declared; server, main, preload and renderer import from here. */
+export * from './errors';
+export * from './money';
+export * from './phone';
+export * from './http/auth';
+export * from './http/account';
+export * from './http/health';
+export * from './subscriber';

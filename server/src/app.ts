@@ -1,0 +1,136 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { sql } from 'kysely';
+import { Health, Readiness } from '../../contract/http/health';
+import type { AppDatabase } from './db/database';
+import type { Clock } from './clock';
+import { MINUTE_MS } from './clock';
+import { ApiHttpError } from './errors';
+import { registerErrorHandlers, sendNotFound } from './plugins/error-handler';
+import { AccessTokens } from './auth/tokens';
+import { DEFAULT_LOCKOUT_POLICY, type LockoutPolicy } from './auth/lockout-policy';
+import { AuthService, DEFAULT_SESSION_POLICY, type SessionPolicy } from './services/auth-service';
+import { AccountService } from './services/account-service';
+import { authRoutes } from './routes/auth';
+import { accountRoutes } from './routes/account';
+import { loadTokenSecret } from './secrets';
+
+export const API_VERSION = '0.1.0';
+
+export interface AppOptions {
+  database: AppDatabase;
+  clock: Clock;
+  /** Requests per minute per client on `/v1/auth/*`; 0 turns the limit off. */
+  authRateLimit?: number;
+  lockout?: LockoutPolicy;
+  sessions?: SessionPolicy;
+  /** HS256 key for access tokens; when absent, one is kept in the database (shared by instances). */
+  tokenSecret?: string;
+  /** Trust `X-Forwarded-For` from a reverse proxy when deciding who a client is. */
+  trustProxy?: boolean;
+  logger?: FastifyServerOptions['logger'];
+  /** Socket timeouts, in milliseconds, for a server that listens. */
+  http?: Pick<FastifyServerOptions, 'connectionTimeout' | 'requestTimeout' | 'keepAliveTimeout'>;
+}
+
+/** Largest JSON body any route accepts. Nothing the API takes is near this size. */
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+/**
+ * Builds the account API as a Fastify instance without listening, so tests use `inject()` and
+ * `server.ts`/the CLI decide about sockets.
+ */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { database, clock } = options;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: options.trustProxy ?? false,
+    // Router limits: an absurd URL is a 404/414, not work for the server.
+    routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
+    ...options.http,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandlers(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Airtime account API',
+        description: 'Sign-in and account data for prepaid wireless subscribers.',
+        version: API_VERSION,
+      },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  const perMinute = options.authRateLimit ?? 60;
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new ApiHttpError(429, 'rate_limited', 'Too many requests. Wait a moment and try again.', {
+        retryAfterSeconds: Math.max(1, Math.ceil(context.ttl / 1000)),
+      }),
+  });
+
+  const tokenSecret = options.tokenSecret ?? (await loadTokenSecret(database.db, clock));
+  const auth = new AuthService(
+    database.db,
+    clock,
+    new AccessTokens(tokenSecret),
+    options.lockout ?? DEFAULT_LOCKOUT_POLICY,
+    options.sessions ?? DEFAULT_SESSION_POLICY,
+  );
+  const account = new AccountService(database.db, clock);
+
+  app.setNotFoundHandler(
+    { preHandler: app.rateLimit({ max: 120, timeWindow: MINUTE_MS }) },
+    sendNotFound,
+  );
+
+  app.get(
+    '/healthz',
+    { schema: { hide: true, response: { 200: Health } } },
+    async () => ({ status: 'ok' as const }),
+  );
+  app.get(
+    '/readyz',
+    { schema: { hide: true, response: { 200: Readiness, 503: Readiness } } },
+    async (_request, reply) => {
+      try {
+        await sql`select 1`.execute(database.db);
+        return { status: 'ready' as const, database: database.kind };
+      } catch {
+        return reply.code(503).send({ status: 'not_ready', database: database.kind });
+      }
+    },
+  );
+
+  await app.register(
+    async (v1) => {
+      v1.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+      await v1.register(authRoutes, {
+        prefix: '/auth',
+        auth,
+        rateLimit: perMinute > 0 ? { max: perMinute, timeWindow: MINUTE_MS } : false,
+      });
+      await v1.register(accountRoutes, { prefix: '/account', auth, account });
+    },
+    { prefix: '/v1' },
+  );
+
+  return app;
+}

@@ -1,0 +1,197 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { resolveServeConfig, DEFAULT_DB, ENV_VARS } from './config';
+import { startServer } from './server';
+import { migrateToLatest, openDatabase } from './db/database';
+import { systemClock } from './clock';
+import { AdminError, SubscriberAdmin } from './services/subscriber-admin';
+import { promptHidden, readStdin } from './cli/read-password';
+import { formatMoney } from '../../contract/money';
+
+const USAGE = `Airtime account API
+
+Usage: npm run server -- <command> [options]
+
+Commands:
+  serve [--db <path|url>] [--host <addr>] [--port <n>] [--seed-demo] [--dev]
+                              Serve the API (the default command).
+  subscriber add --phone <phone> --name <name> --email <email> --plan <plan-id> [--password-stdin]
+                              Create a subscriber; asks for the password unless --password-stdin.
+  subscriber list [--json]    List subscribers.
+  subscriber unlock --phone <phone>
+                              Clear a sign-in lockout.
+  subscriber import <file.csv>
+                              Import subscribers (columns: phone,name,email,plan,password|password_hash).
+  plans                       List plan ids.
+  help                        Show this text.
+
+Every command takes --db <path or postgres:// URL> (default: $AIRTIME_DB or ${DEFAULT_DB}).
+
+Environment:
+${Object.entries(ENV_VARS)
+  .map(([k, v]) => `  ${k.padEnd(24)} ${v}`)
+  .join('\n')}
+`;
+
+class UsageError extends Error {}
+
+const OPTIONS = {
+  db: { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'seed-demo': { type: 'boolean' },
+  dev: { type: 'boolean' },
+  phone: { type: 'string' },
+  name: { type: 'string' },
+  email: { type: 'string' },
+  plan: { type: 'string' },
+  'password-stdin': { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function require(value: string | undefined, flag: string): string {
+  if (value === undefined || value.trim() === '') throw new UsageError(`Missing --${flag}.`);
+  return value;
+}
+
+async function withAdmin<T>(db: string | undefined, work: (admin: SubscriberAdmin) => Promise<T>): Promise<T> {
+  const database = openDatabase(db ?? process.env['AIRTIME_DB'] ?? DEFAULT_DB);
+  try {
+    await migrateToLatest(database.db);
+    return await work(new SubscriberAdmin(database.db, systemClock));
+  } finally {
+    await database.close();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  const [command = 'serve', sub, ...rest] = positionals;
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+
+  if (values.help || command === 'help') {
+    out(USAGE);
+    return 0;
+  }
+
+  switch (command) {
+    case 'serve': {
+      if (sub !== undefined) throw new UsageError(`serve takes no argument "${sub}".`);
+      const config = resolveServeConfig(
+        { db: values.db, host: values.host, port: values.port, seedDemo: values['seed-demo'], dev: values.dev },
+        process.env,
+      );
+      const server = await startServer(config);
+      const stop = (signal: string) => {
+        out(`${signal}: closing…`);
+        server.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      return -1; // keep running
+    }
+    case 'plans': {
+      const plans = await withAdmin(values.db, (admin) => admin.listPlans());
+      for (const p of plans) {
+        const data = p.data_mb === null ? 'unlimited data' : `${Math.round(p.data_mb / 1024)} GB`;
+        out(`${p.id.padEnd(16)} ${p.name.padEnd(20)} ${formatMoney({ amountCents: p.price_cents, currency: p.currency })}/mo  ${data}${p.active ? '' : '  (retired)'}`);
+      }
+      return 0;
+    }
+    case 'subscriber':
+      return subscriberCommand(sub, rest, values, out);
+    default:
+      throw new UsageError(`Unknown command "${command}".`);
+  }
+}
+
+async function subscriberCommand(
+  sub: string | undefined,
+  rest: string[],
+  values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'],
+  out: (line: string) => void,
+): Promise<number> {
+  switch (sub) {
+    case 'add': {
+      const phone = require(values.phone, 'phone');
+      const name = require(values.name, 'name');
+      const email = require(values.email, 'email');
+      const plan = require(values.plan, 'plan');
+      let password: string;
+      if (values['password-stdin']) {
+        password = await readStdin();
+      } else {
+        password = await promptHidden('Password: ');
+        const again = await promptHidden('Password again: ');
+        if (password !== again) throw new AdminError('invalid_input', 'The two passwords do not match.');
+      }
+      const created = await withAdmin(values.db, (admin) => admin.add({ phone, name, email, planId: plan, password }));
+      out(`Added ${name} (${created.phone}) on plan ${plan}.`);
+      return 0;
+    }
+    case 'list': {
+      const rows = await withAdmin(values.db, (admin) => admin.list());
+      if (values.json) {
+        out(JSON.stringify(rows, null, 2));
+      } else if (rows.length === 0) {
+        out('No subscribers yet. Add one with: npm run server -- subscriber add --help');
+      } else {
+        for (const r of rows) {
+          const lock = r.lockedUntil ? `  locked until ${new Date(r.lockedUntil).toISOString()}` : '';
+          out(`${r.phone.padEnd(14)} ${r.name.padEnd(24)} ${r.email.padEnd(30)} ${r.planId.padEnd(14)} ${r.status}${lock}`);
+        }
+      }
+      return 0;
+    }
+    case 'unlock': {
+      const phone = await withAdmin(values.db, (admin) => admin.unlock(require(values.phone, 'phone')));
+      out(`Unlocked ${phone}.`);
+      return 0;
+    }
+    case 'import': {
+      const [file, extra] = rest;
+      if (!file) throw new UsageError('Name the CSV file: subscriber import <file.csv>.');
+      if (extra) throw new UsageError(`Unexpected argument "${extra}".`);
+      const where = path.resolve(file);
+      let text: string;
+      try {
+        text = fs.readFileSync(where, 'utf8');
+      } catch (error) {
+        throw new AdminError('invalid_input', `Cannot read ${where}: ${(error as NodeJS.ErrnoException).code ?? 'unknown error'}.`);
+      }
+      const report = await withAdmin(values.db, (admin) => admin.importCsv(text));
+      out(`Imported ${report.imported} subscriber${report.imported === 1 ? '' : 's'}.`);
+      return 0;
+    }
+    default:
+      throw new UsageError(sub ? `Unknown subscriber command "${sub}".` : 'Say which: subscriber add | list | unlock | import.');
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof z.ZodError) return error.issues.map((i) => i.message).join('\n');
+  if (error instanceof Error && 'code' in error && (error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    return `That port is already in use: ${error.message}`;
+  }
+  if (error instanceof Error && (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    return `${error.message}\nRun "npm run server -- help" for the options.`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (error: unknown) => {
+    process.stderr.write(`Error: ${describe(error)}\n`);
+    if (error instanceof UsageError) process.stderr.write('Run "npm run server -- help" for usage.\n');
+    process.exit(error instanceof UsageError ? 64 : 1);
+  },
+);

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+/** Environment variables the server reads; flags of the same meaning win over them. */
+export const ENV_VARS = {
+  AIRTIME_DB: 'SQLite file path or postgres:// URL (default .data/airtime.sqlite)',
+  AIRTIME_HOST: 'address to listen on (default 127.0.0.1)',
+  AIRTIME_PORT: 'port to listen on (default 8787)',
+  AIRTIME_AUTH_RATE_LIMIT: 'requests per minute per client on /v1/auth/* (default 60, 0 = off)',
+  AIRTIME_TOKEN_SECRET: 'access-token signing key, ≥ 32 characters (default: generated once, kept in the database)',
+  AIRTIME_TRUST_PROXY: 'set to 1 behind a reverse proxy so X-Forwarded-For names the client',
+  AIRTIME_LOG_LEVEL: 'fatal | error | warn | info | debug | silent (default info)',
+} as const;
+
+export const DEFAULT_DB = '.data/airtime.sqlite';
+export const DEFAULT_PORT = 8787;
+
+const intFrom = (name: string, min: number, max: number) =>
+  z.coerce
+    .number({ error: `${name} must be a number.` })
+    .int(`${name} must be a whole number.`)
+    .min(min, `${name} must be at least ${min}.`)
+    .max(max, `${name} must be at most ${max}.`);
+
+export const ServeConfig = z.object({
+  db: z.string().min(1, 'The database location is empty.'),
+  host: z.string().min(1),
+  port: intFrom('port', 0, 65_535),
+  authRateLimit: intFrom('AIRTIME_AUTH_RATE_LIMIT', 0, 1_000_000),
+  tokenSecret: z.string().min(32, 'AIRTIME_TOKEN_SECRET must be at least 32 characters.').optional(),
+  trustProxy: z.boolean(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  seedDemo: z.boolean(),
+  dev: z.boolean(),
+});
+export type ServeConfig = z.infer<typeof ServeConfig>;
+
+export interface ServeFlags {
+  db?: string | undefined;
+  host?: string | undefined;
+  port?: string | undefined;
+  seedDemo?: boolean | undefined;
+  dev?: boolean | undefined;
+}
+
+/** Flags first, then environment, then defaults; throws a ZodError naming what is wrong. */
+export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv): ServeConfig {
+  const blankToUndefined = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v);
+  return ServeConfig.parse({
+    db: flags.db ?? blankToUndefined(env['AIRTIME_DB']) ?? DEFAULT_DB,
+    host: flags.host ?? blankToUndefined(env['AIRTIME_HOST']) ?? '127.0.0.1',
+    port: flags.port ?? blankToUndefined(env['AIRTIME_PORT']) ?? DEFAULT_PORT,
+    authRateLimit: blankToUndefined(env['AIRTIME_AUTH_RATE_LIMIT']) ?? 60,
+    tokenSecret: blankToUndefined(env['AIRTIME_TOKEN_SECRET']),
+    trustProxy: ['1', 'true', 'yes'].includes((env['AIRTIME_TRUST_PROXY'] ?? '').toLowerCase()),
+    logLevel: blankToUndefined(env['AIRTIME_LOG_LEVEL']) ?? 'info',
+    seedDemo: flags.seedDemo ?? false,
+    dev: flags.dev ?? flags.seedDemo ?? false,
+  });
+}

@@ -1,0 +1,136 @@
+import type { Generated } from 'kysely';
+
+/*
+ * Column types are chosen to mean the same thing on SQLite and PostgreSQL:
+ * money and counters are integers, moments are epoch milliseconds (bigint), calendar days are
+ * `YYYY-MM-DD` text, and booleans are 0/1 integers.
+ */
+
+export interface PlansTable {
+  id: string;
+  name: string;
+  price_cents: number;
+  currency: string;
+  data_mb: number | null;
+  data_after_allowance: 'blocked' | 'slowed' | 'none';
+  hotspot_mb: number;
+  talk_minutes: number | null;
+  texts: number | null;
+  intl_texting: number;
+  taxes_included: number;
+  sort_order: number;
+  active: number;
+}
+
+export interface SubscribersTable {
+  id: string;
+  phone: string;
+  name: string;
+  email: string;
+  password_hash: string;
+  plan_id: string;
+  status: 'active' | 'suspended';
+  /** Day of month (1–28) the plan renews on. */
+  cycle_anchor_day: number;
+  created_at: number;
+  failed_attempts: Generated<number>;
+  locked_until: number | null;
+  last_locked_at: number | null;
+  lock_level: Generated<number>;
+}
+
+/** A signed-in device: one refresh-token family. Revoking it ends the session everywhere. */
+export interface SessionsTable {
+  id: string;
+  subscriber_id: string;
+  created_at: number;
+  /** Absolute end of the family (30 days after sign-in). */
+  expires_at: number;
+  last_used_at: number;
+  revoked_at: number | null;
+  user_agent: string | null;
+  ip: string | null;
+}
+
+export interface RefreshTokensTable {
+  /** SHA-256 of the token; the token itself is never stored. */
+  token_hash: string;
+  session_id: string;
+  created_at: number;
+  /** Idle expiry: 15 days after this token was issued. */
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface LedgerEntriesTable {
+  id: string;
+  subscriber_id: string;
+  kind: 'plan_charge' | 'addon_charge' | 'tax' | 'fee' | 'payment' | 'refill' | 'credit';
+  amount_cents: number;
+  currency: string;
+  description: string;
+  created_at: number;
+  statement_id: string | null;
+  payment_id: string | null;
+}
+
+export interface PaymentsTable {
+  id: string;
+  subscriber_id: string;
+  amount_cents: number;
+  currency: string;
+  method: 'card' | 'refill_pin' | 'autopay' | 'cash';
+  card_last4: string | null;
+  status: 'succeeded' | 'failed' | 'refunded';
+  description: string;
+  created_at: number;
+  statement_id: string | null;
+}
+
+export interface StatementsTable {
+  id: string;
+  subscriber_id: string;
+  period_start: string;
+  period_end: string;
+  issued_at: number;
+  due_date: string;
+  plan_name: string;
+  total_cents: number;
+  currency: string;
+}
+
+export interface StatementLinesTable {
+  id: string;
+  statement_id: string;
+  position: number;
+  kind: 'plan' | 'addon' | 'tax' | 'fee' | 'credit' | 'payment';
+  description: string;
+  amount_cents: number;
+}
+
+export interface UsageDailyTable {
+  subscriber_id: string;
+  day: string;
+  data_mb: number;
+  minutes: number;
+  texts: number;
+}
+
+export interface ServerSecretsTable {
+  name: string;
+  value: string;
+  created_at: number;
+}
+
+export interface Database {
+  plans: PlansTable;
+  subscribers: SubscribersTable;
+  sessions: SessionsTable;
+  refresh_tokens: RefreshTokensTable;
+  ledger_entries: LedgerEntriesTable;
+  payments: PaymentsTable;
+  statements: StatementsTable;
+  statement_lines: StatementLinesTable;
+  usage_daily: UsageDailyTable;
+  server_secrets: ServerSecretsTable;
+}

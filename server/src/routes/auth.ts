@@ -1,0 +1,79 @@
+import type { FastifyContextConfig } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ApiErrorBody } from '../../../contract/errors';
+import {
+  RefreshRequest,
+  RefreshResponse,
+  SignInRequest,
+  SignInResponse,
+  SignOutRequest,
+} from '../../../contract/http/auth';
+import type { AuthService } from '../services/auth-service';
+
+export interface AuthRoutesOptions {
+  auth: AuthService;
+  /** Per-client limit for these routes, or `false` when turned off. */
+  rateLimit: { max: number; timeWindow: number } | false;
+}
+
+const errors = {
+  400: ApiErrorBody,
+  413: ApiErrorBody,
+  415: ApiErrorBody,
+  429: ApiErrorBody,
+};
+
+/** `/v1/auth/*`: sign-in, refresh and sign-out. Every route is rate-limited per client. */
+export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, opts) => {
+  const config: FastifyContextConfig = opts.rateLimit ? { rateLimit: opts.rateLimit } : {};
+
+  app.post(
+    '/sign-in',
+    {
+      config,
+      schema: {
+        summary: 'Sign in with phone number and password',
+        tags: ['auth'],
+        body: SignInRequest,
+        response: { 200: SignInResponse, 401: ApiErrorBody, 423: ApiErrorBody, ...errors },
+      },
+    },
+    async (request) =>
+      opts.auth.signIn(request.body.phone, request.body.password, {
+        userAgent: request.headers['user-agent'],
+        ip: request.ip,
+      }),
+  );
+
+  app.post(
+    '/refresh',
+    {
+      config,
+      schema: {
+        summary: 'Exchange a refresh token for a new token pair (the old token stops working)',
+        tags: ['auth'],
+        body: RefreshRequest,
+        response: { 200: RefreshResponse, 401: ApiErrorBody, ...errors },
+      },
+    },
+    async (request) => opts.auth.refresh(request.body.refreshToken),
+  );
+
+  app.post(
+    '/sign-out',
+    {
+      config,
+      schema: {
+        summary: 'End the session a refresh token belongs to',
+        tags: ['auth'],
+        body: SignOutRequest,
+        response: { 204: z.null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      await opts.auth.signOut(request.body.refreshToken);
+      return reply.code(204).send(null);
+    },
+  );
+};

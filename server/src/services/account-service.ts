@@ -1,0 +1,295 @@
+import type { Kysely } from 'kysely';
+import type { Database, PlansTable } from '../db/schema';
+import type { Clock } from '../clock';
+import type {
+  AccountSummary,
+  PaymentList,
+  Plan,
+  StatementDetail,
+  StatementList,
+  StatementStatus,
+  UsageResponse,
+} from '../../../contract/http/account';
+import { ApiHttpError, unauthorized } from '../errors';
+import { addDays, cycleContaining, daysLeftInCycle, isoDay, type BillingCycle } from './billing-cycle';
+import { renewalTotal } from './charges';
+import { decodeCursor, encodeCursor } from './pagination';
+
+export function toPlan(row: PlansTable): Plan {
+  return {
+    id: row.id,
+    name: row.name,
+    monthlyPrice: { amountCents: row.price_cents, currency: row.currency },
+    dataAllowanceMb: row.data_mb,
+    dataAfterAllowance: row.data_after_allowance,
+    hotspotMb: row.hotspot_mb,
+    talkMinutes: row.talk_minutes,
+    texts: row.texts,
+    internationalTexting: row.intl_texting === 1,
+    taxesAndFeesIncluded: row.taxes_included === 1,
+  };
+}
+
+function statementStatus(total: number, paid: number, dueDate: string, today: string): StatementStatus {
+  if (paid >= total) return 'paid';
+  return dueDate < today ? 'overdue' : 'due';
+}
+
+/** Read side of an account: everything the dashboard shows. */
+export class AccountService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+  ) {}
+
+  private async subscriberWithPlan(subscriberId: string) {
+    const row = await this.db
+      .selectFrom('subscribers as s')
+      .innerJoin('plans as p', 'p.id', 's.plan_id')
+      .selectAll('p')
+      .select([
+        's.id as subscriber_id',
+        's.phone',
+        's.name as subscriber_name',
+        's.email',
+        's.status',
+        's.cycle_anchor_day',
+        's.created_at',
+      ])
+      .where('s.id', '=', subscriberId)
+      .executeTakeFirst();
+    // The token was valid but the account is gone (deleted by an administrator).
+    if (!row) throw unauthorized('This account no longer exists.');
+    return row;
+  }
+
+  private async usageTotals(subscriberId: string, from: string, to: string) {
+    const totals = await this.db
+      .selectFrom('usage_daily')
+      .select((eb) => [
+        eb.fn.coalesce(eb.fn.sum<number>('data_mb'), eb.lit(0)).as('data'),
+        eb.fn.coalesce(eb.fn.sum<number>('minutes'), eb.lit(0)).as('minutes'),
+        eb.fn.coalesce(eb.fn.sum<number>('texts'), eb.lit(0)).as('texts'),
+      ])
+      .where('subscriber_id', '=', subscriberId)
+      .where('day', '>=', from)
+      .where('day', '<=', to)
+      .executeTakeFirstOrThrow();
+    return {
+      dataUsedMb: Number(totals.data),
+      minutesUsed: Number(totals.minutes),
+      textsUsed: Number(totals.texts),
+    };
+  }
+
+  async summary(subscriberId: string): Promise<AccountSummary> {
+    const today = isoDay(this.clock.now());
+    const row = await this.subscriberWithPlan(subscriberId);
+    const cycle = cycleContaining(row.cycle_anchor_day, today);
+    const [balanceRow, usage] = await Promise.all([
+      this.db
+        .selectFrom('ledger_entries')
+        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount_cents'), eb.lit(0)).as('balance'))
+        .where('subscriber_id', '=', subscriberId)
+        .executeTakeFirstOrThrow(),
+      this.usageTotals(subscriberId, cycle.start, today),
+    ]);
+    const balance = Number(balanceRow.balance);
+    const renewal = renewalTotal({ name: row.name, price_cents: row.price_cents, taxes_included: row.taxes_included });
+    return {
+      subscriber: { id: row.subscriber_id, phone: row.phone, name: row.subscriber_name, email: row.email },
+      status: row.status,
+      balance: { amountCents: balance, currency: row.currency },
+      amountDue: { amountCents: Math.max(0, renewal - balance), currency: row.currency },
+      dueDate: cycle.renewsOn,
+      plan: toPlan(row),
+      cycle: { start: cycle.start, end: cycle.end, daysLeft: daysLeftInCycle(cycle, today) },
+      usage,
+    };
+  }
+
+  async plan(subscriberId: string): Promise<Plan> {
+    return toPlan(await this.subscriberWithPlan(subscriberId));
+  }
+
+  async usage(subscriberId: string, cycleParam: string): Promise<UsageResponse> {
+    const today = isoDay(this.clock.now());
+    const row = await this.subscriberWithPlan(subscriberId);
+    const day = cycleParam === 'current' ? today : cycleParam;
+    if (day > today) {
+      throw new ApiHttpError(400, 'cycle_out_of_range', 'That cycle has not started yet.');
+    }
+    const cycle: BillingCycle = cycleContaining(row.cycle_anchor_day, day);
+    const firstDay = isoDay(row.created_at);
+    if (cycle.end < firstDay) {
+      throw new ApiHttpError(400, 'cycle_out_of_range', 'The account did not exist during that cycle.');
+    }
+    const last = cycle.end < today ? cycle.end : today;
+    const rows = await this.db
+      .selectFrom('usage_daily')
+      .select(['day', 'data_mb', 'minutes', 'texts'])
+      .where('subscriber_id', '=', subscriberId)
+      .where('day', '>=', cycle.start)
+      .where('day', '<=', last)
+      .orderBy('day')
+      .execute();
+    const byDay = new Map(rows.map((r) => [r.day, r]));
+    const days: UsageResponse['days'] = [];
+    for (let d = cycle.start; d <= last; d = addDays(d, 1)) {
+      const r = byDay.get(d);
+      days.push({ date: d, dataMb: r?.data_mb ?? 0, minutes: r?.minutes ?? 0, texts: r?.texts ?? 0 });
+    }
+    const totals = days.reduce(
+      (t, d) => ({
+        dataUsedMb: t.dataUsedMb + d.dataMb,
+        minutesUsed: t.minutesUsed + d.minutes,
+        textsUsed: t.textsUsed + d.texts,
+      }),
+      { dataUsedMb: 0, minutesUsed: 0, textsUsed: 0 },
+    );
+    const before = addDays(cycle.start, -1);
+    return {
+      cycle: { start: cycle.start, end: cycle.end, daysLeft: daysLeftInCycle(cycle, today) },
+      totals,
+      days,
+      previousCycle: before >= firstDay ? before : null,
+    };
+  }
+
+  /** Sum of successful payments per statement of one subscriber. */
+  private paidPerStatement(subscriberId: string) {
+    return this.db
+      .selectFrom('payments')
+      .select((eb) => ['statement_id', eb.fn.sum<number>('amount_cents').as('paid')])
+      .where('status', '=', 'succeeded')
+      .where('subscriber_id', '=', subscriberId)
+      .groupBy('statement_id');
+  }
+
+  async statements(subscriberId: string, limit: number, cursor?: string): Promise<StatementList> {
+    const today = isoDay(this.clock.now());
+    let query = this.db
+      .selectFrom('statements as st')
+      .leftJoin(this.paidPerStatement(subscriberId).as('pp'), (join) =>
+        join.onRef('pp.statement_id', '=', 'st.id'),
+      )
+      .select([
+        'st.id',
+        'st.period_start',
+        'st.period_end',
+        'st.issued_at',
+        'st.due_date',
+        'st.total_cents',
+        'st.currency',
+        'pp.paid',
+      ])
+      .where('st.subscriber_id', '=', subscriberId);
+    if (cursor) {
+      const [periodStart, id] = decodeCursor<string>(cursor, 'string');
+      query = query.where((eb) =>
+        eb.or([
+          eb('st.period_start', '<', periodStart),
+          eb.and([eb('st.period_start', '=', periodStart), eb('st.id', '<', id)]),
+        ]),
+      );
+    }
+    const rows = await query
+      .orderBy('st.period_start', 'desc')
+      .orderBy('st.id', 'desc')
+      .limit(limit + 1)
+      .execute();
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((r) => ({
+        id: r.id,
+        periodStart: r.period_start,
+        periodEnd: r.period_end,
+        issuedAt: new Date(r.issued_at).toISOString(),
+        dueDate: r.due_date,
+        total: { amountCents: r.total_cents, currency: r.currency },
+        status: statementStatus(r.total_cents, Number(r.paid ?? 0), r.due_date, today),
+      })),
+      nextCursor: rows.length > limit && last ? encodeCursor([last.period_start, last.id]) : null,
+    };
+  }
+
+  async statement(subscriberId: string, statementId: string): Promise<StatementDetail> {
+    const today = isoDay(this.clock.now());
+    const st = await this.db
+      .selectFrom('statements')
+      .selectAll()
+      .where('id', '=', statementId)
+      // Scoped to the signed-in subscriber: another account's id reads as "not found".
+      .where('subscriber_id', '=', subscriberId)
+      .executeTakeFirst();
+    if (!st) throw new ApiHttpError(404, 'statement_not_found', 'There is no such statement on this account.');
+    const [lines, paidRow] = await Promise.all([
+      this.db
+        .selectFrom('statement_lines')
+        .selectAll()
+        .where('statement_id', '=', st.id)
+        .orderBy('position')
+        .execute(),
+      this.paidPerStatement(subscriberId).where('statement_id', '=', st.id).executeTakeFirst(),
+    ]);
+    const paid = Number(paidRow?.paid ?? 0);
+    const sum = (kinds: string[]) =>
+      lines.filter((l) => kinds.includes(l.kind)).reduce((t, l) => t + l.amount_cents, 0);
+    const money = (amountCents: number) => ({ amountCents, currency: st.currency });
+    return {
+      id: st.id,
+      periodStart: st.period_start,
+      periodEnd: st.period_end,
+      issuedAt: new Date(st.issued_at).toISOString(),
+      dueDate: st.due_date,
+      total: money(st.total_cents),
+      status: statementStatus(st.total_cents, paid, st.due_date, today),
+      planName: st.plan_name,
+      lines: lines.map((l) => ({
+        id: l.id,
+        kind: l.kind,
+        description: l.description,
+        amount: money(l.amount_cents),
+      })),
+      subtotal: money(sum(['plan', 'addon', 'credit'])),
+      taxesAndFees: money(sum(['tax', 'fee'])),
+      paid: money(paid),
+    };
+  }
+
+  async payments(subscriberId: string, limit: number, cursor?: string): Promise<PaymentList> {
+    let query = this.db
+      .selectFrom('payments')
+      .select(['id', 'created_at', 'amount_cents', 'currency', 'method', 'description', 'card_last4', 'status'])
+      .where('subscriber_id', '=', subscriberId);
+    if (cursor) {
+      const [createdAt, id] = decodeCursor<number>(cursor, 'number');
+      query = query.where((eb) =>
+        eb.or([
+          eb('created_at', '<', createdAt),
+          eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)]),
+        ]),
+      );
+    }
+    const rows = await query
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit + 1)
+      .execute();
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((r) => ({
+        id: r.id,
+        createdAt: new Date(r.created_at).toISOString(),
+        amount: { amountCents: r.amount_cents, currency: r.currency },
+        method: r.method,
+        description: r.description,
+        cardLast4: r.card_last4,
+        status: r.status,
+      })),
+      nextCursor: rows.length > limit && last ? encodeCursor([last.created_at, last.id]) : null,
+    };
+  }
+}

@@ -1,0 +1,322 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database, SubscribersTable } from '../db/schema';
+import type { Clock } from '../clock';
+import { DAY_MS } from '../clock';
+import type { SignInResponse, SubscriberProfile } from '../../../contract/http/auth';
+import { ApiHttpError, accountLocked, invalidCredentials } from '../errors';
+import { getDummyHash, verifyPassword } from '../auth/passwords';
+import {
+  afterFailure,
+  afterSuccess,
+  remainingLockMs,
+  retryAfterSeconds,
+  type LockoutPolicy,
+  type LockoutState,
+} from '../auth/lockout-policy';
+import { AccessTokens, hashRefreshToken, newRefreshToken } from '../auth/tokens';
+
+export interface SessionPolicy {
+  /** A refresh token not used for this long expires. */
+  refreshIdleMs: number;
+  /** A session (refresh-token family) ends this long after sign-in, however active. */
+  sessionMaxMs: number;
+}
+
+export const DEFAULT_SESSION_POLICY: SessionPolicy = {
+  refreshIdleMs: 15 * DAY_MS,
+  sessionMaxMs: 30 * DAY_MS,
+};
+
+export interface ClientInfo {
+  userAgent?: string | undefined;
+  ip?: string | undefined;
+}
+
+type SubscriberRow = Pick<
+  SubscribersTable,
+  'id' | 'phone' | 'name' | 'email' | 'password_hash' | 'status' | 'locked_until' | 'last_locked_at'
+> & { failed_attempts: number; lock_level: number };
+
+const invalidRefresh = (): ApiHttpError =>
+  new ApiHttpError(401, 'invalid_refresh_token', 'Your session has ended. Please sign in again.');
+
+const reusedRefresh = (): ApiHttpError =>
+  new ApiHttpError(
+    401,
+    'refresh_token_reused',
+    'This sign-in was used from somewhere else, so we ended it to protect your account. Please sign in again.',
+  );
+
+function lockState(row: SubscriberRow): LockoutState {
+  return {
+    failedAttempts: row.failed_attempts,
+    lockedUntil: row.locked_until,
+    lastLockedAt: row.last_locked_at,
+    lockLevel: row.lock_level,
+  };
+}
+
+function profile(row: Pick<SubscriberRow, 'id' | 'phone' | 'name' | 'email'>): SubscriberProfile {
+  return { id: row.id, phone: row.phone, name: row.name, email: row.email };
+}
+
+/**
+ * Sign-in, token refresh and sign-out. Lockout state lives in the subscribers table so that
+ * several API instances sharing one database enforce one lockout.
+ */
+export class AuthService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly tokens: AccessTokens,
+    private readonly lockout: LockoutPolicy,
+    private readonly sessions: SessionPolicy = DEFAULT_SESSION_POLICY,
+  ) {}
+
+  async signIn(phone: string, password: string, client: ClientInfo = {}): Promise<SignInResponse> {
+    const row = await this.db
+      .selectFrom('subscribers')
+      .select([
+        'id',
+        'phone',
+        'name',
+        'email',
+        'password_hash',
+        'status',
+        'failed_attempts',
+        'locked_until',
+        'last_locked_at',
+        'lock_level',
+      ])
+      .where('phone', '=', phone)
+      .executeTakeFirst();
+
+    if (!row) {
+      // Same argon2 work as a real account, so response time does not reveal which numbers exist.
+      await verifyPassword(await getDummyHash(), password);
+      throw invalidCredentials();
+    }
+
+    // Verify even while locked: a locked account must answer in the same time and must not
+    // reveal whether this password was right.
+    const passwordOk = await verifyPassword(row.password_hash, password);
+    const now = this.clock.now();
+    const locked = remainingLockMs(lockState(row), now);
+    if (locked > 0) throw accountLocked(retryAfterSeconds(locked));
+
+    if (!passwordOk) {
+      const next = await this.recordFailure(row.id, now);
+      const lockedFor = remainingLockMs(next, now);
+      if (lockedFor > 0) throw accountLocked(retryAfterSeconds(lockedFor));
+      throw invalidCredentials();
+    }
+
+    if (row.failed_attempts !== 0 || row.locked_until !== null) {
+      const next = afterSuccess(lockState(row));
+      await this.db
+        .updateTable('subscribers')
+        .set({ failed_attempts: next.failedAttempts, locked_until: next.lockedUntil })
+        .where('id', '=', row.id)
+        .execute();
+    }
+    return this.startSession(row, now, client);
+  }
+
+  /**
+   * Applies one failure inside a transaction that re-reads the row, so concurrent wrong passwords
+   * on several instances are all counted.
+   */
+  private async recordFailure(subscriberId: string, now: number): Promise<LockoutState> {
+    return this.db.transaction().execute(async (trx) => {
+      // Bump first: the UPDATE takes the row lock on PostgreSQL, and SQLite serialises writers.
+      await trx
+        .updateTable('subscribers')
+        .set((eb) => ({ failed_attempts: eb('failed_attempts', '+', 1) }))
+        .where('id', '=', subscriberId)
+        .execute();
+      const current = await trx
+        .selectFrom('subscribers')
+        .select(['failed_attempts', 'locked_until', 'last_locked_at', 'lock_level'])
+        .where('id', '=', subscriberId)
+        .executeTakeFirstOrThrow();
+      const before: LockoutState = {
+        failedAttempts: current.failed_attempts - 1,
+        lockedUntil: current.locked_until,
+        lastLockedAt: current.last_locked_at,
+        lockLevel: current.lock_level,
+      };
+      const next = afterFailure(before, now, this.lockout);
+      await trx
+        .updateTable('subscribers')
+        .set({
+          failed_attempts: next.failedAttempts,
+          locked_until: next.lockedUntil,
+          last_locked_at: next.lastLockedAt,
+          lock_level: next.lockLevel,
+        })
+        .where('id', '=', subscriberId)
+        .execute();
+      return next;
+    });
+  }
+
+  private async startSession(
+    subscriber: Pick<SubscriberRow, 'id' | 'phone' | 'name' | 'email'>,
+    now: number,
+    client: ClientInfo,
+  ): Promise<SignInResponse> {
+    const sessionId = randomUUID();
+    const refreshToken = newRefreshToken();
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('sessions')
+        .values({
+          id: sessionId,
+          subscriber_id: subscriber.id,
+          created_at: now,
+          expires_at: now + this.sessions.sessionMaxMs,
+          last_used_at: now,
+          revoked_at: null,
+          user_agent: client.userAgent?.slice(0, 200) ?? null,
+          ip: client.ip ?? null,
+        })
+        .execute();
+      await trx
+        .insertInto('refresh_tokens')
+        .values({
+          token_hash: hashRefreshToken(refreshToken),
+          session_id: sessionId,
+          created_at: now,
+          expires_at: now + this.sessions.refreshIdleMs,
+          used_at: null,
+        })
+        .execute();
+    });
+    return {
+      accessToken: await this.tokens.issue({ subscriberId: subscriber.id, sessionId }, now),
+      refreshToken,
+      tokenType: 'Bearer',
+      expiresIn: this.tokens.ttlSeconds,
+      subscriber: profile(subscriber),
+    };
+  }
+
+  /**
+   * Rotates a refresh token. Each token works once; presenting a used one means it was copied,
+   * so the whole family (session) is revoked and the legitimate holder must sign in again.
+   */
+  async refresh(refreshToken: string): Promise<SignInResponse> {
+    const now = this.clock.now();
+    const hash = hashRefreshToken(refreshToken);
+    const found = await this.db
+      .selectFrom('refresh_tokens as t')
+      .innerJoin('sessions as s', 's.id', 't.session_id')
+      .innerJoin('subscribers as u', 'u.id', 's.subscriber_id')
+      .select([
+        't.used_at',
+        't.expires_at',
+        's.id as session_id',
+        's.expires_at as session_expires_at',
+        's.revoked_at',
+        'u.id',
+        'u.phone',
+        'u.name',
+        'u.email',
+      ])
+      .where('t.token_hash', '=', hash)
+      .executeTakeFirst();
+    if (!found || found.revoked_at !== null) throw invalidRefresh();
+    if (found.used_at !== null) {
+      await this.revokeSession(found.session_id, now);
+      throw reusedRefresh();
+    }
+    if (found.expires_at <= now || found.session_expires_at <= now) throw invalidRefresh();
+
+    const next = newRefreshToken();
+    const rotated = await this.db.transaction().execute(async (trx) => {
+      // Conditional update: if two requests race with the same token, only one wins the rotation.
+      const claimed = await trx
+        .updateTable('refresh_tokens')
+        .set({ used_at: now })
+        .where('token_hash', '=', hash)
+        .where('used_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) !== 1) return false;
+      await trx
+        .insertInto('refresh_tokens')
+        .values({
+          token_hash: hashRefreshToken(next),
+          session_id: found.session_id,
+          created_at: now,
+          expires_at: now + this.sessions.refreshIdleMs,
+          used_at: null,
+        })
+        .execute();
+      await trx
+        .updateTable('sessions')
+        .set({ last_used_at: now })
+        .where('id', '=', found.session_id)
+        .execute();
+      return true;
+    });
+    if (!rotated) {
+      await this.revokeSession(found.session_id, now);
+      throw reusedRefresh();
+    }
+    return {
+      accessToken: await this.tokens.issue(
+        { subscriberId: found.id, sessionId: found.session_id },
+        now,
+      ),
+      refreshToken: next,
+      tokenType: 'Bearer',
+      expiresIn: this.tokens.ttlSeconds,
+      subscriber: profile(found),
+    };
+  }
+
+  /** Ends the session the refresh token belongs to. Unknown tokens are ignored: sign-out always succeeds. */
+  async signOut(refreshToken: string): Promise<void> {
+    const row = await this.db
+      .selectFrom('refresh_tokens')
+      .select('session_id')
+      .where('token_hash', '=', hashRefreshToken(refreshToken))
+      .executeTakeFirst();
+    if (row) await this.revokeSession(row.session_id, this.clock.now());
+  }
+
+  private async revokeSession(sessionId: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('sessions')
+      .set({ revoked_at: now })
+      .where('id', '=', sessionId)
+      .where('revoked_at', 'is', null)
+      .execute();
+  }
+
+  /** Checks a bearer token and that its session is still alive; returns the subscriber id. */
+  async authenticate(accessToken: string): Promise<{ subscriberId: string; sessionId: string }> {
+    const now = this.clock.now();
+    const result = await this.tokens.verify(accessToken, now);
+    if (!result.ok) {
+      throw result.reason === 'expired'
+        ? new ApiHttpError(401, 'token_expired', 'Your session needs refreshing.')
+        : new ApiHttpError(401, 'unauthorized', 'Sign in to continue.');
+    }
+    const session = await this.db
+      .selectFrom('sessions')
+      .select(['revoked_at', 'expires_at', 'subscriber_id'])
+      .where('id', '=', result.claims.sessionId)
+      .executeTakeFirst();
+    if (
+      !session ||
+      session.revoked_at !== null ||
+      session.expires_at <= now ||
+      session.subscriber_id !== result.claims.subscriberId
+    ) {
+      throw new ApiHttpError(401, 'unauthorized', 'Your session has ended. Please sign in again.');
+    }
+    return result.claims;
+  }
+}
