@@ -11,11 +11,7 @@ export type CurrencyCode = z.infer<typeof CurrencyCode>;
  * The bound keeps every sum of a few thousand amounts inside the safe-integer range.
  */
 export const Money = z.object({
-  amountCents: z
-    .number()
-    .int('Amounts are whole cents.')
-    .min(-100_000_000_00)
-    .max(100_000_000_00),
+  amountCents: z.number().int('Amounts are whole cents.').min(-100_000_000_00).max(100_000_000_00),
   currency: CurrencyCode,
 });
 export type Money = z.infer<typeof Money>;

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { parsePhoneNumberFromString, AsYouType, type CountryCode } from 'libphonenumber-js/max';
+import {
+  parsePhoneNumberFromString,
+  validatePhoneNumberLength,
+  AsYouType,
+  type CountryCode,
+} from 'libphonenumber-js/max';
 
 /** Airtime is a US prepaid product first: numbers typed without a country code are read as US. */
 export const DEFAULT_PHONE_COUNTRY: CountryCode = 'US';
@@ -31,6 +36,9 @@ export function parsePhone(
     const digits = text.replace(/\D/g, '');
     if (digits.length < 10) {
       return { ok: false, message: 'That phone number is too short: enter all 10 digits.' };
+    }
+    if (validatePhoneNumberLength(text, defaultCountry) === 'TOO_LONG') {
+      return { ok: false, message: 'That phone number has too many digits.' };
     }
     return { ok: false, message: 'That is not a valid phone number.' };
   }

@@ -119,14 +119,7 @@ export const StatementList = z.object({
 });
 export type StatementList = z.infer<typeof StatementList>;
 
-export const StatementLineKind = z.enum([
-  'plan',
-  'addon',
-  'tax',
-  'fee',
-  'credit',
-  'payment',
-]);
+export const StatementLineKind = z.enum(['plan', 'addon', 'tax', 'fee', 'credit', 'payment']);
 
 export const StatementLine = z.object({
   id: z.string(),
@@ -148,7 +141,11 @@ export const StatementDetail = StatementSummary.extend({
 export type StatementDetail = z.infer<typeof StatementDetail>;
 
 export const StatementParams = z.strictObject({
-  id: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'That statement id is not valid.'),
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/, 'That statement id is not valid.'),
 });
 
 export const PaymentMethod = z.enum(['card', 'refill_pin', 'autopay', 'cash']);
@@ -161,7 +158,10 @@ export const Payment = z.object({
   method: PaymentMethod,
   description: z.string(),
   /** Last four digits of the card, for card and AutoPay payments. */
-  cardLast4: z.string().regex(/^\d{4}$/).nullable(),
+  cardLast4: z
+    .string()
+    .regex(/^\d{4}$/)
+    .nullable(),
   status: PaymentStatus,
 });
 export type Payment = z.infer<typeof Payment>;

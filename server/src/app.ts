@@ -13,7 +13,7 @@ import type { AppDatabase } from './db/database';
 import type { Clock } from './clock';
 import { MINUTE_MS } from './clock';
 import { ApiHttpError } from './errors';
-import { registerErrorHandlers, sendNotFound } from './plugins/error-handler';
+import { registerErrorHandlers, sendFrameworkError, sendNotFound } from './plugins/error-handler';
 import { AccessTokens } from './auth/tokens';
 import { DEFAULT_LOCKOUT_POLICY, type LockoutPolicy } from './auth/lockout-policy';
 import { AuthService, DEFAULT_SESSION_POLICY, type SessionPolicy } from './services/auth-service';
@@ -55,9 +55,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     trustProxy: options.trustProxy ?? false,
     // Router limits: an absurd URL is a 404/414, not work for the server.
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
+    // …and a malformed URL gets the same error body as every other mistake.
+    frameworkErrors: sendFrameworkError,
     ...options.http,
   }).withTypeProvider<ZodTypeProvider>();
 
+  // Every body the API takes is JSON. Without this, Fastify's built-in text/plain parser would
+  // hand a string to the schema and a client that forgot the header would get a confusing 400.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandlers(app);
@@ -101,11 +106,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     sendNotFound,
   );
 
-  app.get(
-    '/healthz',
-    { schema: { hide: true, response: { 200: Health } } },
-    async () => ({ status: 'ok' as const }),
-  );
+  app.get('/healthz', { schema: { hide: true, response: { 200: Health } } }, async () => ({
+    status: 'ok' as const,
+  }));
   app.get(
     '/readyz',
     { schema: { hide: true, response: { 200: Readiness, 503: Readiness } } },

@@ -57,7 +57,10 @@ function require(value: string | undefined, flag: string): string {
   return value;
 }
 
-async function withAdmin<T>(db: string | undefined, work: (admin: SubscriberAdmin) => Promise<T>): Promise<T> {
+async function withAdmin<T>(
+  db: string | undefined,
+  work: (admin: SubscriberAdmin) => Promise<T>,
+): Promise<T> {
   const database = openDatabase(db ?? process.env['AIRTIME_DB'] ?? DEFAULT_DB);
   try {
     await migrateToLatest(database.db);
@@ -68,7 +71,12 @@ async function withAdmin<T>(db: string | undefined, work: (admin: SubscriberAdmi
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: OPTIONS,
+    allowPositionals: true,
+    strict: true,
+  });
   const [command = 'serve', sub, ...rest] = positionals;
   const out = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -81,7 +89,13 @@ export async function main(argv: string[]): Promise<number> {
     case 'serve': {
       if (sub !== undefined) throw new UsageError(`serve takes no argument "${sub}".`);
       const config = resolveServeConfig(
-        { db: values.db, host: values.host, port: values.port, seedDemo: values['seed-demo'], dev: values.dev },
+        {
+          db: values.db,
+          host: values.host,
+          port: values.port,
+          seedDemo: values['seed-demo'],
+          dev: values.dev,
+        },
         process.env,
       );
       const server = await startServer(config);
@@ -100,7 +114,9 @@ export async function main(argv: string[]): Promise<number> {
       const plans = await withAdmin(values.db, (admin) => admin.listPlans());
       for (const p of plans) {
         const data = p.data_mb === null ? 'unlimited data' : `${Math.round(p.data_mb / 1024)} GB`;
-        out(`${p.id.padEnd(16)} ${p.name.padEnd(20)} ${formatMoney({ amountCents: p.price_cents, currency: p.currency })}/mo  ${data}${p.active ? '' : '  (retired)'}`);
+        out(
+          `${p.id.padEnd(16)} ${p.name.padEnd(20)} ${formatMoney({ amountCents: p.price_cents, currency: p.currency })}/mo  ${data}${p.active ? '' : '  (retired)'}`,
+        );
       }
       return 0;
     }
@@ -114,7 +130,9 @@ export async function main(argv: string[]): Promise<number> {
 async function subscriberCommand(
   sub: string | undefined,
   rest: string[],
-  values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'],
+  values: ReturnType<
+    typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>
+  >['values'],
   out: (line: string) => void,
 ): Promise<number> {
   switch (sub) {
@@ -129,9 +147,12 @@ async function subscriberCommand(
       } else {
         password = await promptHidden('Password: ');
         const again = await promptHidden('Password again: ');
-        if (password !== again) throw new AdminError('invalid_input', 'The two passwords do not match.');
+        if (password !== again)
+          throw new AdminError('invalid_input', 'The two passwords do not match.');
       }
-      const created = await withAdmin(values.db, (admin) => admin.add({ phone, name, email, planId: plan, password }));
+      const created = await withAdmin(values.db, (admin) =>
+        admin.add({ phone, name, email, planId: plan, password }),
+      );
       out(`Added ${name} (${created.phone}) on plan ${plan}.`);
       return 0;
     }
@@ -143,14 +164,20 @@ async function subscriberCommand(
         out('No subscribers yet. Add one with: npm run server -- subscriber add --help');
       } else {
         for (const r of rows) {
-          const lock = r.lockedUntil ? `  locked until ${new Date(r.lockedUntil).toISOString()}` : '';
-          out(`${r.phone.padEnd(14)} ${r.name.padEnd(24)} ${r.email.padEnd(30)} ${r.planId.padEnd(14)} ${r.status}${lock}`);
+          const lock = r.lockedUntil
+            ? `  locked until ${new Date(r.lockedUntil).toISOString()}`
+            : '';
+          out(
+            `${r.phone.padEnd(14)} ${r.name.padEnd(24)} ${r.email.padEnd(30)} ${r.planId.padEnd(14)} ${r.status}${lock}`,
+          );
         }
       }
       return 0;
     }
     case 'unlock': {
-      const phone = await withAdmin(values.db, (admin) => admin.unlock(require(values.phone, 'phone')));
+      const phone = await withAdmin(values.db, (admin) =>
+        admin.unlock(require(values.phone, 'phone')),
+      );
       out(`Unlocked ${phone}.`);
       return 0;
     }
@@ -163,23 +190,37 @@ async function subscriberCommand(
       try {
         text = fs.readFileSync(where, 'utf8');
       } catch (error) {
-        throw new AdminError('invalid_input', `Cannot read ${where}: ${(error as NodeJS.ErrnoException).code ?? 'unknown error'}.`);
+        throw new AdminError(
+          'invalid_input',
+          `Cannot read ${where}: ${(error as NodeJS.ErrnoException).code ?? 'unknown error'}.`,
+        );
       }
       const report = await withAdmin(values.db, (admin) => admin.importCsv(text));
       out(`Imported ${report.imported} subscriber${report.imported === 1 ? '' : 's'}.`);
       return 0;
     }
     default:
-      throw new UsageError(sub ? `Unknown subscriber command "${sub}".` : 'Say which: subscriber add | list | unlock | import.');
+      throw new UsageError(
+        sub
+          ? `Unknown subscriber command "${sub}".`
+          : 'Say which: subscriber add | list | unlock | import.',
+      );
   }
 }
 
 function describe(error: unknown): string {
   if (error instanceof z.ZodError) return error.issues.map((i) => i.message).join('\n');
-  if (error instanceof Error && 'code' in error && (error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+  if (
+    error instanceof Error &&
+    'code' in error &&
+    (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
+  ) {
     return `That port is already in use: ${error.message}`;
   }
-  if (error instanceof Error && (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+  if (
+    error instanceof Error &&
+    (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+  ) {
     return `${error.message}\nRun "npm run server -- help" for the options.`;
   }
   return error instanceof Error ? error.message : String(error);
@@ -191,7 +232,8 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     process.stderr.write(`Error: ${describe(error)}\n`);
-    if (error instanceof UsageError) process.stderr.write('Run "npm run server -- help" for usage.\n');
+    if (error instanceof UsageError)
+      process.stderr.write('Run "npm run server -- help" for usage.\n');
     process.exit(error instanceof UsageError ? 64 : 1);
   },
 );

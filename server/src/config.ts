@@ -6,7 +6,8 @@ export const ENV_VARS = {
   AIRTIME_HOST: 'address to listen on (default 127.0.0.1)',
   AIRTIME_PORT: 'port to listen on (default 8787)',
   AIRTIME_AUTH_RATE_LIMIT: 'requests per minute per client on /v1/auth/* (default 60, 0 = off)',
-  AIRTIME_TOKEN_SECRET: 'access-token signing key, ≥ 32 characters (default: generated once, kept in the database)',
+  AIRTIME_TOKEN_SECRET:
+    'access-token signing key, ≥ 32 characters (default: generated once, kept in the database)',
   AIRTIME_TRUST_PROXY: 'set to 1 behind a reverse proxy so X-Forwarded-For names the client',
   AIRTIME_LOG_LEVEL: 'fatal | error | warn | info | debug | silent (default info)',
 } as const;
@@ -15,18 +16,25 @@ export const DEFAULT_DB = '.data/airtime.sqlite';
 export const DEFAULT_PORT = 8787;
 
 const intFrom = (name: string, min: number, max: number) =>
-  z.coerce
-    .number({ error: `${name} must be a number.` })
-    .int(`${name} must be a whole number.`)
-    .min(min, `${name} must be at least ${min}.`)
-    .max(max, `${name} must be at most ${max}.`);
+  z.preprocess(
+    // Number('') is 0: without this, `--port ""` would quietly mean "any free port".
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    z.coerce
+      .number({ error: `${name} must be a number.` })
+      .int(`${name} must be a whole number.`)
+      .min(min, `${name} must be at least ${min}.`)
+      .max(max, `${name} must be at most ${max}.`),
+  );
 
 export const ServeConfig = z.object({
   db: z.string().min(1, 'The database location is empty.'),
   host: z.string().min(1),
   port: intFrom('port', 0, 65_535),
   authRateLimit: intFrom('AIRTIME_AUTH_RATE_LIMIT', 0, 1_000_000),
-  tokenSecret: z.string().min(32, 'AIRTIME_TOKEN_SECRET must be at least 32 characters.').optional(),
+  tokenSecret: z
+    .string()
+    .min(32, 'AIRTIME_TOKEN_SECRET must be at least 32 characters.')
+    .optional(),
   trustProxy: z.boolean(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   seedDemo: z.boolean(),
@@ -44,7 +52,8 @@ export interface ServeFlags {
 
 /** Flags first, then environment, then defaults; throws a ZodError naming what is wrong. */
 export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv): ServeConfig {
-  const blankToUndefined = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v);
+  const blankToUndefined = (v: string | undefined) =>
+    v === undefined || v.trim() === '' ? undefined : v;
   return ServeConfig.parse({
     db: flags.db ?? blankToUndefined(env['AIRTIME_DB']) ?? DEFAULT_DB,
     host: flags.host ?? blankToUndefined(env['AIRTIME_HOST']) ?? '127.0.0.1',

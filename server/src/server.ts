@@ -43,10 +43,13 @@ export async function startServer(
     });
     const address = await app.listen({ host: config.host, port: config.port });
     const url = address.replace('[::1]', 'localhost');
-    print(`Airtime account API listening on ${url} (database: ${database.kind} ${database.description})`);
+    print(
+      `Airtime account API listening on ${url} (database: ${database.kind} ${database.description})`,
+    );
     if (config.dev) {
       print('Demo subscribers (phone / password):');
-      for (const d of DEMO_SUBSCRIBERS) print(`  ${d.display}  ${d.password}   ${d.name}: ${d.story}`);
+      for (const d of DEMO_SUBSCRIBERS)
+        print(`  ${d.display}  ${d.password}   ${d.name}: ${d.story}`);
     }
     return {
       app,

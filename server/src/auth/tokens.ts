@@ -11,8 +11,7 @@ export interface AccessClaims {
 }
 
 export type VerifyResult =
-  | { ok: true; claims: AccessClaims }
-  | { ok: false; reason: 'expired' | 'invalid' };
+  { ok: true; claims: AccessClaims } | { ok: false; reason: 'expired' | 'invalid' };
 
 /** Short-lived HS256 access tokens. The key comes from configuration or the database. */
 export class AccessTokens {
@@ -20,7 +19,8 @@ export class AccessTokens {
   readonly #ttlSeconds: number;
 
   constructor(secret: string, ttlSeconds: number = ACCESS_TOKEN_TTL_SECONDS) {
-    if (secret.length < 32) throw new Error('The token signing secret must be at least 32 characters.');
+    if (secret.length < 32)
+      throw new Error('The token signing secret must be at least 32 characters.');
     this.#key = new TextEncoder().encode(secret);
     this.#ttlSeconds = ttlSeconds;
   }

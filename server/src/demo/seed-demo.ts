@@ -114,12 +114,20 @@ export interface SeedResult {
  * Creates the demo subscribers with 12 months of statements, payments, ledger entries and daily
  * usage, relative to the clock's today. Accounts that already exist are left as they are.
  */
-export async function seedDemo(db: Kysely<Database>, clock: Clock, months = 12): Promise<SeedResult> {
+export async function seedDemo(
+  db: Kysely<Database>,
+  clock: Clock,
+  months = 12,
+): Promise<SeedResult> {
   const result: SeedResult = { created: [], skipped: [] };
   const now = clock.now();
   const today = isoDay(now);
   for (const demo of DEMO_SUBSCRIBERS) {
-    const exists = await db.selectFrom('subscribers').select('id').where('phone', '=', demo.phone).executeTakeFirst();
+    const exists = await db
+      .selectFrom('subscribers')
+      .select('id')
+      .where('phone', '=', demo.phone)
+      .executeTakeFirst();
     if (exists) {
       result.skipped.push(demo);
       continue;
@@ -130,7 +138,8 @@ export async function seedDemo(db: Kysely<Database>, clock: Clock, months = 12):
     const anchor = anchorFor(today, demo.renewsInDays);
     const current = cycleContaining(anchor, today);
     let cycleStart = current.start;
-    for (let i = 0; i < months - 1; i++) cycleStart = cycleContaining(anchor, addDays(cycleStart, -1)).start;
+    for (let i = 0; i < months - 1; i++)
+      cycleStart = cycleContaining(anchor, addDays(cycleStart, -1)).start;
     const firstDay = cycleStart;
 
     const statements: Insertable<StatementsTable>[] = [];
@@ -157,7 +166,14 @@ export async function seedDemo(db: Kysely<Database>, clock: Clock, months = 12):
         currency: plan.currency,
       });
       charges.forEach((c, position) => {
-        lines.push({ id: `${statementId}-l${position}`, statement_id: statementId, position, kind: c.kind, description: c.description, amount_cents: c.amountCents });
+        lines.push({
+          id: `${statementId}-l${position}`,
+          statement_id: statementId,
+          position,
+          kind: c.kind,
+          description: c.description,
+          amount_cents: c.amountCents,
+        });
         ledger.push({
           id: `${statementId}-c${position}`,
           subscriber_id: id,
@@ -171,7 +187,10 @@ export async function seedDemo(db: Kysely<Database>, clock: Clock, months = 12):
         });
       });
       // Paid a day or two before renewal; the last cycle's payment also leaves the demo credit.
-      const paidAt = dayToMs(addDays(cycle.start, -1 - Math.floor(random() * 2))) + 15 * 3_600_000 + Math.floor(random() * 3_600_000);
+      const paidAt =
+        dayToMs(addDays(cycle.start, -1 - Math.floor(random() * 2))) +
+        15 * 3_600_000 +
+        Math.floor(random() * 3_600_000);
       const paymentId = `${id}-pay-${cycle.start}`;
       const amount = total + (n === months - 1 ? demo.creditCents : 0);
       const viaPin = n % 4 === 3;
@@ -205,14 +224,20 @@ export async function seedDemo(db: Kysely<Database>, clock: Clock, months = 12):
     const allowance = plan.data_mb ?? 40 * 1024;
     const typicalDaily = (allowance * 0.6) / 30;
     const elapsedThisCycle = Math.round((dayToMs(today) - dayToMs(current.start)) / 86_400_000) + 1;
-    const targetThisCycle = demo.dataUsedShare > 0 ? Math.round(allowance * demo.dataUsedShare) : Math.round(typicalDaily * elapsedThisCycle);
+    const targetThisCycle =
+      demo.dataUsedShare > 0
+        ? Math.round(allowance * demo.dataUsedShare)
+        : Math.round(typicalDaily * elapsedThisCycle);
     let thisCycleLeft = targetThisCycle;
     for (let day = firstDay; day <= today; day = addDays(day, 1)) {
       const weekend = [0, 6].includes(new Date(dayToMs(day)).getUTCDay());
       let dataMb: number;
       if (day >= current.start) {
         const daysRemaining = Math.round((dayToMs(today) - dayToMs(day)) / 86_400_000) + 1;
-        dataMb = day === today ? thisCycleLeft : Math.max(0, Math.round((thisCycleLeft / daysRemaining) * (0.7 + random() * 0.6)));
+        dataMb =
+          day === today
+            ? thisCycleLeft
+            : Math.max(0, Math.round((thisCycleLeft / daysRemaining) * (0.7 + random() * 0.6)));
         dataMb = Math.min(dataMb, thisCycleLeft);
         thisCycleLeft -= dataMb;
       } else {
@@ -254,7 +279,10 @@ export async function seedDemo(db: Kysely<Database>, clock: Clock, months = 12):
         ['usage_daily', usage],
       ] as const) {
         for (let i = 0; i < rows.length; i += 100) {
-          await trx.insertInto(table).values(rows.slice(i, i + 100) as never).execute();
+          await trx
+            .insertInto(table)
+            .values(rows.slice(i, i + 100) as never)
+            .execute();
         }
       }
     });

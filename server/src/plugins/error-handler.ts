@@ -11,38 +11,39 @@ function send(reply: FastifyReply, status: number, error: ApiErrorBody['error'])
 }
 
 /** Fastify's own client-error codes, mapped to our stable codes and plain words. */
-const FASTIFY_CLIENT_ERRORS: Record<string, { status: number; code: ErrorCode; message: string }> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: {
-    status: 413,
-    code: 'payload_too_large',
-    message: 'The request body is too large.',
-  },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
-    status: 415,
-    code: 'unsupported_media_type',
-    message: 'Send the request body as application/json.',
-  },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
-    status: 400,
-    code: 'invalid_request',
-    message: 'The Content-Length header does not match the body.',
-  },
-  FST_ERR_CTP_EMPTY_JSON_BODY: {
-    status: 400,
-    code: 'invalid_request',
-    message: 'The request body is empty; send a JSON object.',
-  },
-  FST_ERR_CTP_INVALID_JSON_BODY: {
-    status: 400,
-    code: 'malformed_json',
-    message: 'The request body is not valid JSON.',
-  },
-  FST_ERR_CTP_INSTANCE_ALREADY_STARTED: {
-    status: 400,
-    code: 'invalid_request',
-    message: 'The request could not be read.',
-  },
-};
+const FASTIFY_CLIENT_ERRORS: Record<string, { status: number; code: ErrorCode; message: string }> =
+  {
+    FST_ERR_CTP_BODY_TOO_LARGE: {
+      status: 413,
+      code: 'payload_too_large',
+      message: 'The request body is too large.',
+    },
+    FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+      status: 415,
+      code: 'unsupported_media_type',
+      message: 'Send the request body as application/json.',
+    },
+    FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+      status: 400,
+      code: 'invalid_request',
+      message: 'The Content-Length header does not match the body.',
+    },
+    FST_ERR_CTP_EMPTY_JSON_BODY: {
+      status: 400,
+      code: 'invalid_request',
+      message: 'The request body is empty; send a JSON object.',
+    },
+    FST_ERR_CTP_INVALID_JSON_BODY: {
+      status: 400,
+      code: 'malformed_json',
+      message: 'The request body is not valid JSON.',
+    },
+    FST_ERR_CTP_INSTANCE_ALREADY_STARTED: {
+      status: 400,
+      code: 'invalid_request',
+      message: 'The request could not be read.',
+    },
+  };
 
 function issuesFrom(error: FastifyError & { validationContext?: string }): ErrorIssue[] {
   if (!hasZodFastifySchemaValidationErrors(error)) return [];
@@ -79,7 +80,10 @@ export function registerErrorHandlers(app: FastifyInstance): void {
     const known = error.code ? FASTIFY_CLIENT_ERRORS[error.code] : undefined;
     if (known) return send(reply, known.status, { code: known.code, message: known.message });
     if (error instanceof SyntaxError) {
-      return send(reply, 400, { code: 'malformed_json', message: 'The request body is not valid JSON.' });
+      return send(reply, 400, {
+        code: 'malformed_json',
+        message: 'The request body is not valid JSON.',
+      });
     }
     if (error.statusCode === 429) {
       return send(reply, 429, {
@@ -99,7 +103,32 @@ export function registerErrorHandlers(app: FastifyInstance): void {
       message: 'Something went wrong on our side. Please try again.',
     });
   });
+}
 
+/**
+ * Errors the router raises before a request reaches a route (a URL with broken percent-escapes,
+ * a path parameter over the length limit). Fastify answers these with its own body shape unless
+ * this is passed as its `frameworkErrors` option.
+ */
+export function sendFrameworkError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  if (error.code === 'FST_ERR_BAD_URL') {
+    return send(reply, 400, {
+      code: 'invalid_request',
+      message: 'The URL is not valid: check its percent-encoding.',
+    });
+  }
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return send(reply, 414, { code: 'invalid_request', message: 'The URL is too long.' });
+  }
+  request.log.error({ err: error }, 'unhandled router error');
+  return send(reply, 500, {
+    code: 'internal_error',
+    message: 'Something went wrong on our side. Please try again.',
+  });
 }
 
 /** The 404 body; the path is cut short so a huge URL is not echoed back. */

@@ -55,7 +55,14 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
 
   app.get(
     '/plan',
-    { schema: { summary: 'The current plan', tags: ['account'], security, response: { 200: Plan, ...errors } } },
+    {
+      schema: {
+        summary: 'The current plan',
+        tags: ['account'],
+        security,
+        response: { 200: Plan, ...errors },
+      },
+    },
     async (request) => opts.account.plan(request.subscriberId),
   );
 

@@ -11,7 +11,13 @@ import type {
   UsageResponse,
 } from '../../../contract/http/account';
 import { ApiHttpError, unauthorized } from '../errors';
-import { addDays, cycleContaining, daysLeftInCycle, isoDay, type BillingCycle } from './billing-cycle';
+import {
+  addDays,
+  cycleContaining,
+  daysLeftInCycle,
+  isoDay,
+  type BillingCycle,
+} from './billing-cycle';
 import { renewalTotal } from './charges';
 import { decodeCursor, encodeCursor } from './pagination';
 
@@ -30,7 +36,12 @@ export function toPlan(row: PlansTable): Plan {
   };
 }
 
-function statementStatus(total: number, paid: number, dueDate: string, today: string): StatementStatus {
+function statementStatus(
+  total: number,
+  paid: number,
+  dueDate: string,
+  today: string,
+): StatementStatus {
   if (paid >= total) return 'paid';
   return dueDate < today ? 'overdue' : 'due';
 }
@@ -95,9 +106,18 @@ export class AccountService {
       this.usageTotals(subscriberId, cycle.start, today),
     ]);
     const balance = Number(balanceRow.balance);
-    const renewal = renewalTotal({ name: row.name, price_cents: row.price_cents, taxes_included: row.taxes_included });
+    const renewal = renewalTotal({
+      name: row.name,
+      price_cents: row.price_cents,
+      taxes_included: row.taxes_included,
+    });
     return {
-      subscriber: { id: row.subscriber_id, phone: row.phone, name: row.subscriber_name, email: row.email },
+      subscriber: {
+        id: row.subscriber_id,
+        phone: row.phone,
+        name: row.subscriber_name,
+        email: row.email,
+      },
       status: row.status,
       balance: { amountCents: balance, currency: row.currency },
       amountDue: { amountCents: Math.max(0, renewal - balance), currency: row.currency },
@@ -116,13 +136,18 @@ export class AccountService {
     const today = isoDay(this.clock.now());
     const row = await this.subscriberWithPlan(subscriberId);
     const day = cycleParam === 'current' ? today : cycleParam;
-    if (day > today) {
+    const cycle: BillingCycle = cycleContaining(row.cycle_anchor_day, day);
+    // Any day of the current cycle (tomorrow included) selects it; later cycles have no usage yet.
+    if (cycle.start > today) {
       throw new ApiHttpError(400, 'cycle_out_of_range', 'That cycle has not started yet.');
     }
-    const cycle: BillingCycle = cycleContaining(row.cycle_anchor_day, day);
     const firstDay = isoDay(row.created_at);
     if (cycle.end < firstDay) {
-      throw new ApiHttpError(400, 'cycle_out_of_range', 'The account did not exist during that cycle.');
+      throw new ApiHttpError(
+        400,
+        'cycle_out_of_range',
+        'The account did not exist during that cycle.',
+      );
     }
     const last = cycle.end < today ? cycle.end : today;
     const rows = await this.db
@@ -137,7 +162,12 @@ export class AccountService {
     const days: UsageResponse['days'] = [];
     for (let d = cycle.start; d <= last; d = addDays(d, 1)) {
       const r = byDay.get(d);
-      days.push({ date: d, dataMb: r?.data_mb ?? 0, minutes: r?.minutes ?? 0, texts: r?.texts ?? 0 });
+      days.push({
+        date: d,
+        dataMb: r?.data_mb ?? 0,
+        minutes: r?.minutes ?? 0,
+        texts: r?.texts ?? 0,
+      });
     }
     const totals = days.reduce(
       (t, d) => ({
@@ -223,7 +253,12 @@ export class AccountService {
       // Scoped to the signed-in subscriber: another account's id reads as "not found".
       .where('subscriber_id', '=', subscriberId)
       .executeTakeFirst();
-    if (!st) throw new ApiHttpError(404, 'statement_not_found', 'There is no such statement on this account.');
+    if (!st)
+      throw new ApiHttpError(
+        404,
+        'statement_not_found',
+        'There is no such statement on this account.',
+      );
     const [lines, paidRow] = await Promise.all([
       this.db
         .selectFrom('statement_lines')
@@ -261,7 +296,16 @@ export class AccountService {
   async payments(subscriberId: string, limit: number, cursor?: string): Promise<PaymentList> {
     let query = this.db
       .selectFrom('payments')
-      .select(['id', 'created_at', 'amount_cents', 'currency', 'method', 'description', 'card_last4', 'status'])
+      .select([
+        'id',
+        'created_at',
+        'amount_cents',
+        'currency',
+        'method',
+        'description',
+        'card_last4',
+        'status',
+      ])
       .where('subscriber_id', '=', subscriberId);
     if (cursor) {
       const [createdAt, id] = decodeCursor<number>(cursor, 'number');

@@ -28,7 +28,11 @@ export function renewalCharges(plan: PlanPricing): ChargeLine[] {
       // Round half up on integer cents: the same rule everywhere a tax is computed.
       amountCents: Math.floor((plan.price_cents * PLAN_TAX_BPS + 5_000) / 10_000),
     });
-    lines.push({ kind: 'fee', description: 'Regulatory and 911 fee', amountCents: REGULATORY_FEE_CENTS });
+    lines.push({
+      kind: 'fee',
+      description: 'Regulatory and 911 fee',
+      amountCents: REGULATORY_FEE_CENTS,
+    });
   }
   return lines;
 }

@@ -15,14 +15,23 @@ export function decodeCursor<K extends string | number>(
       Array.isArray(value) &&
       value.length === 2 &&
       typeof value[0] === keyType &&
-      typeof value[1] === 'string'
+      // Number keys are epoch milliseconds: 1.5 or 1e400 would reach the database and fail there,
+      // as would a NUL character in a string (PostgreSQL text cannot hold one).
+      (keyType === 'string' ? !value[0].includes('\u0000') : Number.isSafeInteger(value[0])) &&
+      typeof value[1] === 'string' &&
+      !value[1].includes('\u0000')
     ) {
       return [value[0] as K, value[1]];
     }
   } catch {
     // fall through to the error below
   }
-  throw new ApiHttpError(400, 'invalid_request', 'That page cursor is not valid. Start from the first page.', {
-    issues: [{ path: 'querystring.cursor', message: 'That cursor is not valid.' }],
-  });
+  throw new ApiHttpError(
+    400,
+    'invalid_request',
+    'That page cursor is not valid. Start from the first page.',
+    {
+      issues: [{ path: 'querystring.cursor', message: 'That cursor is not valid.' }],
+    },
+  );
 }

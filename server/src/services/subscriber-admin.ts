@@ -76,7 +76,10 @@ export class SubscriberAdmin {
     if (!parsed.success) throw new AdminError('invalid_input', describeIssues(parsed.error));
     const value = parsed.data;
     if (!(await this.planIds()).has(value.planId)) {
-      throw new AdminError('unknown_plan', `There is no active plan "${value.planId}". See the plans command.`);
+      throw new AdminError(
+        'unknown_plan',
+        `There is no active plan "${value.planId}". See the plans command.`,
+      );
     }
     const existing = await this.db
       .selectFrom('subscribers')
@@ -92,7 +95,11 @@ export class SubscriberAdmin {
     return { id, phone: value.phone };
   }
 
-  private row(id: string, value: z.output<typeof NewSubscriber>, passwordHash: string): Insertable<SubscribersTable> {
+  private row(
+    id: string,
+    value: z.output<typeof NewSubscriber>,
+    passwordHash: string,
+  ): Insertable<SubscribersTable> {
     const now = this.clock.now();
     const today = Number(isoDay(now).slice(8, 10));
     return {
@@ -153,28 +160,42 @@ export class SubscriberAdmin {
    * any is wrong nothing is imported, and the error lists each bad line.
    */
   async importCsv(text: string): Promise<ImportReport> {
-    let records: Record<string, string>[];
+    // `info` gives each record the line it is on, so blank lines do not shift the numbers we report.
+    let records: { record: Record<string, string>; info: { lines: number } }[];
     try {
-      records = parseCsv(text, { columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), skip_empty_lines: true, trim: true, bom: true });
+      records = parseCsv(text, {
+        columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
+        skip_empty_lines: true,
+        trim: true,
+        bom: true,
+        info: true,
+      });
     } catch (error) {
-      throw new AdminError('invalid_input', `The file is not valid CSV: ${(error as Error).message}`);
+      throw new AdminError(
+        'invalid_input',
+        `The file is not valid CSV: ${(error as Error).message}`,
+      );
     }
-    if (records.length === 0) throw new AdminError('invalid_input', 'The file has no subscriber rows.');
-    const columns = Object.keys(records[0]!);
+    if (records.length === 0)
+      throw new AdminError('invalid_input', 'The file has no subscriber rows.');
+    const columns = Object.keys(records[0]!.record);
     const missing = ['phone', 'name', 'email', 'plan'].filter((c) => !columns.includes(c));
     if (missing.length) {
       throw new AdminError('invalid_input', `The header row is missing: ${missing.join(', ')}.`);
     }
     if (!columns.includes('password') && !columns.includes('password_hash')) {
-      throw new AdminError('invalid_input', 'The header row needs a password or password_hash column.');
+      throw new AdminError(
+        'invalid_input',
+        'The header row needs a password or password_hash column.',
+      );
     }
 
     const plans = await this.planIds();
     const problems: string[] = [];
     const seen = new Set<string>();
     const ready: { value: z.output<typeof NewSubscriber>; hash: string | null }[] = [];
-    for (const [index, record] of records.entries()) {
-      const line = index + 2; // 1-based, after the header
+    for (const { record, info } of records) {
+      const line = info.lines; // 1-based, as an editor counts
       const hash = record['password_hash'] || null;
       if (hash !== null && !hash.startsWith('$argon2')) {
         problems.push(`line ${line}: password_hash must be an argon2 PHC string.`);
@@ -195,7 +216,8 @@ export class SubscriberAdmin {
       if (!plans.has(parsed.data.planId)) {
         problems.push(`line ${line}: there is no active plan "${parsed.data.planId}".`);
       }
-      if (seen.has(parsed.data.phone)) problems.push(`line ${line}: ${parsed.data.phone} appears twice in the file.`);
+      if (seen.has(parsed.data.phone))
+        problems.push(`line ${line}: ${parsed.data.phone} appears twice in the file.`);
       seen.add(parsed.data.phone);
       ready.push({ value: parsed.data, hash });
     }
@@ -209,7 +231,10 @@ export class SubscriberAdmin {
       for (const t of taken) problems.push(`${t.phone} already has an account.`);
     }
     if (problems.length) {
-      throw new AdminError('invalid_input', `Nothing was imported. Fix these and try again:\n  ${problems.join('\n  ')}`);
+      throw new AdminError(
+        'invalid_input',
+        `Nothing was imported. Fix these and try again:\n  ${problems.join('\n  ')}`,
+      );
     }
     const rows: Insertable<SubscribersTable>[] = [];
     for (const { value, hash } of ready) {
@@ -217,7 +242,10 @@ export class SubscriberAdmin {
     }
     await this.db.transaction().execute(async (trx) => {
       for (let i = 0; i < rows.length; i += 200) {
-        await trx.insertInto('subscribers').values(rows.slice(i, i + 200)).execute();
+        await trx
+          .insertInto('subscribers')
+          .values(rows.slice(i, i + 200))
+          .execute();
       }
     });
     return { imported: rows.length };

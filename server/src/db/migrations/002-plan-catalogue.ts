@@ -69,12 +69,19 @@ export const PLAN_CATALOGUE = [
 
 export const planCatalogue: Migration = {
   async up(db: Kysely<any>): Promise<void> {
-    await db.insertInto('plans').values([...PLAN_CATALOGUE]).execute();
+    await db
+      .insertInto('plans')
+      .values([...PLAN_CATALOGUE])
+      .execute();
   },
   async down(db: Kysely<any>): Promise<void> {
     await db
       .deleteFrom('plans')
-      .where('id', 'in', PLAN_CATALOGUE.map((p) => p.id))
+      .where(
+        'id',
+        'in',
+        PLAN_CATALOGUE.map((p) => p.id),
+      )
       .execute();
   },
 };
