@@ -10,7 +10,10 @@ describeWithDb(`smoke (${dbKind})`, () => {
   afterAll(async () => t?.close());
 
   it('a demo subscriber signs in and reads the summary', async () => {
-    const signIn = await t.post('/v1/auth/sign-in', { phone: '(206) 555-0100', password: 'Sunset-Harbor-42' });
+    const signIn = await t.post('/v1/auth/sign-in', {
+      phone: '(206) 555-0100',
+      password: 'Sunset-Harbor-42',
+    });
     expect(signIn.statusCode).toBe(200);
     const summary = await t.get('/v1/account/summary', signIn.json().accessToken);
     expect(summary.statusCode).toBe(200);

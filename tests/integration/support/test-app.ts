@@ -15,11 +15,17 @@ export interface TestApp {
   testDb: TestDatabase;
   admin: SubscriberAdmin;
   /** POST JSON to a path. */
-  post(url: string, body: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  post(
+    url: string,
+    body: unknown,
+    headers?: Record<string, string>,
+  ): Promise<LightMyRequestResponse>;
   /** GET with an optional bearer token. */
   get(url: string, accessToken?: string): Promise<LightMyRequestResponse>;
   /** Adds a subscriber through the admin service (real argon2 hash). */
-  addSubscriber(overrides?: Partial<NewSubscriber>): Promise<{ id: string; phone: string; password: string }>;
+  addSubscriber(
+    overrides?: Partial<NewSubscriber>,
+  ): Promise<{ id: string; phone: string; password: string }>;
   close(): Promise<void>;
 }
 
@@ -51,9 +57,18 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     testDb,
     admin,
     post: (url, body, headers = {}) =>
-      app.inject({ method: 'POST', url, payload: body as never, headers: { 'content-type': 'application/json', ...headers } }),
+      app.inject({
+        method: 'POST',
+        url,
+        payload: body as never,
+        headers: { 'content-type': 'application/json', ...headers },
+      }),
     get: (url, accessToken) =>
-      app.inject({ method: 'GET', url, headers: accessToken ? { authorization: `Bearer ${accessToken}` } : {} }),
+      app.inject({
+        method: 'GET',
+        url,
+        headers: accessToken ? { authorization: `Bearer ${accessToken}` } : {},
+      }),
     addSubscriber: async (overrides = {}) => {
       counter += 1;
       const password = (overrides.password as string | undefined) ?? 'Correct-Horse-Battery-9';

@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest';
+import { ZodError } from 'zod';
+import { DEFAULT_DB, DEFAULT_PORT, resolveServeConfig } from '../../../server/src/config';
+
+const SECRET = 'a-signing-secret-that-is-long-enough-0123456789';
+
+/** The messages a failed resolve carries, as the CLI prints them. */
+function errorsOf(run: () => unknown): string[] {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ZodError);
+    return (error as ZodError).issues.map((i) => i.message);
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('resolveServeConfig', () => {
+  it('uses the defaults when nothing is set', () => {
+    expect(resolveServeConfig({}, {})).toEqual({
+      db: DEFAULT_DB,
+      host: '127.0.0.1',
+      port: DEFAULT_PORT,
+      authRateLimit: 60,
+      tokenSecret: undefined,
+      trustProxy: false,
+      logLevel: 'info',
+      seedDemo: false,
+      dev: false,
+    });
+    expect(DEFAULT_PORT).toBe(8787);
+    expect(DEFAULT_DB).toBe('.data/airtime.sqlite');
+  });
+
+  it('environment variables beat the defaults', () => {
+    const config = resolveServeConfig(
+      {},
+      {
+        AIRTIME_DB: 'postgres://db.example/airtime',
+        AIRTIME_HOST: '0.0.0.0',
+        AIRTIME_PORT: '9000',
+        AIRTIME_AUTH_RATE_LIMIT: '0',
+        AIRTIME_TOKEN_SECRET: SECRET,
+        AIRTIME_TRUST_PROXY: '1',
+        AIRTIME_LOG_LEVEL: 'warn',
+      },
+    );
+    expect(config).toMatchObject({
+      db: 'postgres://db.example/airtime',
+      host: '0.0.0.0',
+      port: 9000,
+      authRateLimit: 0,
+      tokenSecret: SECRET,
+      trustProxy: true,
+      logLevel: 'warn',
+    });
+  });
+
+  it('flags beat environment variables', () => {
+    const config = resolveServeConfig(
+      { db: '/srv/airtime.sqlite', host: '::1', port: '8080', seedDemo: true },
+      {
+        AIRTIME_DB: 'postgres://db.example/airtime',
+        AIRTIME_HOST: '0.0.0.0',
+        AIRTIME_PORT: '9000',
+      },
+    );
+    expect(config).toMatchObject({
+      db: '/srv/airtime.sqlite',
+      host: '::1',
+      port: 8080,
+      seedDemo: true,
+    });
+  });
+
+  it('blank environment variables count as unset', () => {
+    const config = resolveServeConfig(
+      {},
+      {
+        AIRTIME_DB: '',
+        AIRTIME_HOST: '  ',
+        AIRTIME_PORT: '',
+        AIRTIME_AUTH_RATE_LIMIT: ' ',
+        AIRTIME_TOKEN_SECRET: '',
+      },
+    );
+    expect(config).toMatchObject({
+      db: DEFAULT_DB,
+      host: '127.0.0.1',
+      port: DEFAULT_PORT,
+      authRateLimit: 60,
+    });
+    expect(config.tokenSecret).toBeUndefined();
+  });
+
+  it('--seed-demo turns on dev output unless --dev says otherwise', () => {
+    expect(resolveServeConfig({ seedDemo: true }, {})).toMatchObject({ seedDemo: true, dev: true });
+    expect(resolveServeConfig({ seedDemo: true, dev: false }, {})).toMatchObject({
+      seedDemo: true,
+      dev: false,
+    });
+    expect(resolveServeConfig({ dev: true }, {})).toMatchObject({ seedDemo: false, dev: true });
+  });
+
+  it('reads AIRTIME_TRUST_PROXY as yes only for 1, true or yes', () => {
+    for (const value of ['1', 'true', 'TRUE', 'yes', 'Yes']) {
+      expect(resolveServeConfig({}, { AIRTIME_TRUST_PROXY: value }).trustProxy, value).toBe(true);
+    }
+    for (const value of ['0', 'false', 'no', '', 'on?']) {
+      expect(resolveServeConfig({}, { AIRTIME_TRUST_PROXY: value }).trustProxy, value).toBe(false);
+    }
+  });
+
+  it('explains a port that is not a number', () => {
+    expect(errorsOf(() => resolveServeConfig({ port: 'abc' }, {}))).toEqual([
+      'port must be a number.',
+    ]);
+    expect(errorsOf(() => resolveServeConfig({}, { AIRTIME_PORT: 'http' }))).toEqual([
+      'port must be a number.',
+    ]);
+  });
+
+  it('refuses an empty --port instead of quietly listening on a random port', () => {
+    expect(errorsOf(() => resolveServeConfig({ port: '' }, {}))).toEqual([
+      'port must be a number.',
+    ]);
+    expect(errorsOf(() => resolveServeConfig({ port: '  ' }, {}))).toEqual([
+      'port must be a number.',
+    ]);
+    // Asking for port 0 on purpose still means "any free port".
+    expect(resolveServeConfig({ port: '0' }, {}).port).toBe(0);
+  });
+
+  it('explains a port that is fractional or out of range', () => {
+    expect(errorsOf(() => resolveServeConfig({ port: '80.5' }, {}))).toEqual([
+      'port must be a whole number.',
+    ]);
+    expect(errorsOf(() => resolveServeConfig({ port: '65536' }, {}))).toEqual([
+      'port must be at most 65535.',
+    ]);
+    expect(errorsOf(() => resolveServeConfig({ port: '-1' }, {}))).toEqual([
+      'port must be at least 0.',
+    ]);
+  });
+
+  it('explains a bad auth rate limit', () => {
+    expect(errorsOf(() => resolveServeConfig({}, { AIRTIME_AUTH_RATE_LIMIT: 'lots' }))).toEqual([
+      'AIRTIME_AUTH_RATE_LIMIT must be a number.',
+    ]);
+    expect(errorsOf(() => resolveServeConfig({}, { AIRTIME_AUTH_RATE_LIMIT: '-5' }))).toEqual([
+      'AIRTIME_AUTH_RATE_LIMIT must be at least 0.',
+    ]);
+    expect(errorsOf(() => resolveServeConfig({}, { AIRTIME_AUTH_RATE_LIMIT: '2.5' }))).toEqual([
+      'AIRTIME_AUTH_RATE_LIMIT must be a whole number.',
+    ]);
+  });
+
+  it('explains a token secret that is too short', () => {
+    expect(
+      errorsOf(() => resolveServeConfig({}, { AIRTIME_TOKEN_SECRET: 'short-secret' })),
+    ).toEqual(['AIRTIME_TOKEN_SECRET must be at least 32 characters.']);
+    expect(resolveServeConfig({}, { AIRTIME_TOKEN_SECRET: 'x'.repeat(32) }).tokenSecret).toBe(
+      'x'.repeat(32),
+    );
+  });
+
+  it('refuses an unknown log level', () => {
+    const messages = errorsOf(() => resolveServeConfig({}, { AIRTIME_LOG_LEVEL: 'loud' }));
+    expect(messages).toHaveLength(1);
+  });
+
+  it('reports every problem at once', () => {
+    const messages = errorsOf(() =>
+      resolveServeConfig(
+        { port: 'abc' },
+        { AIRTIME_AUTH_RATE_LIMIT: 'x', AIRTIME_TOKEN_SECRET: 'short' },
+      ),
+    );
+    expect(messages).toEqual([
+      'port must be a number.',
+      'AIRTIME_AUTH_RATE_LIMIT must be a number.',
+      'AIRTIME_TOKEN_SECRET must be at least 32 characters.',
+    ]);
+  });
+});
