@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 
 export const ACCESS_TOKEN_TTL_SECONDS = 600;
@@ -15,13 +15,14 @@ export type VerifyResult =
 
 /** Short-lived HS256 access tokens. The key comes from configuration or the database. */
 export class AccessTokens {
-  readonly #key: Uint8Array;
+  // A KeyObject made once: given raw bytes, jose would import the key again on every call.
+  readonly #key: KeyObject;
   readonly #ttlSeconds: number;
 
   constructor(secret: string, ttlSeconds: number = ACCESS_TOKEN_TTL_SECONDS) {
     if (secret.length < 32)
       throw new Error('The token signing secret must be at least 32 characters.');
-    this.#key = new TextEncoder().encode(secret);
+    this.#key = createSecretKey(Buffer.from(secret, 'utf8'));
     this.#ttlSeconds = ttlSeconds;
   }
 

@@ -37,7 +37,7 @@ export function openDatabase(location: string): AppDatabase {
     if (url.password) url.password = '***';
     return { db, kind: 'postgres', description: url.toString(), close: () => db.destroy() };
   }
-  const file = path.resolve(location);
+  const file = location === ':memory:' ? location : path.resolve(location);
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new SqliteDatabase(file);
   sqlite.pragma('journal_mode = WAL');
