@@ -1,0 +1,91 @@
+/**
+ * `npm run bench` runs every default bench; `npm run bench -- <name> [options]` runs one.
+ * Benches print figures; none of them passes or fails on time.
+ */
+import { parseArgs } from 'node:util';
+import { BenchContext } from './lib/context';
+import { describeMachine } from './lib/machine';
+import { summaryBench } from './summary';
+import { signInBench } from './sign-in';
+import { DEFAULT_SCALE_SUBSCRIBERS, scaleBench } from './scale';
+
+const USAGE = `usage: npm run bench [-- <bench>] [--duration S] [--connections N] [--subscribers N[,N…]]
+
+benches:
+  summary   GET /v1/account/summary on the demo database, beside a bare Fastify hello route
+  sign-in   POST /v1/auth/sign-in, and how much of it is argon2
+  scale     GET /v1/account/summary on generated databases (default ${DEFAULT_SCALE_SUBSCRIBERS.toLocaleString('en-US')} subscribers)
+  (none)    all three, scale with ${DEFAULT_SCALE_SUBSCRIBERS.toLocaleString('en-US')} subscribers
+
+options:
+  --duration S       seconds of each measured autocannon run (default 6; a 2 s warm-up precedes it)
+  --connections N    concurrent connections for summary and scale (default 100; sign-in uses 1 and 8)
+  --subscribers N    database size(s) for scale, e.g. 1000000 or 1000,1000000 (built on first use)
+  --big              shorthand for --subscribers 1000,1000000`;
+
+function positiveInt(name: string, value: string): number {
+  const n = Number(value.replace(/_/g, ''));
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`--${name} must be a positive whole number, got "${value}"`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      duration: { type: 'string' },
+      connections: { type: 'string' },
+      subscribers: { type: 'string' },
+      big: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const bench = positionals[0] ?? 'all';
+  if (
+    values.help ||
+    positionals.length > 1 ||
+    !['all', 'summary', 'sign-in', 'scale'].includes(bench)
+  ) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exitCode = values.help ? 0 : 2;
+    return;
+  }
+  const subscribers = values.big
+    ? [1_000, 1_000_000]
+    : (values.subscribers?.split(',').map((s) => positiveInt('subscribers', s.trim())) ?? [
+        DEFAULT_SCALE_SUBSCRIBERS,
+      ]);
+
+  const ctx = new BenchContext({
+    durationSeconds: values.duration ? positiveInt('duration', values.duration) : 6,
+    connections: values.connections ? positiveInt('connections', values.connections) : 100,
+    warmupSeconds: 2,
+  });
+  ctx.print(describeMachine());
+  ctx.print(
+    `autocannon: ${ctx.load.connections} connections, ${ctx.load.durationSeconds} s measured after ${ctx.load.warmupSeconds} s warm-up, load generator in its own process`,
+  );
+  ctx.print(
+    'columns: srv CPU = this process (the server), load CPU = autocannon, other CPU = the rest of the machine (should be ~0);\n' +
+      '         100 % = one core; disk MiB = server reads that missed the page cache; failed = non-2xx + errors',
+  );
+
+  if (bench === 'all' || bench === 'summary') await summaryBench(ctx);
+  if (bench === 'all' || bench === 'sign-in') await signInBench(ctx);
+  if (bench === 'all' || bench === 'scale') await scaleBench(ctx, subscribers);
+  if (bench === 'all' && !subscribers.includes(1_000_000)) {
+    ctx.print(
+      '\nThe 1,000,000-subscriber case is not in the default run (its database, ~2.7 GB, takes a minute or two to build):\n' +
+        '  npm run bench -- scale --big                       (1,000 and 1,000,000 side by side)\n' +
+        '  npm run bench -- scale --subscribers 1000000',
+    );
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 1;
+});
