@@ -34,6 +34,11 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
+    // Playwright fixtures that need nothing are written `async ({}, use) => …` by design.
+    files: ['tests/e2e/**/*.ts', 'tests/electron/**/*.ts'],
+    rules: { 'no-empty-pattern': 'off' },
+  },
+  {
     // The contract is shared by every process: it may use zod and libphonenumber-js, nothing of Node.
     files: ['contract/**/*.ts'],
     rules: {

@@ -30,6 +30,11 @@ export const ERROR_CODES = [
   'network_unreachable',
   'timeout',
   'invalid_response',
+  // desktop app (between the renderer and the main process)
+  'forbidden',
+  'not_signed_in',
+  'session_expired',
+  'keychain_unavailable',
 ] as const;
 
 export const ErrorCode = z.enum(ERROR_CODES);

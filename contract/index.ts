@@ -6,3 +6,5 @@ export * from './http/auth';
 export * from './http/account';
 export * from './http/health';
 export * from './subscriber';
+export * from './settings';
+export * from './ipc';

@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import { ApiError } from './errors';
+import { PhoneInput } from './phone';
+import { Password, SubscriberProfile } from './http/auth';
+import {
+  AccountSummary,
+  IsoDate,
+  PaymentList,
+  StatementDetail,
+  StatementList,
+  UsageResponse,
+} from './http/account';
+import { ApiBaseUrl, Language, SettingsPatch, SettingsView } from './settings';
+
+/**
+ * Every channel between the renderer and the main process, declared once. Main registers one
+ * handler per entry and parses `input` with it; preload builds `window.airtime` from the same
+ * table; the renderer's types come from there. Names are `domain:verb`.
+ */
+
+const None = z.undefined();
+
+export const SignInInput = z.strictObject({
+  phone: PhoneInput,
+  password: Password,
+  keepSignedIn: z.boolean(),
+});
+export type SignInInput = z.input<typeof SignInInput>;
+
+export const SessionInfo = z.object({
+  subscriber: SubscriberProfile,
+  /** True when the session was saved to the OS keychain and will survive a restart. */
+  persisted: z.boolean(),
+});
+export type SessionInfo = z.infer<typeof SessionInfo>;
+
+export const ResumeResult = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('signed-in'), session: SessionInfo }),
+  z.object({
+    status: z.literal('signed-out'),
+    /** Why the person lands on sign-in, when there is something to tell them. */
+    notice: z.enum(['none', 'session_expired']),
+    message: z.string().optional(),
+  }),
+]);
+export type ResumeResult = z.infer<typeof ResumeResult>;
+
+export const AppInfo = z.object({
+  version: z.string(),
+  platform: z.string(),
+  /** False where no OS keychain (Secret Service, Keychain, Credential Vault) can be used. */
+  keychainAvailable: z.boolean(),
+  systemLanguage: Language,
+  systemTheme: z.enum(['light', 'dark']),
+});
+export type AppInfo = z.infer<typeof AppInfo>;
+
+export const PageInput = z
+  .strictObject({
+    cursor: z
+      .string()
+      .max(200)
+      .regex(/^[A-Za-z0-9_-]+$/, 'That cursor is not valid.')
+      .optional(),
+    limit: z.number().int().min(1).max(100).optional(),
+  })
+  .optional();
+
+export const ConnectionTestResult = z.object({ latencyMs: z.number().nonnegative() });
+
+const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({
+  input,
+  output,
+});
+
+export const IPC_CHANNELS = {
+  'app:info': channel(None, AppInfo),
+  'app:open-external': channel(z.strictObject({ url: z.string().max(2048) }), z.null()),
+  'auth:sign-in': channel(SignInInput, SessionInfo),
+  'auth:sign-out': channel(None, z.null()),
+  'auth:resume': channel(None, ResumeResult),
+  'account:summary': channel(None, AccountSummary),
+  'account:usage': channel(
+    z.strictObject({ cycle: z.union([z.literal('current'), IsoDate]).optional() }).optional(),
+    UsageResponse,
+  ),
+  'account:statements': channel(PageInput, StatementList),
+  'account:statement': channel(
+    z.strictObject({
+      id: z
+        .string()
+        .min(1)
+        .max(64)
+        .regex(/^[A-Za-z0-9_-]+$/),
+    }),
+    StatementDetail,
+  ),
+  'account:payments': channel(PageInput, PaymentList),
+  'settings:get': channel(None, SettingsView),
+  'settings:set': channel(SettingsPatch, SettingsView),
+  'settings:test-connection': channel(
+    z.strictObject({ apiBaseUrl: ApiBaseUrl }),
+    ConnectionTestResult,
+  ),
+  'settings:forget-device': channel(None, z.null()),
+} as const;
+
+export type IpcChannels = typeof IPC_CHANNELS;
+export type IpcChannel = keyof IpcChannels;
+export type IpcInput<C extends IpcChannel> = z.input<IpcChannels[C]['input']>;
+export type IpcParsedInput<C extends IpcChannel> = z.output<IpcChannels[C]['input']>;
+export type IpcOutput<C extends IpcChannel> = z.output<IpcChannels[C]['output']>;
+
+/** Events main pushes to the renderer. */
+export const PUSH_EVENTS = {
+  'session:expired': z.object({ message: z.string() }),
+  'settings:changed': SettingsView,
+  'system:theme-changed': z.object({ theme: z.enum(['light', 'dark']) }),
+} as const;
+
+export type PushEvents = typeof PUSH_EVENTS;
+export type PushEvent = keyof PushEvents;
+export type PushPayload<E extends PushEvent> = z.output<PushEvents[E]>;
+
+export const IPC_CHANNEL_NAMES = Object.keys(IPC_CHANNELS) as IpcChannel[];
+export const PUSH_EVENT_NAMES = Object.keys(PUSH_EVENTS) as PushEvent[];
+
+/**
+ * What crosses IPC: never a thrown error (Electron would keep only its message), always this.
+ */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ApiError };
+export const ResultError = z.object({ ok: z.literal(false), error: ApiError });

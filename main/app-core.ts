@@ -1,0 +1,196 @@
+import { PUSH_EVENTS, type AppInfo, type PushEvent } from '../contract/ipc';
+import { SUPPORTED_LANGUAGES, type Language } from '../contract/settings';
+import { AppError } from './errors';
+import { createIpcRouter, type IpcHandlers, type IpcRouter } from './ipc/router';
+import { createApiClient, type ApiClient, type ApiClientOptions } from './services/api-client';
+import { systemClock, systemTimers, type Clock, type Timers } from './services/clock';
+import { isAllowedExternalUrl } from './services/external-links';
+import { silentLog, type Log } from './services/logger';
+import { SessionService, type PushEmitter } from './services/session';
+import {
+  SettingsService,
+  createSettingsService,
+  viewChanged,
+  type SettingsServiceOptions,
+} from './services/settings';
+import type { CredentialVault } from './services/vault';
+
+/** Facts about the running app that only the host (Electron, or a test harness) knows. */
+export interface AppInfoSource {
+  version: string;
+  /** `process.platform` in Electron. */
+  platform: string;
+  /** The OS language as a BCP 47 tag (`app.getLocale()`: `es-MX`); reduced to a supported one. */
+  systemLanguage: string | (() => string);
+  /** `nativeTheme.shouldUseDarkColors ? 'dark' : 'light'`, read on every `app:info`. */
+  systemTheme: () => 'light' | 'dark';
+}
+
+export interface AppCoreDeps {
+  /** An open settings service, or the options to open one (file + store factory). */
+  settings: SettingsService | SettingsServiceOptions;
+  /** The keychain, or `null` when this machine has none (or kiosk mode: nothing kept). */
+  vault: CredentialVault | null;
+  appInfo: AppInfoSource;
+  /** Hands a URL to the OS browser (`shell.openExternal`). Only called for allowlisted https URLs. */
+  openExternal(url: string): Promise<void> | void;
+  /** Hosts `app:open-external` may open (`help.example.com`, `*.example.com`). */
+  externalLinkAllowlist: readonly string[];
+  /** Sends a push event to the renderer (`webContents.send`). Payloads are checked before this is called. */
+  emit(event: PushEvent, payload: unknown): void;
+  /** True only for frames of the app's own renderer (see `senderCheck` in main/ipc/router.ts). */
+  isTrustedSender(url: string | undefined): boolean;
+  clock?: Clock;
+  timers?: Timers;
+  logger?: Log;
+  /** The account API client; by default one on the settings' `apiBaseUrl`. */
+  api?: ApiClient;
+  /** Options for the default API client (timeouts, retry, sleep). */
+  apiOptions?: Omit<ApiClientOptions, 'baseUrl' | 'appVersion'>;
+}
+
+export interface AppCore {
+  /** Dispatches every channel of contract/ipc.ts; register it with `ipcMain.handle` or a test binding. */
+  router: IpcRouter;
+  session: SessionService;
+  settings: SettingsService;
+  api: ApiClient;
+  /** Sends a push event after checking its payload against PUSH_EVENTS (e.g. `system:theme-changed`). */
+  emit: PushEmitter;
+  /** Stops timers and listeners; does not sign out. */
+  dispose(): void;
+}
+
+/** `es-MX` → `es`; anything unsupported → `en`. */
+export function toSupportedLanguage(tag: string): Language {
+  const primary = tag.toLowerCase().split(/[-_]/)[0] ?? '';
+  return (SUPPORTED_LANGUAGES as readonly string[]).includes(primary)
+    ? (primary as Language)
+    : 'en';
+}
+
+/**
+ * Builds the main process without Electron: settings, session, API client and the IPC router
+ * with a handler for every channel. The Electron glue and the browser end-to-end harness both
+ * use this; each brings its own transport.
+ *
+ * Changing `apiBaseUrl` signs out first (revoking on the old server) and drops every saved
+ * sign-in: refresh tokens belong to the server that issued them, and one is never sent to
+ * another server.
+ */
+export function createAppCore(deps: AppCoreDeps): AppCore {
+  const log = deps.logger ?? silentLog;
+  const settings =
+    deps.settings instanceof SettingsService
+      ? deps.settings
+      : createSettingsService({ log, ...deps.settings });
+
+  const emit: PushEmitter = (event, payload) => {
+    if (!Object.hasOwn(PUSH_EVENTS, event)) {
+      log.error({ event: String(event) }, 'push: unknown event; not sent');
+      return;
+    }
+    const parsed = PUSH_EVENTS[event].safeParse(payload);
+    if (!parsed.success) {
+      log.error({ event }, 'push: payload does not match the contract; not sent');
+      return;
+    }
+    try {
+      deps.emit(event, parsed.data);
+    } catch (error) {
+      log.error({ err: error, event }, 'push: sending failed');
+    }
+  };
+
+  const api =
+    deps.api ??
+    createApiClient({
+      ...deps.apiOptions,
+      baseUrl: () => settings.get().apiBaseUrl,
+      appVersion: deps.appInfo.version,
+    });
+
+  const session = new SessionService({
+    api,
+    vault: deps.vault,
+    settings,
+    clock: deps.clock ?? systemClock,
+    timers: deps.timers ?? systemTimers,
+    emit,
+    log,
+  });
+
+  const stopSettingsEvents = settings.onChange((next, previous) => {
+    if (viewChanged(next, previous)) emit('settings:changed', settings.view());
+  });
+
+  const systemLanguage = () =>
+    toSupportedLanguage(
+      typeof deps.appInfo.systemLanguage === 'function'
+        ? deps.appInfo.systemLanguage()
+        : deps.appInfo.systemLanguage,
+    );
+
+  const handlers: IpcHandlers = {
+    'app:info': async (): Promise<AppInfo> => ({
+      version: deps.appInfo.version,
+      platform: deps.appInfo.platform,
+      keychainAvailable: deps.vault !== null,
+      systemLanguage: systemLanguage(),
+      systemTheme: deps.appInfo.systemTheme(),
+    }),
+    'app:open-external': async ({ url }) => {
+      if (!isAllowedExternalUrl(url, deps.externalLinkAllowlist)) {
+        log.warn({ url }, 'open-external: refused a link that is not on the allowlist');
+        throw new AppError('forbidden', 'Airtime only opens links to its own trusted pages.');
+      }
+      await deps.openExternal(new URL(url).href);
+      return null;
+    },
+    'auth:sign-in': (input) => session.signIn(input),
+    'auth:sign-out': async () => {
+      await session.signOut();
+      return null;
+    },
+    'auth:resume': () => session.resume(),
+    'account:summary': () => session.account.summary(),
+    'account:usage': (input) => session.account.usage(input?.cycle),
+    'account:statements': (input) => session.account.statements(input),
+    'account:statement': ({ id }) => session.account.statement(id),
+    'account:payments': (input) => session.account.payments(input),
+    'settings:get': async () => settings.view(),
+    'settings:set': async (patch) => {
+      if (patch.apiBaseUrl !== undefined && patch.apiBaseUrl !== settings.get().apiBaseUrl) {
+        // Before the change, so the revoke still goes to the server that issued the token.
+        await session.signOut();
+        await session.dropSavedSignIns();
+        log.info({}, 'settings: account service address changed; signed out');
+      }
+      return settings.update(patch);
+    },
+    'settings:test-connection': ({ apiBaseUrl }) => api.ping(apiBaseUrl),
+    'settings:forget-device': async () => {
+      await session.forgetDevice();
+      return null;
+    },
+  };
+
+  const router = createIpcRouter({
+    handlers,
+    isTrustedSender: deps.isTrustedSender,
+    onUnexpectedError: (channel, error) =>
+      log.error({ err: error, channel }, 'ipc: a handler failed unexpectedly'),
+  });
+
+  return {
+    router,
+    session,
+    settings,
+    api,
+    emit,
+    dispose() {
+      stopSettingsEvents();
+      session.dispose();
+    },
+  };
+}

@@ -1,0 +1,143 @@
+/**
+ * Composition root of the Electron main process. Everything here is glue: it creates Electron
+ * objects and hands them to plain services (see app-core.ts), which are tested under Node.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, ipcMain, Menu, nativeTheme, protocol, session, shell } from 'electron';
+import Store from 'electron-store';
+import keytar from 'keytar';
+import { createAppCore, type AppCore } from './app-core';
+import { createLogger } from './services/logger';
+import { keytarVault, usableVault } from './services/vault';
+import type { SettingsStore } from './services/settings';
+import { isAllowedExternalUrl } from './services/external-links';
+import { senderCheck } from './ipc/router';
+import { createRendererFileHandler } from './protocol';
+import {
+  APP_ENTRY_URL,
+  APP_ORIGIN,
+  APP_SCHEME,
+  EXTERNAL_LINK_ALLOWLIST,
+  denyAllPermissions,
+  hardenWebContents,
+} from './security';
+import { getMainWindowOptions } from './window-options';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const PRELOAD = path.join(here, '../preload/index.cjs');
+const RENDERER_DIR = path.join(here, '../renderer');
+// electron-vite's dev server (hot reload) in development; the packaged files otherwise.
+const DEV_URL = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined;
+const RENDERER_ORIGIN = DEV_URL ? new URL(DEV_URL).origin : APP_ORIGIN;
+
+// Must happen before 'ready': app:// is a standard, secure origin (a secure context with fetch).
+protocol.registerSchemesAsPrivileged([
+  {
+    scheme: APP_SCHEME,
+    privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true },
+  },
+]);
+app.enableSandbox();
+
+// For tests and for people who run several profiles: a separate data folder and API address.
+const userDataOverride = process.env['AIRTIME_USER_DATA_DIR'];
+if (userDataOverride) app.setPath('userData', path.resolve(userDataOverride));
+const apiUrlOverride = process.env['AIRTIME_API_URL'];
+
+let core: AppCore | undefined;
+let mainWindow: BrowserWindow | undefined;
+
+function openExternal(url: string): void {
+  if (isAllowedExternalUrl(url, EXTERNAL_LINK_ALLOWLIST)) void shell.openExternal(url);
+}
+
+function createMainWindow(appCore: AppCore): BrowserWindow {
+  const theme = nativeTheme.shouldUseDarkColors ? 'dark' : 'light';
+  const window = new BrowserWindow(
+    getMainWindowOptions({
+      preloadPath: PRELOAD,
+      theme,
+      bounds: appCore.settings.get().windowBounds,
+    }),
+  );
+  window.once('ready-to-show', () => window.show());
+  window.on('close', () => appCore.settings.setWindowBounds(window.getNormalBounds()));
+  void window.loadURL(DEV_URL ?? APP_ENTRY_URL);
+  return window;
+}
+
+async function onReady(): Promise<void> {
+  const logger = createLogger({ directory: app.getPath('logs') });
+  protocol.handle(APP_SCHEME, createRendererFileHandler(RENDERER_DIR));
+  denyAllPermissions(session.defaultSession);
+  if (process.platform !== 'darwin') Menu.setApplicationMenu(null);
+
+  const vault = await usableVault(keytarVault(keytar));
+  if (!vault) logger.warn('no OS keychain available: sessions last for this run only');
+
+  core = createAppCore({
+    settings: {
+      file: path.join(app.getPath('userData'), 'settings.json'),
+      createStore: (defaults) =>
+        new Store({ name: 'settings', defaults }) as unknown as SettingsStore,
+    },
+    vault,
+    appInfo: {
+      version: app.getVersion(),
+      platform: process.platform,
+      systemLanguage: () => app.getLocale(),
+      systemTheme: () => (nativeTheme.shouldUseDarkColors ? 'dark' : 'light'),
+    },
+    openExternal,
+    externalLinkAllowlist: EXTERNAL_LINK_ALLOWLIST,
+    emit: (event, payload) => mainWindow?.webContents.send(event, payload),
+    isTrustedSender: senderCheck(RENDERER_ORIGIN),
+    logger,
+  });
+
+  if (apiUrlOverride) {
+    try {
+      core.settings.update({ apiBaseUrl: apiUrlOverride });
+    } catch (error) {
+      logger.warn({ err: error }, 'AIRTIME_API_URL is not a valid account API address; ignored');
+    }
+  }
+
+  // Every handler exists before the first window can call one.
+  const router = core.router;
+  for (const channel of router.channels) {
+    ipcMain.handle(channel, (event, payload: unknown) =>
+      router.dispatch(channel, event.senderFrame?.url, payload),
+    );
+  }
+  nativeTheme.on('updated', () =>
+    core?.emit('system:theme-changed', {
+      theme: nativeTheme.shouldUseDarkColors ? 'dark' : 'light',
+    }),
+  );
+  mainWindow = createMainWindow(core);
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (mainWindow?.isMinimized()) mainWindow.restore();
+    mainWindow?.focus();
+  });
+  app.on('web-contents-created', (_event, contents) =>
+    hardenWebContents(contents, { appOrigin: RENDERER_ORIGIN, openExternal }),
+  );
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('activate', () => {
+    if (core && BrowserWindow.getAllWindows().length === 0) mainWindow = createMainWindow(core);
+  });
+  app.on('will-quit', () => core?.dispose());
+  app.whenReady().then(onReady, (error: unknown) => {
+    console.error('Airtime could not start:', error);
+    app.exit(1);
+  });
+}

@@ -1,0 +1,308 @@
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import type { z } from 'zod';
+import { ApiErrorBody } from '../../contract/errors';
+import { RefreshResponse, SignInResponse, type SignInRequest } from '../../contract/http/auth';
+import {
+  AccountSummary,
+  PaymentList,
+  Plan,
+  StatementDetail,
+  StatementList,
+  UsageResponse,
+} from '../../contract/http/account';
+import { Readiness } from '../../contract/http/health';
+import { ApiBaseUrl } from '../../contract/settings';
+import { AppError } from '../errors';
+
+/** A page of a cursor-paginated list. */
+export interface PageParams {
+  cursor?: string | undefined;
+  limit?: number | undefined;
+}
+
+/** The account API as the main process uses it. Every method resolves with contract-checked data or rejects with an {@link AppError}. */
+export interface ApiClient {
+  signIn(body: { phone: string; password: string }): Promise<SignInResponse>;
+  refresh(refreshToken: string): Promise<RefreshResponse>;
+  /** Revokes the session the token belongs to. */
+  signOut(refreshToken: string): Promise<void>;
+  summary(accessToken: string): Promise<AccountSummary>;
+  plan(accessToken: string): Promise<Plan>;
+  /** `cycle`: `current` (default) or any day (`YYYY-MM-DD`) inside the wanted cycle. */
+  usage(accessToken: string, cycle?: string): Promise<UsageResponse>;
+  statements(accessToken: string, page?: PageParams): Promise<StatementList>;
+  statement(accessToken: string, id: string): Promise<StatementDetail>;
+  payments(accessToken: string, page?: PageParams): Promise<PaymentList>;
+  /** One GET `/readyz` on `baseUrl` (not the configured one): for "Test connection". */
+  ping(baseUrl: string): Promise<{ latencyMs: number }>;
+}
+
+export interface RetryPolicy {
+  /** Tries in all, the first one included. */
+  attempts: number;
+  /** Wait before the second try; doubled before each further one. */
+  baseDelayMs: number;
+}
+
+export interface ApiClientOptions {
+  /** Read on every request, so a settings change applies at once. */
+  baseUrl: () => string;
+  /** Sent as `User-Agent: Airtime-Desktop/<appVersion>`. */
+  appVersion: string;
+  timeoutMs?: number;
+  retry?: RetryPolicy;
+  sleep?: (ms: number) => Promise<void>;
+  /** Monotonic milliseconds for latency figures. */
+  now?: () => number;
+  /** For tests (an adapter); production uses a fresh instance. */
+  axiosInstance?: AxiosInstance;
+}
+
+export const DEFAULT_TIMEOUT_MS = 10_000;
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 300 };
+/** No answer of the API is near this size; a larger one is not the API. */
+const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+
+const MESSAGES = {
+  network: "Can't reach the account service. Check your internet connection and try again.",
+  tls: "Airtime couldn't confirm the account service's identity (its security certificate was not accepted).",
+  timeout: 'The account service took too long to answer. Please try again.',
+  invalid: 'The account service sent an answer Airtime does not understand.',
+  unavailable: 'The account service is not available right now. Please try again in a few minutes.',
+  notAirtime: 'That address did not answer like an Airtime account service.',
+  notReady: 'The account service is running but not ready yet. Please try again in a minute.',
+  badAddress: 'That is not a valid address for the account service.',
+} as const;
+
+const TLS_CODES = new Set([
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_REVOKED',
+]);
+const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ECONNABORTED', 'ESOCKETTIMEDOUT']);
+const RETRYABLE_STATUS = new Set([502, 503, 504]);
+
+/** Errors a retry cannot fix even though they look like network failures (bad certificates). */
+const permanent = new WeakSet<AppError>();
+
+function transportError(error: unknown): AppError {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && TLS_CODES.has(code)) {
+    const tls = new AppError('network_unreachable', MESSAGES.tls);
+    permanent.add(tls);
+    return tls;
+  }
+  if (typeof code === 'string' && TIMEOUT_CODES.has(code))
+    return new AppError('timeout', MESSAGES.timeout);
+  if (code === 'ERR_BAD_RESPONSE' || code === 'ERR_FR_MAX_CONTENT_LENGTH_EXCEEDED') {
+    return new AppError('invalid_response', MESSAGES.invalid);
+  }
+  // ECONNREFUSED, ENOTFOUND, EAI_AGAIN, ECONNRESET, ENETUNREACH, ERR_NETWORK, …: no answer at all.
+  return new AppError('network_unreachable', MESSAGES.network);
+}
+
+function parseJson(text: unknown): unknown {
+  if (typeof text !== 'string' || text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Turns a non-2xx answer into the error the renderer is shown. */
+function statusError(response: AxiosResponse<unknown>): AppError {
+  const status = response.status;
+  const body = ApiErrorBody.safeParse(parseJson(response.data));
+  if (body.success) {
+    const { code, message, retryAfterSeconds, issues } = body.data.error;
+    return new AppError(code, message, {
+      status,
+      ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+      ...(issues !== undefined ? { issues } : {}),
+    });
+  }
+  if (status >= 500) return new AppError('service_unavailable', MESSAGES.unavailable, { status });
+  return new AppError('invalid_response', MESSAGES.invalid, { status });
+}
+
+function isRetryable(error: AppError): boolean {
+  if (permanent.has(error)) return false;
+  if (error.code === 'network_unreachable' || error.code === 'timeout') return true;
+  return error.extra.status !== undefined && RETRYABLE_STATUS.has(error.extra.status);
+}
+
+function normaliseBaseUrl(raw: string): string {
+  const parsed = ApiBaseUrl.safeParse(raw);
+  if (!parsed.success) throw new AppError('invalid_request', MESSAGES.badAddress);
+  return parsed.data;
+}
+
+interface RequestSpec<T> {
+  method: 'GET' | 'POST';
+  path: string;
+  /** Base URL for this request instead of the configured one. */
+  baseUrl?: string;
+  accessToken?: string;
+  body?: unknown;
+  params?: Record<string, string | number | undefined>;
+  /** Schema of the 2xx body; `null` when the body is ignored (204). */
+  schema: z.ZodType<T> | null;
+  /** Override of the retry policy (ping never retries). */
+  attempts?: number;
+}
+
+/**
+ * The account API client: axios with every status handled here (no status throws), bodies
+ * checked against the contract, errors mapped to {@link AppError} with the contract's codes,
+ * idempotent GETs retried with exponential backoff. Redirects are not followed (a redirect could
+ * carry a bearer token to another host or to plain http), and TLS verification is always on:
+ * there is deliberately no option to turn it off.
+ */
+export function createApiClient(options: ApiClientOptions): ApiClient {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const retry = options.retry ?? DEFAULT_RETRY;
+  const sleep =
+    options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const now = options.now ?? (() => performance.now());
+  const http = options.axiosInstance ?? axios.create();
+  const userAgent = `Airtime-Desktop/${options.appVersion}`;
+
+  async function once<T>(spec: RequestSpec<T>): Promise<T> {
+    const baseURL = normaliseBaseUrl(spec.baseUrl ?? options.baseUrl());
+    const headers: Record<string, string> = {
+      Accept: 'application/json',
+      'User-Agent': userAgent,
+    };
+    if (spec.accessToken !== undefined) headers['Authorization'] = `Bearer ${spec.accessToken}`;
+    if (spec.body !== undefined) headers['Content-Type'] = 'application/json';
+    let response: AxiosResponse<unknown>;
+    try {
+      response = await http.request<unknown>({
+        method: spec.method,
+        baseURL,
+        url: spec.path,
+        params: spec.params,
+        data: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+        headers,
+        timeout: timeoutMs,
+        maxRedirects: 0,
+        maxContentLength: MAX_RESPONSE_BYTES,
+        responseType: 'text',
+        // Bodies are parsed here, so a non-JSON answer is an invalid response, not a string.
+        transformResponse: [(data: unknown) => data],
+        transitional: {
+          clarifyTimeoutError: true,
+          silentJSONParsing: true,
+          forcedJSONParsing: false,
+        },
+        validateStatus: () => true,
+      });
+    } catch (error) {
+      throw transportError(error);
+    }
+    if (response.status < 200 || response.status >= 300) throw statusError(response);
+    if (spec.schema === null) return undefined as T;
+    const parsed = spec.schema.safeParse(parseJson(response.data));
+    if (!parsed.success)
+      throw new AppError('invalid_response', MESSAGES.invalid, { status: response.status });
+    return parsed.data;
+  }
+
+  async function request<T>(spec: RequestSpec<T>): Promise<T> {
+    const attempts = spec.method === 'GET' ? Math.max(1, spec.attempts ?? retry.attempts) : 1;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await once(spec);
+      } catch (error) {
+        if (!(error instanceof AppError) || attempt >= attempts || !isRetryable(error)) throw error;
+        await sleep(retry.baseDelayMs * 2 ** (attempt - 1));
+      }
+    }
+  }
+
+  const page = (p: PageParams | undefined) => ({ cursor: p?.cursor, limit: p?.limit });
+
+  return {
+    signIn: (body: SignInRequest) =>
+      request({
+        method: 'POST',
+        path: '/v1/auth/sign-in',
+        body: { phone: body.phone, password: body.password },
+        schema: SignInResponse,
+      }),
+    refresh: (refreshToken) =>
+      request({
+        method: 'POST',
+        path: '/v1/auth/refresh',
+        body: { refreshToken },
+        schema: RefreshResponse,
+      }),
+    signOut: (refreshToken) =>
+      request({ method: 'POST', path: '/v1/auth/sign-out', body: { refreshToken }, schema: null }),
+    summary: (accessToken) =>
+      request({ method: 'GET', path: '/v1/account/summary', accessToken, schema: AccountSummary }),
+    plan: (accessToken) =>
+      request({ method: 'GET', path: '/v1/account/plan', accessToken, schema: Plan }),
+    usage: (accessToken, cycle) =>
+      request({
+        method: 'GET',
+        path: '/v1/account/usage',
+        accessToken,
+        params: { cycle },
+        schema: UsageResponse,
+      }),
+    statements: (accessToken, p) =>
+      request({
+        method: 'GET',
+        path: '/v1/account/statements',
+        accessToken,
+        params: page(p),
+        schema: StatementList,
+      }),
+    statement: (accessToken, id) =>
+      request({
+        method: 'GET',
+        path: `/v1/account/statements/${encodeURIComponent(id)}`,
+        accessToken,
+        schema: StatementDetail,
+      }),
+    payments: (accessToken, p) =>
+      request({
+        method: 'GET',
+        path: '/v1/account/payments',
+        accessToken,
+        params: page(p),
+        schema: PaymentList,
+      }),
+    async ping(baseUrl) {
+      const started = now();
+      try {
+        const readiness = await request({
+          method: 'GET',
+          path: '/readyz',
+          baseUrl,
+          schema: Readiness,
+          attempts: 1,
+        });
+        if (readiness.status !== 'ready')
+          throw new AppError('service_unavailable', MESSAGES.notReady);
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        if (error.extra.status === 503) {
+          throw new AppError('service_unavailable', MESSAGES.notReady, { status: 503 });
+        }
+        if (error.code === 'invalid_response' || error.code === 'not_found') {
+          throw new AppError('invalid_response', MESSAGES.notAirtime, error.extra);
+        }
+        throw error;
+      }
+      return { latencyMs: Math.max(0, Math.round(now() - started)) };
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Conf from 'conf';
+import keytar from 'keytar';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RefreshToken } from '../../../contract/http/auth';
+import { DEFAULT_SETTINGS, type Settings } from '../../../contract/settings';
+import { DEMO_SUBSCRIBERS } from '../../../server/src/demo/seed-demo';
+import { createApiClient, type ApiClient } from '../../../main/services/api-client';
+import { SessionService } from '../../../main/services/session';
+import { createSettingsService } from '../../../main/services/settings';
+import { keytarVault, probeVault } from '../../../main/services/vault';
+import { ManualTime, memoryLog, recorder } from '../../unit/main/support/fakes';
+import { createTestApp, type TestApp } from '../support/test-app';
+import { databaseUnavailable } from '../support/test-db';
+
+/** A service name of its own, so this run never sees (or deletes) anyone's real Airtime entries. */
+const SERVICE = `Airtime-test-${randomBytes(6).toString('hex')}`;
+const vault = keytarVault(keytar, SERVICE);
+const keychainReachable = await probeVault(vault);
+if (!keychainReachable) {
+  console.log(
+    'keychain: skipped — no Secret Service is reachable (run inside dbus-run-session with an unlocked gnome-keyring, as `npm test` does).',
+  );
+}
+
+const [maria, dana] = DEMO_SUBSCRIBERS as [
+  (typeof DEMO_SUBSCRIBERS)[number],
+  (typeof DEMO_SUBSCRIBERS)[number],
+];
+
+describe.skipIf(!keychainReachable || databaseUnavailable)(
+  'the session with the real OS keychain',
+  () => {
+    let t: TestApp;
+    let api: ApiClient;
+    let settingsDir: string;
+
+    beforeAll(async () => {
+      t = await createTestApp({ seedDemo: true });
+      const baseUrl = await t.app.listen({ port: 0, host: '127.0.0.1' });
+      api = createApiClient({ baseUrl: () => baseUrl, appVersion: 'test', sleep: async () => {} });
+      settingsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'airtime-keychain-settings-'));
+    });
+    afterEach(async () => {
+      for (const { account } of await keytar.findCredentials(SERVICE)) {
+        await keytar.deletePassword(SERVICE, account);
+      }
+    });
+    afterAll(async () => {
+      await t?.close();
+      if (settingsDir) fs.rmSync(settingsDir, { recursive: true, force: true });
+    });
+
+    /** The app as it starts: settings from the same folder, the same keychain service. */
+    function launch() {
+      const time = new ManualTime();
+      const settings = createSettingsService({
+        file: path.join(settingsDir, 'settings.json'),
+        createStore: (defaults) =>
+          new Conf<Settings>({ cwd: settingsDir, configName: 'settings', defaults }),
+      });
+      const session = new SessionService({
+        api,
+        vault,
+        settings,
+        clock: time,
+        timers: time,
+        emit: recorder().emit,
+        log: memoryLog(),
+      });
+      return { session, settings, time };
+    }
+
+    const saved = () => keytar.findCredentials(SERVICE);
+
+    it('keep-signed-in stores the refresh token under the E.164 phone, and nothing else', async () => {
+      const app = launch();
+      await app.session.signIn({
+        phone: maria.phone,
+        password: maria.password,
+        keepSignedIn: true,
+      });
+      const entries = await saved();
+      expect(entries.map((e) => e.account)).toEqual([maria.phone]);
+      expect(RefreshToken.safeParse(entries[0]!.password).success).toBe(true);
+      // The token lives in the keychain only: not in the settings file.
+      const settingsText = fs.readFileSync(path.join(settingsDir, 'settings.json'), 'utf8');
+      expect(settingsText).not.toContain(entries[0]!.password);
+      app.session.dispose();
+    });
+
+    it('a restarted app resumes from the keychain, rotates the stored token, and sign-out removes it', async () => {
+      const first = launch();
+      await first.session.signIn({
+        phone: maria.phone,
+        password: maria.password,
+        keepSignedIn: true,
+      });
+      first.session.dispose();
+      const before = await keytar.getPassword(SERVICE, maria.phone);
+
+      const second = launch();
+      expect(second.settings.get().lastPhone).toBe(maria.phone);
+      const resumed = await second.session.resume();
+      expect(resumed).toMatchObject({ status: 'signed-in', session: { persisted: true } });
+      const afterResume = await keytar.getPassword(SERVICE, maria.phone);
+      expect(afterResume).not.toBe(before);
+      expect((await second.session.account.summary()).subscriber.phone).toBe(maria.phone);
+
+      // The background refresh, 60 s before the access token expires, rotates it again.
+      await second.time.advance(9 * 60_000);
+      const afterRefresh = await keytar.getPassword(SERVICE, maria.phone);
+      expect(afterRefresh).not.toBe(afterResume);
+      expect(RefreshToken.safeParse(afterRefresh).success).toBe(true);
+
+      await second.session.signOut();
+      expect(await keytar.getPassword(SERVICE, maria.phone)).toBeNull();
+      expect(await saved()).toEqual([]);
+    });
+
+    it('without keep-signed-in the keychain stays empty', async () => {
+      const app = launch();
+      await app.session.signIn({ phone: dana.phone, password: dana.password, keepSignedIn: false });
+      expect(await saved()).toEqual([]);
+      await app.session.signOut();
+    });
+
+    it('forgetDevice removes every entry of the service and resets the settings', async () => {
+      const app = launch();
+      app.settings.update({ theme: 'dark' });
+      await app.session.signIn({
+        phone: maria.phone,
+        password: maria.password,
+        keepSignedIn: true,
+      });
+      await keytar.setPassword(SERVICE, dana.phone, randomBytes(32).toString('base64url'));
+      expect(await saved()).toHaveLength(2);
+      await app.session.forgetDevice();
+      expect(await saved()).toEqual([]);
+      expect(app.settings.get()).toEqual(DEFAULT_SETTINGS);
+      expect(launch().settings.get()).toEqual(DEFAULT_SETTINGS);
+    });
+  },
+);
