@@ -11,6 +11,7 @@ import {
   UsageResponse,
 } from './http/account';
 import { ApiBaseUrl, Language, SettingsPatch, SettingsView } from './settings';
+import { IPC_CHANNEL_NAMES, PUSH_EVENT_NAMES } from './ipc-names';
 
 /**
  * Every channel between the renderer and the main process, declared once. Main registers one
@@ -122,8 +123,14 @@ export type PushEvents = typeof PUSH_EVENTS;
 export type PushEvent = keyof PushEvents;
 export type PushPayload<E extends PushEvent> = z.output<PushEvents[E]>;
 
-export const IPC_CHANNEL_NAMES = Object.keys(IPC_CHANNELS) as IpcChannel[];
-export const PUSH_EVENT_NAMES = Object.keys(PUSH_EVENTS) as PushEvent[];
+export { IPC_CHANNEL_NAMES, PUSH_EVENT_NAMES };
+
+// Compile-time proof that the name lists in ipc-names.ts are exactly this file's tables.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const channelNamesMatch: Same<IpcChannel, (typeof IPC_CHANNEL_NAMES)[number]> = true;
+const eventNamesMatch: Same<PushEvent, (typeof PUSH_EVENT_NAMES)[number]> = true;
+void channelNamesMatch;
+void eventNamesMatch;
 
 /**
  * What crosses IPC: never a thrown error (Electron would keep only its message), always this.

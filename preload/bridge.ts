@@ -1,13 +1,12 @@
-import {
-  IPC_CHANNEL_NAMES,
-  PUSH_EVENT_NAMES,
-  type IpcChannel,
-  type IpcChannels,
-  type IpcInput,
-  type IpcOutput,
-  type PushEvent,
-  type PushPayload,
-  type Result,
+import { IPC_CHANNEL_NAMES, PUSH_EVENT_NAMES } from '../contract/ipc-names';
+import type {
+  IpcChannel,
+  IpcChannels,
+  IpcInput,
+  IpcOutput,
+  PushEvent,
+  PushPayload,
+  Result,
 } from '../contract/ipc';
 
 /** Sends one request to main and resolves with its Result envelope. */

@@ -1,0 +1,58 @@
+import { describe, expect, it, vi } from 'vitest';
+import { IPC_CHANNELS, IPC_CHANNEL_NAMES } from '../../../contract/ipc';
+import { buildBridge, type Subscribe } from '../../../preload/bridge';
+
+describe('buildBridge', () => {
+  it('has one function per channel, grouped by domain, that invokes exactly that channel', async () => {
+    const invoke = vi.fn(async (channel: string, input: unknown) => ({
+      ok: true,
+      value: { channel, input },
+    }));
+    const bridge = buildBridge(invoke, () => () => {});
+    expect(IPC_CHANNEL_NAMES.sort()).toEqual(Object.keys(IPC_CHANNELS).sort());
+    for (const channel of IPC_CHANNEL_NAMES) {
+      const [domain, verb] = channel.split(':') as [string, string];
+      const method = verb.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+      const fn = (
+        bridge as unknown as Record<string, Record<string, (i?: unknown) => Promise<unknown>>>
+      )[domain]![method]!;
+      expect(typeof fn, channel).toBe('function');
+      await fn({ probe: channel });
+      expect(invoke).toHaveBeenLastCalledWith(channel, { probe: channel });
+    }
+    await bridge.auth.signIn({ phone: '2065550100', password: 'pw', keepSignedIn: true });
+    expect(invoke).toHaveBeenLastCalledWith('auth:sign-in', {
+      phone: '2065550100',
+      password: 'pw',
+      keepSignedIn: true,
+    });
+  });
+
+  it('exposes nothing but the domains and on()', () => {
+    const bridge = buildBridge(vi.fn(), () => () => {});
+    expect(Object.keys(bridge).sort()).toEqual(['account', 'app', 'auth', 'on', 'settings']);
+  });
+
+  it('hands listeners the payload only, never the transport event, and unsubscribes', () => {
+    const delivered: ((payload: unknown) => void)[] = [];
+    const unsubscribe = vi.fn();
+    const subscribe: Subscribe = (_event, listener) => {
+      delivered.push(listener);
+      return unsubscribe;
+    };
+    const bridge = buildBridge(vi.fn(), subscribe);
+    const listener = vi.fn();
+    const off = bridge.on('session:expired', listener);
+    delivered[0]!({ message: 'Please sign in again.' });
+    expect(listener).toHaveBeenCalledWith({ message: 'Please sign in again.' });
+    expect(listener.mock.calls[0]).toHaveLength(1);
+    off();
+    expect(unsubscribe).toHaveBeenCalledOnce();
+  });
+
+  it('refuses unknown events and non-function listeners', () => {
+    const bridge = buildBridge(vi.fn(), () => () => {});
+    expect(() => bridge.on('fs:changed' as never, () => {})).toThrow(/Unknown event/);
+    expect(() => bridge.on('session:expired', 'nope' as never)).toThrow(TypeError);
+  });
+});
