@@ -1,0 +1,71 @@
+import type { ApiError, ErrorCode } from '../../../contract/errors';
+import type { Message, TranslationKey } from '../i18n/keys';
+import { minutesToWait } from './format';
+import { contractMessage } from './messages';
+
+/** Failures of the connection rather than the request: trying again may well work. */
+const RETRYABLE: ReadonlySet<ErrorCode> = new Set([
+  'network_unreachable',
+  'timeout',
+  'service_unavailable',
+]);
+
+/** Answers that mean there is no usable session any more: back to sign-in. */
+const SESSION_ENDED: ReadonlySet<ErrorCode> = new Set([
+  'not_signed_in',
+  'session_expired',
+  'unauthorized',
+  'token_expired',
+  'invalid_refresh_token',
+  'refresh_token_reused',
+]);
+
+/** Codes with a sentence of their own in the catalogue (`errors.<code>`). */
+const WORDED: ReadonlySet<ErrorCode> = new Set([
+  'invalid_credentials',
+  'account_locked',
+  'rate_limited',
+  'network_unreachable',
+  'timeout',
+  'service_unavailable',
+  'keychain_unavailable',
+  'session_expired',
+  'invalid_response',
+  'not_found',
+  'statement_not_found',
+]);
+
+export function isRetryable(code: ErrorCode): boolean {
+  return RETRYABLE.has(code);
+}
+
+export function isSessionEnded(code: ErrorCode): boolean {
+  return SESSION_ENDED.has(code);
+}
+
+/** The words a subscriber sees for an error: never a code, never a stack trace. */
+export function errorMessage(error: ApiError): Message {
+  if (error.code === 'invalid_request' && error.issues?.[0]) {
+    const message = contractMessage(error.issues[0].message);
+    if ('key' in message) return message;
+  }
+  if (error.code === 'not_signed_in' || SESSION_ENDED.has(error.code)) {
+    return { key: 'errors.session_expired' };
+  }
+  if (WORDED.has(error.code)) return { key: `errors.${error.code}` as TranslationKey };
+  return { key: 'errors.generic' };
+}
+
+/** "You can try again in 15 minutes.", for a lock or rate limit that says how long it lasts. */
+export function waitMessage(error: ApiError): Message | null {
+  if (error.retryAfterSeconds === undefined) return null;
+  return { key: 'errors.waitMinutes', values: { count: minutesToWait(error.retryAfterSeconds) } };
+}
+
+/** Turns anything a bridge call throws (it should not) into an error envelope. */
+export function unexpectedError(cause: unknown): ApiError {
+  return {
+    code: 'internal_error',
+    message: cause instanceof Error ? cause.message : 'Unexpected failure.',
+  };
+}

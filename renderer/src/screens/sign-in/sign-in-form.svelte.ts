@@ -1,0 +1,151 @@
+import type { ApiError } from '../../../../contract/errors';
+import type { SessionInfo } from '../../../../contract/ipc';
+import { Password } from '../../../../contract/http/auth';
+import { formatPhone, parsePhone } from '../../../../contract/phone';
+import type { Message } from '../../i18n/keys';
+import { airtime, settle } from '../../lib/airtime';
+import { Countdown } from '../../lib/countdown.svelte';
+import { errorMessage, isRetryable, waitMessage } from '../../lib/errors';
+import { contractMessage } from '../../lib/messages';
+
+/** What a submit led to, so the screen can move focus to the right place. */
+export type SubmitOutcome =
+  | { kind: 'signed-in'; session: SessionInfo }
+  | { kind: 'invalid'; field: 'phone' | 'password' }
+  | { kind: 'failed'; error: ApiError }
+  | { kind: 'ignored' };
+
+/**
+ * The sign-in form: field values, validation before anything is sent, the request, and what
+ * went wrong in words (with a live countdown while the account is locked).
+ */
+export class SignInForm {
+  phone = $state('');
+  password = $state('');
+  keepSignedIn = $state(false);
+  showPassword = $state(false);
+
+  #phoneError = $state.raw<Message | null>(null);
+  #passwordError = $state.raw<Message | null>(null);
+  #error = $state.raw<ApiError | null>(null);
+  #submitting = $state(false);
+  #countdown = new Countdown();
+  /** Set once a submit has failed validation, so fields re-check as they are corrected. */
+  #validateLive = false;
+
+  constructor(lastPhone: string | null) {
+    if (lastPhone) this.phone = formatPhone(lastPhone);
+  }
+
+  get phoneError(): Message | null {
+    return this.#phoneError;
+  }
+  get passwordError(): Message | null {
+    return this.#passwordError;
+  }
+  get error(): ApiError | null {
+    return this.#error;
+  }
+  get submitting(): boolean {
+    return this.#submitting;
+  }
+  /** Seconds until sign-in may be tried again (locked account or too many requests). */
+  get waitSeconds(): number {
+    return this.#countdown.remaining;
+  }
+  /** True while the account is locked or rate-limited and the countdown runs. */
+  get waiting(): boolean {
+    return this.#countdown.running;
+  }
+  get canSubmit(): boolean {
+    return !this.#submitting && !this.waiting;
+  }
+  /** The error in words; once a lock has run out, says so instead. */
+  get errorMessage(): Message | null {
+    const error = this.#error;
+    if (!error) return null;
+    if (
+      (error.code === 'account_locked' || error.code === 'rate_limited') &&
+      error.retryAfterSeconds !== undefined &&
+      !this.waiting
+    ) {
+      return { key: 'errors.unlocked' };
+    }
+    return errorMessage(error);
+  }
+  /** How long the wait is, in words, while it lasts (announced with the error). */
+  get waitMessage(): Message | null {
+    return this.#error && this.waiting ? waitMessage(this.#error) : null;
+  }
+  /** Whether the error offers a Retry button (the connection failed, not the credentials). */
+  get retryable(): boolean {
+    return this.#error !== null && isRetryable(this.#error.code);
+  }
+
+  /** Re-checks fields as they are edited, once a submit has shown what is wrong. */
+  revalidate(): void {
+    if (this.#validateLive) this.#validate();
+  }
+
+  /** Returns the phone number in E.164 when both fields are acceptable. */
+  #validate(): { phone: string } | { invalid: 'phone' | 'password' } {
+    const phone = parsePhone(this.phone);
+    this.#phoneError = phone.ok ? null : contractMessage(phone.message);
+    const password = Password.safeParse(this.password);
+    this.#passwordError = password.success
+      ? null
+      : contractMessage(password.error.issues[0]?.message ?? 'Enter your password.');
+    if (!phone.ok) return { invalid: 'phone' };
+    if (!password.success) return { invalid: 'password' };
+    return { phone: phone.e164 };
+  }
+
+  async submit(): Promise<SubmitOutcome> {
+    if (!this.canSubmit) return { kind: 'ignored' };
+    const checked = this.#validate();
+    if ('invalid' in checked) {
+      this.#validateLive = true;
+      return { kind: 'invalid', field: checked.invalid };
+    }
+    this.#submitting = true;
+    this.#error = null;
+    const result = await settle(() =>
+      airtime().auth.signIn({
+        phone: checked.phone,
+        password: this.password,
+        keepSignedIn: this.keepSignedIn,
+      }),
+    );
+    this.#submitting = false;
+    if (result.ok) {
+      this.password = '';
+      this.#countdown.reset();
+      return { kind: 'signed-in', session: result.value };
+    }
+    this.#fail(result.error);
+    return { kind: 'failed', error: result.error };
+  }
+
+  #fail(error: ApiError): void {
+    if (error.code === 'invalid_request' && error.issues?.length) {
+      // Main re-validates what was sent; show its word next to the field it is about.
+      const issue = error.issues[0]!;
+      const message = contractMessage(issue.message);
+      if (issue.path === 'phone') this.#phoneError = message;
+      if (issue.path === 'password') this.#passwordError = message;
+    }
+    this.#error = error;
+    if (
+      (error.code === 'account_locked' || error.code === 'rate_limited') &&
+      error.retryAfterSeconds !== undefined
+    ) {
+      this.#countdown.start(error.retryAfterSeconds);
+    } else {
+      this.#countdown.reset();
+    }
+  }
+
+  dispose(): void {
+    this.#countdown.stop();
+  }
+}

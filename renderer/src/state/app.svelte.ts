@@ -1,0 +1,218 @@
+import { getContext, setContext } from 'svelte';
+import type { ApiError } from '../../../contract/errors';
+import type { AppInfo, Result, SessionInfo } from '../../../contract/ipc';
+import type { Language, SettingsPatch, SettingsView } from '../../../contract/settings';
+import { airtime, settle } from '../lib/airtime';
+import { isRetryable, isSessionEnded } from '../lib/errors';
+import { resolveLanguage, resolveTheme, type Theme } from '../lib/preferences';
+import { DashboardData } from '../screens/dashboard/dashboard-data.svelte';
+
+/** Why the sign-in screen is showing, when there is something to tell. */
+export type Notice = 'session_expired' | 'signed_out' | 'device_forgotten';
+
+export type Route =
+  | { name: 'starting' }
+  | { name: 'unreachable'; error: ApiError }
+  | { name: 'sign-in' }
+  | { name: 'dashboard' }
+  | { name: 'statement'; id: string }
+  | { name: 'settings'; from: 'sign-in' | 'dashboard' };
+
+/**
+ * The whole app's state: which screen shows, who is signed in, settings and what the operating
+ * system says about theme and language. Screens read it through `useApp()`; only this class
+ * moves between screens.
+ */
+export class AppState {
+  #route = $state.raw<Route>({ name: 'starting' });
+  #info = $state.raw<AppInfo | null>(null);
+  #settings = $state.raw<SettingsView | null>(null);
+  #systemTheme = $state<Theme>('light');
+  #systemLanguage = $state<Language>('en');
+  #session = $state.raw<SessionInfo | null>(null);
+  #notice = $state<Notice | null>(null);
+  #dashboard = $state.raw<DashboardData | null>(null);
+
+  #theme = $derived<Theme>(resolveTheme(this.#settings?.theme ?? 'system', this.#systemTheme));
+  #language = $derived<Language>(
+    resolveLanguage(this.#settings?.language ?? 'system', this.#systemLanguage),
+  );
+
+  constructor(guess: { systemTheme: Theme; systemLanguage: Language }) {
+    this.#systemTheme = guess.systemTheme;
+    this.#systemLanguage = guess.systemLanguage;
+  }
+
+  get route(): Route {
+    return this.#route;
+  }
+  get info(): AppInfo | null {
+    return this.#info;
+  }
+  get settings(): SettingsView | null {
+    return this.#settings;
+  }
+  get session(): SessionInfo | null {
+    return this.#session;
+  }
+  get notice(): Notice | null {
+    return this.#notice;
+  }
+  get dashboard(): DashboardData | null {
+    return this.#dashboard;
+  }
+  /** The theme being painted (`light` or `dark`). */
+  get theme(): Theme {
+    return this.#theme;
+  }
+  /** The language being shown (`en` or `es`). */
+  get language(): Language {
+    return this.#language;
+  }
+  /** Keychain availability; assumed present until main says otherwise. */
+  get keychainAvailable(): boolean {
+    return this.#info?.keychainAvailable ?? true;
+  }
+
+  /** Listens to main's push events; returns the function that stops listening. */
+  connect(): () => void {
+    const api = airtime();
+    const stops = [
+      api.on('session:expired', () => this.sessionExpired()),
+      api.on('settings:changed', (settings) => {
+        this.#settings = settings;
+      }),
+      api.on('system:theme-changed', ({ theme }) => {
+        this.#systemTheme = theme;
+      }),
+    ];
+    return () => stops.forEach((stop) => stop());
+  }
+
+  /**
+   * Start-up: what the computer is like, the settings, and whether a saved session can be
+   * resumed. A service that cannot be reached gets its own screen with Retry.
+   */
+  async start(): Promise<void> {
+    this.#route = { name: 'starting' };
+    const api = airtime();
+    const [info, settings, resume] = await Promise.all([
+      settle(() => api.app.info()),
+      settle(() => api.settings.get()),
+      settle(() => api.auth.resume()),
+    ]);
+    if (info.ok) {
+      this.#info = info.value;
+      this.#systemTheme = info.value.systemTheme;
+      this.#systemLanguage = info.value.systemLanguage;
+    }
+    if (settings.ok) this.#settings = settings.value;
+    if (!resume.ok) {
+      this.#route = isRetryable(resume.error.code)
+        ? { name: 'unreachable', error: resume.error }
+        : { name: 'sign-in' };
+      return;
+    }
+    if (resume.value.status === 'signed-in') {
+      this.signedIn(resume.value.session);
+      return;
+    }
+    this.#notice = resume.value.notice === 'session_expired' ? 'session_expired' : null;
+    this.#route = { name: 'sign-in' };
+  }
+
+  signedIn(session: SessionInfo): void {
+    this.#session = session;
+    this.#notice = null;
+    this.#dashboard = new DashboardData({ onError: (error) => this.#onDataError(error) });
+    this.#route = { name: 'dashboard' };
+    // Signing in records the phone number (when remembered): pick the new settings up.
+    void this.reloadSettings();
+  }
+
+  async signOut(): Promise<void> {
+    await settle(() => airtime().auth.signOut());
+    this.#leave('signed_out');
+  }
+
+  /** The session ended on its own (main said so, or a call came back unauthorised). */
+  sessionExpired(): void {
+    if (this.#session === null && this.#route.name === 'sign-in') {
+      this.#notice = 'session_expired';
+      return;
+    }
+    this.#leave('session_expired');
+  }
+
+  clearNotice(): void {
+    this.#notice = null;
+  }
+
+  openSettings(): void {
+    this.#route = { name: 'settings', from: this.#session ? 'dashboard' : 'sign-in' };
+  }
+
+  openStatement(id: string): void {
+    if (this.#session) this.#route = { name: 'statement', id };
+  }
+
+  /** Back from settings or a statement to the dashboard (or sign-in when signed out). */
+  back(): void {
+    this.#route = this.#session ? { name: 'dashboard' } : { name: 'sign-in' };
+  }
+
+  async reloadSettings(): Promise<Result<SettingsView>> {
+    const result = await settle(() => airtime().settings.get());
+    if (result.ok) this.#settings = result.value;
+    return result;
+  }
+
+  /**
+   * Changes settings. Language, theme and the phone toggle apply at once (so switching
+   * language re-renders immediately) and roll back if main refuses the change.
+   */
+  async updateSettings(patch: SettingsPatch): Promise<Result<SettingsView>> {
+    const before = this.#settings;
+    if (before) {
+      const { apiBaseUrl: _address, ...immediate } = patch;
+      this.#settings = { ...before, ...immediate };
+    }
+    const result = await settle(() => airtime().settings.set(patch));
+    if (result.ok) this.#settings = result.value;
+    else if (before) this.#settings = before;
+    return result;
+  }
+
+  /** Signs out and forgets the saved session and phone number, then shows sign-in. */
+  async forgetDevice(): Promise<Result<null>> {
+    const result = await settle(() => airtime().settings.forgetDevice());
+    if (result.ok) {
+      await this.reloadSettings();
+      this.#leave('device_forgotten');
+    }
+    return result;
+  }
+
+  #leave(notice: Notice): void {
+    this.#session = null;
+    this.#dashboard = null;
+    this.#notice = notice;
+    this.#route = { name: 'sign-in' };
+  }
+
+  #onDataError(error: ApiError): void {
+    if (isSessionEnded(error.code)) this.sessionExpired();
+  }
+}
+
+const KEY = Symbol('app');
+
+export function setApp(app: AppState): AppState {
+  return setContext(KEY, app);
+}
+
+export function useApp(): AppState {
+  const app = getContext<AppState | undefined>(KEY);
+  if (!app) throw new Error('useApp() needs setApp() in an ancestor component.');
+  return app;
+}
