@@ -1,6 +1,5 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiErrorBody, type ApiError, type ErrorCode } from '../../contract/errors';
 import { SignInResponse } from '../../contract/http/auth';
 import {
   AccountSummary,
@@ -17,6 +16,7 @@ import { DEMO_SUBSCRIBERS, type DemoSubscriber } from '../../server/src/demo/see
 import { renewalTotal } from '../../server/src/services/charges';
 import { createTestApp, TEST_NOW, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
+import { expectError } from './support/expect-error';
 
 const DAY_MS = 86_400_000;
 const TODAY = TEST_NOW.slice(0, 10);
@@ -36,17 +36,6 @@ function expectedCycle(anchor: number, day: string): { start: string; end: strin
   const start = new Date(Date.UTC(y, startMonth, anchor)).toISOString().slice(0, 10);
   const renews = new Date(Date.UTC(y, startMonth + 1, anchor)).toISOString().slice(0, 10);
   return { start, end: addDays(renews, -1) };
-}
-
-function expectError(res: LightMyRequestResponse, status: number, code: ErrorCode): ApiError {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  const body: unknown = res.json();
-  const parsed = ApiErrorBody.safeParse(body);
-  expect(parsed.success, res.body).toBe(true);
-  expect(parsed.data).toEqual(body);
-  expect(parsed.data!.error.code).toBe(code);
-  return parsed.data!.error;
 }
 
 function ok<T>(res: LightMyRequestResponse, schema: { parse(value: unknown): T }): T {

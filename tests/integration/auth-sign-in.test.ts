@@ -1,12 +1,13 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ApiErrorBody, type ApiError, type ErrorCode } from '../../contract/errors';
+import { ApiErrorBody } from '../../contract/errors';
 import { SignInResponse } from '../../contract/http/auth';
 import { buildApp } from '../../server/src/app';
 import { DEFAULT_LOCKOUT_POLICY } from '../../server/src/auth/lockout-policy';
 import { HOUR_MS, MINUTE_MS } from '../../server/src/clock';
 import { createTestApp, TEST_TOKEN_SECRET, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
+import { expectError } from './support/expect-error';
 
 const SIGN_IN = '/v1/auth/sign-in';
 const PHONE = '+12065550100';
@@ -15,18 +16,6 @@ const WRONG = 'Not-The-Password-1';
 const SECOND_MS = 1_000;
 
 /** Checks status and that the body is exactly an `ApiErrorBody` (no extra fields), and returns the error. */
-function expectError(res: LightMyRequestResponse, status: number, code: ErrorCode): ApiError {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  const body: unknown = res.json();
-  const parsed = ApiErrorBody.safeParse(body);
-  expect(parsed.success, res.body).toBe(true);
-  // zod drops unknown keys, so equality means the body carries nothing beyond the contract.
-  expect(parsed.data).toEqual(body);
-  expect(parsed.data!.error.code).toBe(code);
-  return parsed.data!.error;
-}
-
 function expectLocked(res: LightMyRequestResponse, seconds: number): void {
   const error = expectError(res, 423, 'account_locked');
   expect(error.retryAfterSeconds).toBe(seconds);

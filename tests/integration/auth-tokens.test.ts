@@ -1,25 +1,13 @@
-import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ApiErrorBody, type ApiError, type ErrorCode } from '../../contract/errors';
 import { RefreshResponse, SignInResponse } from '../../contract/http/auth';
 import { DAY_MS, MINUTE_MS } from '../../server/src/clock';
 import { createTestApp, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
+import { expectError } from './support/expect-error';
 
 const SECOND_MS = 1_000;
 const PHONE = '+12065550111';
 const PASSWORD = 'Correct-Horse-Battery-9';
-
-function expectError(res: LightMyRequestResponse, status: number, code: ErrorCode): ApiError {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  const body: unknown = res.json();
-  const parsed = ApiErrorBody.safeParse(body);
-  expect(parsed.success, res.body).toBe(true);
-  expect(parsed.data).toEqual(body);
-  expect(parsed.data!.error.code).toBe(code);
-  return parsed.data!.error;
-}
 
 describeWithDb(`tokens (${dbKind})`, () => {
   let t: TestApp;

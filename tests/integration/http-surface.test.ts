@@ -1,11 +1,12 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ApiErrorBody, type ApiError, type ErrorCode } from '../../contract/errors';
+import type { ErrorCode } from '../../contract/errors';
 import { Health, Readiness } from '../../contract/http/health';
 import { buildApp } from '../../server/src/app';
 import { openDatabase, type AppDatabase } from '../../server/src/db/database';
 import { createTestApp, TEST_TOKEN_SECRET, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
+import { expectError } from './support/expect-error';
 
 /** Every route the API offers, as OpenAPI spells the path. */
 const API_ROUTES: readonly [method: 'get' | 'post', path: string][] = [
@@ -33,17 +34,6 @@ const STACK_SIGNS = [
 
 function expectNoStackTrace(res: LightMyRequestResponse): void {
   for (const sign of STACK_SIGNS) expect(res.body, `${res.statusCode} body`).not.toMatch(sign);
-}
-
-function expectError(res: LightMyRequestResponse, status: number, code: ErrorCode): ApiError {
-  expect(res.statusCode, res.body).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/json/);
-  const body: unknown = res.json();
-  const parsed = ApiErrorBody.safeParse(body);
-  expect(parsed.success, res.body).toBe(true);
-  expect(parsed.data).toEqual(body);
-  expect(parsed.data!.error.code).toBe(code);
-  return parsed.data!.error;
 }
 
 describeWithDb(`HTTP surface (${dbKind})`, () => {

@@ -19,7 +19,7 @@ import {
   type BillingCycle,
 } from './billing-cycle';
 import { renewalTotal } from './charges';
-import { decodeCursor, encodeCursor } from './pagination';
+import { decodeCursor, toPage } from './pagination';
 
 export function toPlan(row: PlansTable): Plan {
   return {
@@ -228,8 +228,7 @@ export class AccountService {
       .orderBy('st.id', 'desc')
       .limit(limit + 1)
       .execute();
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
+    const { page, nextCursor } = toPage(rows, limit, (r) => [r.period_start, r.id]);
     return {
       items: page.map((r) => ({
         id: r.id,
@@ -240,7 +239,7 @@ export class AccountService {
         total: { amountCents: r.total_cents, currency: r.currency },
         status: statementStatus(r.total_cents, Number(r.paid ?? 0), r.due_date, today),
       })),
-      nextCursor: rows.length > limit && last ? encodeCursor([last.period_start, last.id]) : null,
+      nextCursor,
     };
   }
 
@@ -321,8 +320,7 @@ export class AccountService {
       .orderBy('id', 'desc')
       .limit(limit + 1)
       .execute();
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
+    const { page, nextCursor } = toPage(rows, limit, (r) => [r.created_at, r.id]);
     return {
       items: page.map((r) => ({
         id: r.id,
@@ -333,7 +331,7 @@ export class AccountService {
         cardLast4: r.card_last4,
         status: r.status,
       })),
-      nextCursor: rows.length > limit && last ? encodeCursor([last.created_at, last.id]) : null,
+      nextCursor,
     };
   }
 }

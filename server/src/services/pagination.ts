@@ -35,3 +35,17 @@ export function decodeCursor<K extends string | number>(
     },
   );
 }
+
+/**
+ * Turns `limit + 1` rows fetched in keyset order into one page: the extra row only says whether
+ * another page exists, and the cursor is the sort key of the page's last row.
+ */
+export function toPage<Row>(
+  rows: Row[],
+  limit: number,
+  keyOf: (row: Row) => readonly [string | number, string],
+): { page: Row[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { page, nextCursor: rows.length > limit && last ? encodeCursor(keyOf(last)) : null };
+}

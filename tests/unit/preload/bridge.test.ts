@@ -9,7 +9,7 @@ describe('buildBridge', () => {
       value: { channel, input },
     }));
     const bridge = buildBridge(invoke, () => () => {});
-    expect(IPC_CHANNEL_NAMES.sort()).toEqual(Object.keys(IPC_CHANNELS).sort());
+    expect([...IPC_CHANNEL_NAMES].sort()).toEqual(Object.keys(IPC_CHANNELS).sort());
     for (const channel of IPC_CHANNEL_NAMES) {
       const [domain, verb] = channel.split(':') as [string, string];
       const method = verb.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
