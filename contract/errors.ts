@@ -35,10 +35,40 @@ export const ERROR_CODES = [
   'not_signed_in',
   'session_expired',
   'keychain_unavailable',
+  // account recovery and risk checks (API)
+  'invalid_code',
+  'code_expired',
+  'too_many_attempts',
+  'reset_ticket_invalid',
+  'weak_password',
+  'delivery_failed',
+  'captcha_required',
+  'captcha_invalid',
+  'second_factor_required',
 ] as const;
 
 export const ErrorCode = z.enum(ERROR_CODES);
 export type ErrorCode = z.infer<typeof ErrorCode>;
+
+/** What the password policy says about a refused password (`contract/password-policy.ts`). */
+export const PasswordFeedbackBody = z.object({
+  warning: z.string().nullable(),
+  suggestions: z.array(z.string()),
+});
+export type PasswordFeedbackBody = z.infer<typeof PasswordFeedbackBody>;
+
+/**
+ * An ALTCHA proof-of-work challenge (https://altcha.org): find `number` ≤ `maxnumber` such that
+ * `sha256(salt + number)` is `challenge`, then send the base64 JSON payload back as `captcha`.
+ */
+export const CaptchaChallenge = z.object({
+  algorithm: z.string(),
+  challenge: z.string(),
+  maxnumber: z.number().int().positive().optional(),
+  salt: z.string(),
+  signature: z.string(),
+});
+export type CaptchaChallenge = z.infer<typeof CaptchaChallenge>;
 
 export const ErrorIssue = z.object({
   path: z.string(),
@@ -53,6 +83,16 @@ export const ApiError = z.object({
   retryAfterSeconds: z.number().int().nonnegative().optional(),
   /** Present on `invalid_request`: which fields were wrong and why. */
   issues: z.array(ErrorIssue).optional(),
+  /** Present on `invalid_code`: wrong codes still allowed before the code stops working. */
+  attemptsLeft: z.number().int().nonnegative().optional(),
+  /** Present on `weak_password`: why, and what would make it stronger. */
+  feedback: PasswordFeedbackBody.optional(),
+  /** Present on `captcha_required` and `captcha_invalid`: a fresh proof-of-work challenge. */
+  captcha: CaptchaChallenge.optional(),
+  /** Present on `second_factor_required`: send it with the code to `/v1/auth/second-factor`. */
+  secondFactor: z
+    .object({ challenge: z.string(), expiresIn: z.number().int().positive() })
+    .optional(),
 });
 export type ApiError = z.infer<typeof ApiError>;
 

@@ -5,6 +5,8 @@ export * from './phone';
 export * from './http/auth';
 export * from './http/account';
 export * from './http/health';
+export * from './http/recovery';
+export * from './http/two-factor';
 export * from './subscriber';
 export * from './settings';
 export * from './ipc';

@@ -9,9 +9,16 @@ export const Password = z
   .min(1, 'Enter your password.')
   .max(PASSWORD_MAX_LENGTH, `Passwords are at most ${PASSWORD_MAX_LENGTH} characters.`);
 
+/** The ALTCHA solution (base64 JSON payload) when the API asked for one with `captcha_required`. */
+export const CaptchaSolution = z
+  .string({ error: 'The captcha solution must be a string.' })
+  .min(1, 'The captcha solution is empty.')
+  .max(2048, 'The captcha solution is too long.');
+
 export const SignInRequest = z.strictObject({
   phone: PhoneInput,
   password: Password,
+  captcha: CaptchaSolution.optional(),
 });
 export type SignInRequest = z.input<typeof SignInRequest>;
 

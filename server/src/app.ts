@@ -20,7 +20,19 @@ import { AuthService, DEFAULT_SESSION_POLICY, type SessionPolicy } from './servi
 import { AccountService } from './services/account-service';
 import { authRoutes } from './routes/auth';
 import { accountRoutes } from './routes/account';
-import { loadTokenSecret } from './secrets';
+import { loadCaptchaSecret, loadTokenSecret } from './secrets';
+import { Captcha, DEFAULT_CAPTCHA_POLICY, RiskCounters, type CaptchaPolicy } from './auth/captcha';
+import { CaptchaChallenge } from '../../contract/errors';
+import { recoveryRoutes } from './routes/recovery';
+import {
+  DEFAULT_RECOVERY_POLICY,
+  RecoveryService,
+  type RecoveryPolicy,
+} from './services/recovery-service';
+import type { Delivery } from './delivery/types';
+import type { Outbox } from './delivery/outbox';
+import { BackgroundTasks } from './background';
+import { TwoFactorService } from './services/two-factor-service';
 
 export const API_VERSION = '0.1.0';
 
@@ -33,6 +45,17 @@ export interface AppOptions {
   sessions?: SessionPolicy;
   /** HS256 key for access tokens; when absent, one is kept in the database (shared by instances). */
   tokenSecret?: string;
+  /** How reset codes reach subscribers; a channel that is `null` is refused with a 503. */
+  delivery?: Delivery;
+  /** Dev mode only: the outbox `GET /dev/outbox` shows. Never pass one in production. */
+  outbox?: Outbox | null;
+  recovery?: RecoveryPolicy;
+  /** Work that outlives a request (code delivery); the app waits for it on close. */
+  background?: BackgroundTasks;
+  /** Captcha work and thresholds (defaults in `DEFAULT_CAPTCHA_POLICY`). */
+  captcha?: Partial<CaptchaPolicy>;
+  /** HMAC key for captcha challenges; when absent, one is kept in the database. */
+  captchaKey?: string;
   /** Trust `X-Forwarded-For` from a reverse proxy when deciding who a client is. */
   trustProxy?: boolean;
   logger?: FastifyServerOptions['logger'];
@@ -92,14 +115,35 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   const tokenSecret = options.tokenSecret ?? (await loadTokenSecret(database.db, clock));
+  const captchaPolicy = { ...DEFAULT_CAPTCHA_POLICY, ...options.captcha };
+  const captcha = new Captcha(
+    database.db,
+    clock,
+    options.captchaKey ?? (await loadCaptchaSecret(database.db, clock)),
+    captchaPolicy,
+  );
+  const twoFactor = new TwoFactorService(database.db, clock);
   const auth = new AuthService(
     database.db,
     clock,
     new AccessTokens(tokenSecret),
     options.lockout ?? DEFAULT_LOCKOUT_POLICY,
     options.sessions ?? DEFAULT_SESSION_POLICY,
+    { captcha, counters: new RiskCounters(database.db, captchaPolicy) },
+    twoFactor,
   );
   const account = new AccountService(database.db, clock);
+  const background = options.background ?? new BackgroundTasks();
+  const recovery = new RecoveryService(
+    database.db,
+    clock,
+    options.delivery ?? { sms: null, email: null },
+    background,
+    app.log,
+    options.recovery ?? DEFAULT_RECOVERY_POLICY,
+    captcha,
+  );
+  app.addHook('onClose', async () => background.settled());
 
   app.setNotFoundHandler(
     { preHandler: app.rateLimit({ max: 120, timeWindow: MINUTE_MS }) },
@@ -130,10 +174,40 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         auth,
         rateLimit: perMinute > 0 ? { max: perMinute, timeWindow: MINUTE_MS } : false,
       });
-      await v1.register(accountRoutes, { prefix: '/account', auth, account });
+      v1.get(
+        '/captcha/challenge',
+        {
+          config: perMinute > 0 ? { rateLimit: { max: perMinute, timeWindow: MINUTE_MS } } : {},
+          schema: {
+            summary: 'A proof-of-work challenge (ALTCHA) to solve before a risky request',
+            description:
+              'Solve by finding `number` ≤ `maxnumber` with sha256(salt + number) = challenge, then send base64(JSON {algorithm, challenge, number, salt, signature}) as `captcha`. Valid 5 minutes, once.',
+            tags: ['auth'],
+            response: { 200: CaptchaChallenge },
+          },
+        },
+        async (_request, reply) => {
+          reply.header('cache-control', 'no-store');
+          return captcha.challenge();
+        },
+      );
+      await v1.register(recoveryRoutes, {
+        prefix: '/auth/reset',
+        recovery,
+        rateLimit: perMinute > 0 ? { max: perMinute, timeWindow: MINUTE_MS } : false,
+      });
+      await v1.register(accountRoutes, { prefix: '/account', auth, account, twoFactor });
     },
     { prefix: '/v1' },
   );
+
+  const outbox = options.outbox;
+  if (outbox) {
+    // Development only: the messages the server would have sent, newest first.
+    app.get('/dev/outbox', { schema: { hide: true } }, async () => ({
+      messages: await outbox.latest(),
+    }));
+  }
 
   return app;
 }

@@ -10,10 +10,51 @@ export const ENV_VARS = {
     'access-token signing key, ≥ 32 characters (default: generated once, kept in the database)',
   AIRTIME_TRUST_PROXY: 'set to 1 behind a reverse proxy so X-Forwarded-For names the client',
   AIRTIME_LOG_LEVEL: 'fatal | error | warn | info | debug | silent (default info)',
+  AIRTIME_SMTP_URL:
+    'SMTP server for reset codes by e-mail: smtp://user:pass@host:587 or smtps://…:465 (unset: no e-mail)',
+  AIRTIME_MAIL_FROM: 'From address of those e-mails (default Airtime <no-reply@airtime.invalid>)',
+  AIRTIME_SMS_URL: 'HTTP(S) endpoint of the SMS gateway, POSTed JSON (unset: no text messages)',
+  AIRTIME_SMS_TOKEN: 'bearer token sent to the SMS gateway',
+  AIRTIME_SMS_BODY_TEMPLATE:
+    'JSON body for the SMS gateway with {{to}} and {{text}} (default {"to":"{{to}}","text":"{{text}}"})',
+  AIRTIME_CAPTCHA_KEY:
+    'HMAC key for captcha challenges, ≥ 32 characters (default: generated once, kept in the database)',
+  AIRTIME_CAPTCHA_MAX_NUMBER:
+    'proof-of-work size: the client tries up to this many hashes, half on average (default 50000)',
+  AIRTIME_OUTBOX:
+    'with --dev only: JSON-lines file that stands in for unset channels, shown at GET /dev/outbox (default .data/outbox.jsonl)',
 } as const;
 
 export const DEFAULT_DB = '.data/airtime.sqlite';
 export const DEFAULT_PORT = 8787;
+export const DEFAULT_OUTBOX = '.data/outbox.jsonl';
+
+const smsBodyTemplate = z.string().superRefine((value, ctx) => {
+  try {
+    JSON.parse(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'AIRTIME_SMS_BODY_TEMPLATE must be JSON.' });
+    return;
+  }
+  if (!value.includes('{{to}}') || !value.includes('{{text}}')) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'AIRTIME_SMS_BODY_TEMPLATE must contain {{to}} and {{text}}.',
+    });
+  }
+});
+
+const urlWith = (name: string, protocols: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `${name} must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+  );
 
 const intFrom = (name: string, min: number, max: number) =>
   z.preprocess(
@@ -39,6 +80,14 @@ export const ServeConfig = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   seedDemo: z.boolean(),
   dev: z.boolean(),
+  smtpUrl: urlWith('AIRTIME_SMTP_URL', ['smtp:', 'smtps:']).optional(),
+  mailFrom: z.string().min(3).optional(),
+  smsUrl: urlWith('AIRTIME_SMS_URL', ['http:', 'https:']).optional(),
+  smsToken: z.string().optional(),
+  smsBodyTemplate: smsBodyTemplate.optional(),
+  outboxFile: z.string().optional(),
+  captchaKey: z.string().min(32, 'AIRTIME_CAPTCHA_KEY must be at least 32 characters.').optional(),
+  captchaMaxNumber: intFrom('AIRTIME_CAPTCHA_MAX_NUMBER', 1_000, 10_000_000).optional(),
 });
 export type ServeConfig = z.infer<typeof ServeConfig>;
 
@@ -64,5 +113,13 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv): S
     logLevel: blankToUndefined(env['AIRTIME_LOG_LEVEL']) ?? 'info',
     seedDemo: flags.seedDemo ?? false,
     dev: flags.dev ?? flags.seedDemo ?? false,
+    smtpUrl: blankToUndefined(env['AIRTIME_SMTP_URL']),
+    mailFrom: blankToUndefined(env['AIRTIME_MAIL_FROM']),
+    smsUrl: blankToUndefined(env['AIRTIME_SMS_URL']),
+    smsToken: blankToUndefined(env['AIRTIME_SMS_TOKEN']),
+    smsBodyTemplate: blankToUndefined(env['AIRTIME_SMS_BODY_TEMPLATE']),
+    outboxFile: blankToUndefined(env['AIRTIME_OUTBOX']),
+    captchaKey: blankToUndefined(env['AIRTIME_CAPTCHA_KEY']),
+    captchaMaxNumber: blankToUndefined(env['AIRTIME_CAPTCHA_MAX_NUMBER']),
   });
 }

@@ -1,4 +1,4 @@
-import type { ErrorCode, ErrorIssue } from '../../contract/errors';
+import type { ApiError, ErrorCode } from '../../contract/errors';
 
 /**
  * An error the API answers with on purpose. Handlers throw it; the error handler turns it into
@@ -9,7 +9,7 @@ export class ApiHttpError extends Error {
     readonly statusCode: number,
     readonly code: ErrorCode,
     message: string,
-    readonly extra: { retryAfterSeconds?: number; issues?: ErrorIssue[] } = {},
+    readonly extra: Omit<ApiError, 'code' | 'message'> = {},
   ) {
     super(message);
     this.name = 'ApiHttpError';

@@ -4,21 +4,31 @@ import type { Clock } from './clock';
 import { newSecret } from './auth/tokens';
 
 const TOKEN_SECRET = 'access_token_key';
+const CAPTCHA_SECRET = 'captcha_hmac_key';
 
 /**
  * The access-token key when none is configured: made once and kept in the database, so every
  * instance sharing the database accepts the others' tokens and a restart signs no one out.
  */
 export async function loadTokenSecret(db: Kysely<Database>, clock: Clock): Promise<string> {
+  return loadSecret(db, clock, TOKEN_SECRET);
+}
+
+/** The captcha HMAC key when none is configured, kept the same way (instances must agree on it). */
+export async function loadCaptchaSecret(db: Kysely<Database>, clock: Clock): Promise<string> {
+  return loadSecret(db, clock, CAPTCHA_SECRET);
+}
+
+async function loadSecret(db: Kysely<Database>, clock: Clock, name: string): Promise<string> {
   await db
     .insertInto('server_secrets')
-    .values({ name: TOKEN_SECRET, value: newSecret(), created_at: clock.now() })
+    .values({ name, value: newSecret(), created_at: clock.now() })
     .onConflict((oc) => oc.column('name').doNothing())
     .execute();
   const row = await db
     .selectFrom('server_secrets')
     .select('value')
-    .where('name', '=', TOKEN_SECRET)
+    .where('name', '=', name)
     .executeTakeFirstOrThrow();
   return row.value;
 }

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app';
 import { migrateToLatest, openDatabase, type AppDatabase } from './db/database';
 import { systemClock, type Clock } from './clock';
-import type { ServeConfig } from './config';
+import { DEFAULT_OUTBOX, type ServeConfig } from './config';
+import { createDelivery } from './delivery';
 import { DEMO_SUBSCRIBERS, seedDemo } from './demo/seed-demo';
 
 export interface RunningServer {
@@ -28,9 +29,25 @@ export async function startServer(
       const seeded = await seedDemo(database.db, clock);
       if (seeded.created.length) print(`Seeded ${seeded.created.length} demo subscribers.`);
     }
+    // Only a dev server writes codes to the outbox; in production an unset channel is unavailable.
+    const { delivery, outbox } = createDelivery(
+      {
+        smtpUrl: config.smtpUrl,
+        mailFrom: config.mailFrom,
+        smsUrl: config.smsUrl,
+        smsToken: config.smsToken,
+        smsBodyTemplate: config.smsBodyTemplate,
+        outboxFile: config.dev ? (config.outboxFile ?? DEFAULT_OUTBOX) : undefined,
+      },
+      clock,
+    );
     const app = await buildApp({
       database,
       clock,
+      delivery,
+      outbox,
+      captchaKey: config.captchaKey,
+      ...(config.captchaMaxNumber ? { captcha: { maxNumber: config.captchaMaxNumber } } : {}),
       authRateLimit: config.authRateLimit,
       tokenSecret: config.tokenSecret,
       trustProxy: config.trustProxy,
@@ -46,6 +63,13 @@ export async function startServer(
     print(
       `Airtime account API listening on ${url} (database: ${database.kind} ${database.description})`,
     );
+    for (const sender of [delivery.sms, delivery.email]) {
+      if (sender)
+        print(
+          `Reset codes by ${sender.channel === 'sms' ? 'text' : 'e-mail'}: ${sender.description}`,
+        );
+    }
+    if (outbox) print(`Dev outbox: ${url}/dev/outbox`);
     if (config.dev) {
       print('Demo subscribers (phone / password):');
       for (const d of DEMO_SUBSCRIBERS)

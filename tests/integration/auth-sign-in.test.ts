@@ -97,8 +97,12 @@ describeWithDb(`sign-in (${dbKind})`, () => {
   describe('unknown phone versus wrong password', () => {
     let t: TestApp;
     beforeAll(async () => {
-      // A high failure limit so repeated wrong passwords keep taking the wrong-password path.
-      t = await createTestApp({ lockout: { ...DEFAULT_LOCKOUT_POLICY, maxFailures: 1_000 } });
+      // High failure limits so repeated wrong passwords keep taking the wrong-password path
+      // (neither a lock nor a captcha request cuts them short).
+      t = await createTestApp({
+        lockout: { ...DEFAULT_LOCKOUT_POLICY, maxFailures: 1_000 },
+        captcha: { afterFailures: 1_000 },
+      });
       await t.addSubscriber({ phone: PHONE, password: PASSWORD });
     });
     afterAll(async () => t?.close());
@@ -150,8 +154,11 @@ describeWithDb(`sign-in (${dbKind})`, () => {
     });
     afterEach(async () => t?.close());
 
-    const wrong = () => t.post(SIGN_IN, { phone: '(206) 555-0100', password: WRONG });
-    const right = () => t.post(SIGN_IN, { phone: '(206) 555-0100', password: PASSWORD });
+    // From the fourth failure on, sign-in wants a solved captcha; every attempt here brings one.
+    const attempt = async (password: string, phone = '(206) 555-0100') =>
+      t.post(SIGN_IN, { phone, password, captcha: await t.captcha() });
+    const wrong = () => attempt(WRONG);
+    const right = () => attempt(PASSWORD);
 
     async function failTimes(n: number): Promise<LightMyRequestResponse[]> {
       const out: LightMyRequestResponse[] = [];
@@ -253,11 +260,7 @@ describeWithDb(`sign-in (${dbKind})`, () => {
 
     it('does not lock an unknown phone number or leak that it is unknown', async () => {
       for (let i = 0; i < 7; i++) {
-        expectError(
-          await t.post(SIGN_IN, { phone: '(206) 555-0199', password: WRONG }),
-          401,
-          'invalid_credentials',
-        );
+        expectError(await attempt(WRONG, '(206) 555-0199'), 401, 'invalid_credentials');
       }
       // Other subscribers are unaffected.
       expect((await right()).statusCode).toBe(200);
@@ -271,11 +274,11 @@ describeWithDb(`sign-in (${dbKind})`, () => {
         authRateLimit: 0,
       });
       try {
-        const onOther = (password: string) =>
+        const onOther = async (password: string) =>
           other.inject({
             method: 'POST',
             url: SIGN_IN,
-            payload: { phone: '(206) 555-0100', password },
+            payload: { phone: '(206) 555-0100', password, captcha: await t.captcha() },
             headers: { 'content-type': 'application/json' },
           });
         // Failures alternate between the instances and add up to one count.
@@ -322,11 +325,12 @@ describeWithDb(`sign-in (${dbKind})`, () => {
       expect(limited.headers['retry-after']).toBe(String(error.retryAfterSeconds));
 
       // Another client is counted separately.
+      // (The number has three failures now, so a captcha is due.)
       const elsewhere = await t.app.inject({
         method: 'POST',
         url: SIGN_IN,
         remoteAddress: '203.0.113.7',
-        payload: { phone: PHONE, password: PASSWORD },
+        payload: { phone: PHONE, password: PASSWORD, captcha: await t.captcha() },
         headers: { 'content-type': 'application/json' },
       });
       expect(elsewhere.statusCode, elsewhere.body).toBe(200);
@@ -351,12 +355,16 @@ describeWithDb(`sign-in (${dbKind})`, () => {
       await t.addSubscriber({ phone: PHONE, password: PASSWORD });
       const statuses: number[] = [];
       for (let i = 0; i < 12; i++) {
-        statuses.push((await t.post(SIGN_IN, { phone: PHONE, password: WRONG })).statusCode);
+        const captcha = await t.captcha();
+        statuses.push(
+          (await t.post(SIGN_IN, { phone: PHONE, password: WRONG, captcha })).statusCode,
+        );
       }
       expect(statuses).toEqual([401, 401, 401, 401, 423, 423, 423, 423, 423, 423, 423, 423]);
       for (let i = 0; i < 10; i++) {
+        const captcha = await t.captcha();
         expectError(
-          await t.post(SIGN_IN, { phone: '(206) 555-0199', password: WRONG }),
+          await t.post(SIGN_IN, { phone: '(206) 555-0199', password: WRONG, captcha }),
           401,
           'invalid_credentials',
         );

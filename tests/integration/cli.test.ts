@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../server/src/app';
 import { ManualClock } from '../../server/src/clock';
 import { TEST_TOKEN_SECRET } from './support/test-app';
+import { freshCaptcha, TEST_CAPTCHA_MAX_NUMBER } from './support/captcha';
 import { createTestDatabase, describeWithDb, dbKind, type TestDatabase } from './support/test-db';
 
 /**
@@ -78,6 +79,7 @@ describeWithDb(`admin CLI (${dbKind})`, () => {
       clock: new ManualClock(Date.now()),
       authRateLimit: 0,
       tokenSecret: TEST_TOKEN_SECRET,
+      captcha: { maxNumber: TEST_CAPTCHA_MAX_NUMBER },
     });
     await app.ready();
   });
@@ -88,8 +90,17 @@ describeWithDb(`admin CLI (${dbKind})`, () => {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const signIn = (phone: string, password: string) =>
-    app.inject({ method: 'POST', url: '/v1/auth/sign-in', payload: { phone, password } });
+  // Many sign-ins here fail on purpose, so from the fourth on the API wants a captcha: send one.
+  const signIn = async (phone: string, password: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/v1/auth/sign-in',
+      payload: {
+        phone,
+        password,
+        captcha: await freshCaptcha((url) => app.inject({ method: 'GET', url })),
+      },
+    });
 
   /** What is in the database, read directly rather than through the CLI under test. */
   const subscribers = () =>

@@ -13,6 +13,12 @@ const API_ROUTES: readonly [method: 'get' | 'post', path: string][] = [
   ['post', '/v1/auth/sign-in'],
   ['post', '/v1/auth/refresh'],
   ['post', '/v1/auth/sign-out'],
+  ['post', '/v1/auth/reset/start'],
+  ['post', '/v1/auth/reset/verify'],
+  ['post', '/v1/auth/reset/complete'],
+  ['post', '/v1/auth/second-factor'],
+  ['post', '/v1/account/two-factor/enrol'],
+  ['post', '/v1/account/two-factor/confirm'],
   ['get', '/v1/account/summary'],
   ['get', '/v1/account/plan'],
   ['get', '/v1/account/usage'],
@@ -101,13 +107,17 @@ describeWithDb(`HTTP surface (${dbKind})`, () => {
       expect(doc.info.version).toBeTruthy();
     });
 
-    it('lists exactly the routes under /v1/auth and /v1/account, with their methods', () => {
+    it('lists exactly the routes under /v1/auth, /v1/account and /v1/captcha, with their methods', () => {
       const listed = Object.entries(doc.paths).flatMap(([path, item]) =>
         Object.keys(item)
           .filter((key) => ['get', 'post', 'put', 'patch', 'delete'].includes(key))
           .map((method) => `${method} ${path}`),
       );
-      expect(listed.sort()).toEqual(API_ROUTES.map(([method, path]) => `${method} ${path}`).sort());
+      expect(listed.sort()).toEqual(
+        [...API_ROUTES, ['get', '/v1/captcha/challenge']]
+          .map(([method, path]) => `${method} ${path}`)
+          .sort(),
+      );
     });
 
     it('marks every account route as needing a bearer token, and documents its error responses', () => {

@@ -122,6 +122,80 @@ export interface ServerSecretsTable {
   created_at: number;
 }
 
+/** One password-reset code sent (or, for a number without an account, pretended to be sent). */
+export interface ResetRequestsTable {
+  id: string;
+  /** E.164, as asked for: rows exist for unknown numbers too, so limits treat every number alike. */
+  phone: string;
+  subscriber_id: string | null;
+  channel: 'sms' | 'email';
+  /** Random per-request salt; `code_hash` is SHA-256 of salt and code. The code is never stored. */
+  code_salt: string;
+  code_hash: string;
+  created_at: number;
+  expires_at: number;
+  /** Wrong codes tried so far; at the limit the request is burned. */
+  attempts: Generated<number>;
+  consumed_at: number | null;
+  /** Delivery runs after the answer is sent: `pending`, then `sent` or `failed`; `none` for unknown numbers. */
+  delivery: 'pending' | 'sent' | 'failed' | 'none';
+  client_ip: string | null;
+}
+
+/** What a proven reset code buys: one password change within 10 minutes. Stored hashed. */
+export interface ResetTicketsTable {
+  token_hash: string;
+  subscriber_id: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+/**
+ * Recent failed sign-ins under one key: `phone:+1…` (whether or not the number has an account, so
+ * the captcha rule reveals nothing) or `ip:…`. A window ends an hour after its first failure.
+ */
+export interface RiskCountersTable {
+  key: string;
+  failures: number;
+  window_started_at: number;
+}
+
+/** Signatures of captcha challenges already used, kept until the challenge would have expired. */
+export interface SpentCaptchasTable {
+  signature: string;
+  expires_at: number;
+}
+
+/** A subscriber's TOTP secret; 2-step verification is on once `enabled_at` is set. */
+export interface TwoFactorTable {
+  subscriber_id: string;
+  /** Base32 TOTP secret (the server must read it to check codes). */
+  secret: string;
+  created_at: number;
+  enabled_at: number | null;
+  /** Time step of the last accepted code: a code is never accepted twice. */
+  last_time_step: number | null;
+}
+
+/** One-time recovery codes, stored as SHA-256 hashes. */
+export interface RecoveryCodesTable {
+  code_hash: string;
+  subscriber_id: string;
+  created_at: number;
+  used_at: number | null;
+}
+
+/** A password proven, a second factor awaited: valid 5 minutes, 5 codes, once. Stored hashed. */
+export interface SecondFactorChallengesTable {
+  token_hash: string;
+  subscriber_id: string;
+  created_at: number;
+  expires_at: number;
+  attempts: Generated<number>;
+  used_at: number | null;
+}
+
 export interface Database {
   plans: PlansTable;
   subscribers: SubscribersTable;
@@ -133,4 +207,11 @@ export interface Database {
   statement_lines: StatementLinesTable;
   usage_daily: UsageDailyTable;
   server_secrets: ServerSecretsTable;
+  reset_requests: ResetRequestsTable;
+  reset_tickets: ResetTicketsTable;
+  risk_counters: RiskCountersTable;
+  spent_captchas: SpentCaptchasTable;
+  two_factor: TwoFactorTable;
+  recovery_codes: RecoveryCodesTable;
+  second_factor_challenges: SecondFactorChallengesTable;
 }

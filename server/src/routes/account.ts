@@ -13,11 +13,18 @@ import {
 } from '../../../contract/http/account';
 import type { AccountService } from '../services/account-service';
 import type { AuthService } from '../services/auth-service';
+import type { TwoFactorService } from '../services/two-factor-service';
+import {
+  TwoFactorConfirmRequest,
+  TwoFactorConfirmResponse,
+  TwoFactorEnrolResponse,
+} from '../../../contract/http/two-factor';
 import { unauthorized } from '../errors';
 
 export interface AccountRoutesOptions {
   auth: AuthService;
   account: AccountService;
+  twoFactor: TwoFactorService;
 }
 
 declare module 'fastify' {
@@ -39,6 +46,33 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
     const { subscriberId } = await opts.auth.authenticate(match[1]!);
     request.subscriberId = subscriberId;
   });
+
+  app.post(
+    '/two-factor/enrol',
+    {
+      schema: {
+        summary: 'Start setting up 2-step verification: a new TOTP secret and its otpauth URI',
+        tags: ['account'],
+        security,
+        response: { 200: TwoFactorEnrolResponse, 409: ApiErrorBody, ...errors },
+      },
+    },
+    async (request) => opts.twoFactor.enrol(request.subscriberId),
+  );
+
+  app.post(
+    '/two-factor/confirm',
+    {
+      schema: {
+        summary: 'Turn 2-step verification on with a first code; returns 10 recovery codes',
+        tags: ['account'],
+        security,
+        body: TwoFactorConfirmRequest,
+        response: { 200: TwoFactorConfirmResponse, 409: ApiErrorBody, ...errors },
+      },
+    },
+    async (request) => opts.twoFactor.confirm(request.subscriberId, request.body.code),
+  );
 
   app.get(
     '/summary',

@@ -9,6 +9,7 @@ import {
   SignInResponse,
   SignOutRequest,
 } from '../../../contract/http/auth';
+import { SecondFactorRequest } from '../../../contract/http/two-factor';
 import type { AuthService } from '../services/auth-service';
 
 export interface AuthRoutesOptions {
@@ -36,11 +37,39 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
         summary: 'Sign in with phone number and password',
         tags: ['auth'],
         body: SignInRequest,
+        response: {
+          200: SignInResponse,
+          401: ApiErrorBody,
+          423: ApiErrorBody,
+          428: ApiErrorBody,
+          ...errors,
+        },
+      },
+    },
+    async (request) =>
+      opts.auth.signIn(
+        request.body.phone,
+        request.body.password,
+        { userAgent: request.headers['user-agent'], ip: request.ip },
+        request.body.captcha,
+      ),
+  );
+
+  app.post(
+    '/second-factor',
+    {
+      config,
+      schema: {
+        summary: 'Finish a sign-in with 2-step verification: the challenge and a code',
+        description:
+          'After sign-in answers 401 second_factor_required with error.secondFactor.challenge. The code is a 6-digit TOTP code or a one-time recovery code. Wrong codes count toward the account lockout.',
+        tags: ['auth'],
+        body: SecondFactorRequest,
         response: { 200: SignInResponse, 401: ApiErrorBody, 423: ApiErrorBody, ...errors },
       },
     },
     async (request) =>
-      opts.auth.signIn(request.body.phone, request.body.password, {
+      opts.auth.secondFactor(request.body.challenge, request.body.code, {
         userAgent: request.headers['user-agent'],
         ip: request.ip,
       }),

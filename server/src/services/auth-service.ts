@@ -15,6 +15,8 @@ import {
   type LockoutState,
 } from '../auth/lockout-policy';
 import { AccessTokens, hashRefreshToken, newRefreshToken } from '../auth/tokens';
+import { RiskCounters, type Captcha } from '../auth/captcha';
+import type { TwoFactorService } from './two-factor-service';
 
 export interface SessionPolicy {
   /** A refresh token not used for this long expires. */
@@ -72,9 +74,49 @@ export class AuthService {
     private readonly tokens: AccessTokens,
     private readonly lockout: LockoutPolicy,
     private readonly sessions: SessionPolicy = DEFAULT_SESSION_POLICY,
+    /** When given, sign-in asks for a captcha once failures pile up (per number or client). */
+    private readonly risk?: { captcha: Captcha; counters: RiskCounters },
+    /** When given, accounts with 2-step verification on need a second factor after the password. */
+    private readonly twoFactor?: TwoFactorService,
   ) {}
 
-  async signIn(phone: string, password: string, client: ClientInfo = {}): Promise<SignInResponse> {
+  /**
+   * Signs in. Once a number or a client address has `afterFailures` recent failures, every
+   * attempt must carry a solved captcha, checked before the password, so a right password
+   * without one still gets `428 captcha_required` and reveals nothing.
+   */
+  async signIn(
+    phone: string,
+    password: string,
+    client: ClientInfo = {},
+    captcha?: string,
+  ): Promise<SignInResponse> {
+    if (!this.risk) return this.checkPassword(phone, password, client);
+    const keys = RiskCounters.keys(phone, client.ip);
+    const now = this.clock.now();
+    if (await this.risk.counters.captchaRequired(keys, now)) {
+      await this.risk.captcha.require(captcha);
+    }
+    try {
+      const result = await this.checkPassword(phone, password, client);
+      await this.risk.counters.clear(keys[0]!);
+      return result;
+    } catch (error) {
+      if (
+        error instanceof ApiHttpError &&
+        (error.code === 'invalid_credentials' || error.code === 'account_locked')
+      ) {
+        await this.risk.counters.recordFailure(keys, now);
+      }
+      throw error;
+    }
+  }
+
+  private async checkPassword(
+    phone: string,
+    password: string,
+    client: ClientInfo,
+  ): Promise<SignInResponse> {
     const row = await this.db
       .selectFrom('subscribers')
       .select([
@@ -112,6 +154,25 @@ export class AuthService {
       throw invalidCredentials();
     }
 
+    // The failure count is not reset yet: wrong second-factor codes keep adding to it, so a
+    // known password cannot be used to try codes forever.
+    if (this.twoFactor && (await this.twoFactor.enabled(row.id))) {
+      throw new ApiHttpError(
+        401,
+        'second_factor_required',
+        'Enter the code from your authenticator app, or a recovery code.',
+        { secondFactor: await this.twoFactor.createChallenge(row.id) },
+      );
+    }
+
+    return this.finishSignIn(row, now, client);
+  }
+
+  private async finishSignIn(
+    row: SubscriberRow,
+    now: number,
+    client: ClientInfo,
+  ): Promise<SignInResponse> {
     if (row.failed_attempts !== 0 || row.locked_until !== null) {
       const next = afterSuccess(lockState(row));
       await this.db
@@ -121,6 +182,59 @@ export class AuthService {
         .execute();
     }
     return this.startSession(row, now, client);
+  }
+
+  /**
+   * The second step of a sign-in with 2-step verification: the challenge from
+   * `second_factor_required` and a TOTP or recovery code. Wrong codes count toward the account
+   * lockout like wrong passwords, and five burn the challenge.
+   */
+  async secondFactor(
+    challenge: string,
+    code: string,
+    client: ClientInfo = {},
+  ): Promise<SignInResponse> {
+    const expired = () =>
+      new ApiHttpError(401, 'unauthorized', 'This sign-in has expired. Please sign in again.');
+    if (!this.twoFactor) throw expired();
+    const found = await this.twoFactor.findChallenge(challenge);
+    if (!found) throw expired();
+    const row = await this.db
+      .selectFrom('subscribers')
+      .select([
+        'id',
+        'phone',
+        'name',
+        'email',
+        'password_hash',
+        'status',
+        'failed_attempts',
+        'locked_until',
+        'last_locked_at',
+        'lock_level',
+      ])
+      .where('id', '=', found.subscriber_id)
+      .executeTakeFirst();
+    if (!row) throw expired();
+    const now = this.clock.now();
+    const locked = remainingLockMs(lockState(row), now);
+    if (locked > 0) throw accountLocked(retryAfterSeconds(locked));
+
+    if (!(await this.twoFactor.checkCode(row.id, code))) {
+      const next = await this.recordFailure(row.id, now);
+      const attemptsLeft = await this.twoFactor.failChallenge(found.token_hash);
+      const lockedFor = remainingLockMs(next, now);
+      if (lockedFor > 0) throw accountLocked(retryAfterSeconds(lockedFor));
+      if (attemptsLeft === 0) {
+        throw new ApiHttpError(401, 'unauthorized', 'Too many wrong codes. Please sign in again.');
+      }
+      throw new ApiHttpError(401, 'invalid_code', 'That code is not right. Try again.', {
+        attemptsLeft,
+      });
+    }
+    if (!(await this.twoFactor.spendChallenge(found.token_hash))) throw expired();
+    await this.risk?.counters.clear(RiskCounters.keys(row.phone, undefined)[0]!);
+    return this.finishSignIn(row, now, client);
   }
 
   /**

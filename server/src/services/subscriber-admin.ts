@@ -9,6 +9,20 @@ import { EmailAddress, NewPassword, PlanId, SubscriberName } from '../../../cont
 import { hashPassword } from '../auth/passwords';
 import { afterUnlock } from '../auth/lockout-policy';
 import { isoDay } from './billing-cycle';
+import { checkPassword } from '../../../contract/password-policy';
+
+/** The password policy's verdict as one line, or null when the password is good enough. */
+function passwordProblem(value: z.output<typeof NewSubscriber>): string | null {
+  const verdict = checkPassword(value.password, {
+    phone: value.phone,
+    name: value.name,
+    email: value.email,
+  });
+  if (verdict.ok) return null;
+  const why = verdict.feedback.warning ?? 'it would be too easy to guess.';
+  const hint = verdict.feedback.suggestions[0];
+  return `password: too weak: ${why}${hint ? ` ${hint}` : ''}`;
+}
 
 /** A problem with what an administrator asked for; the CLI prints the message and exits non-zero. */
 export class AdminError extends Error {
@@ -75,6 +89,8 @@ export class SubscriberAdmin {
     const parsed = NewSubscriber.safeParse(input);
     if (!parsed.success) throw new AdminError('invalid_input', describeIssues(parsed.error));
     const value = parsed.data;
+    const weak = passwordProblem(value);
+    if (weak) throw new AdminError('invalid_input', weak);
     if (!(await this.planIds()).has(value.planId)) {
       throw new AdminError(
         'unknown_plan',
@@ -213,6 +229,8 @@ export class SubscriberAdmin {
         problems.push(`line ${line}: ${describeIssues(parsed.error)}`);
         continue;
       }
+      const weak = hash ? null : passwordProblem(parsed.data);
+      if (weak) problems.push(`line ${line}: ${weak}`);
       if (!plans.has(parsed.data.planId)) {
         problems.push(`line ${line}: there is no active plan "${parsed.data.planId}".`);
       }

@@ -3,6 +3,8 @@ import { buildApp, type AppOptions } from '../../../server/src/app';
 import { ManualClock } from '../../../server/src/clock';
 import { SubscriberAdmin, type NewSubscriber } from '../../../server/src/services/subscriber-admin';
 import { seedDemo } from '../../../server/src/demo/seed-demo';
+import { BackgroundTasks } from '../../../server/src/background';
+import { freshCaptcha, TEST_CAPTCHA_MAX_NUMBER } from './captcha';
 import { createTestDatabase, type TestDatabase } from './test-db';
 
 /** The moment every test starts at unless it says otherwise. */
@@ -26,6 +28,10 @@ export interface TestApp {
   addSubscriber(
     overrides?: Partial<NewSubscriber>,
   ): Promise<{ id: string; phone: string; password: string }>;
+  /** A solved captcha from `GET /v1/captcha/challenge`, for the body of a risky request. */
+  captcha(): Promise<string>;
+  /** Waits for work the app started after answering (reset-code delivery). */
+  settle(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -42,10 +48,13 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const clock = new ManualClock(options.now ?? TEST_NOW);
   if (options.seedDemo) await seedDemo(testDb.database.db, clock);
   const { now: _now, seedDemo: _seed, ...appOptions } = options;
+  const background = appOptions.background ?? new BackgroundTasks();
   const app = await buildApp({
     authRateLimit: 0,
     tokenSecret: TEST_TOKEN_SECRET,
     ...appOptions,
+    captcha: { maxNumber: TEST_CAPTCHA_MAX_NUMBER, ...appOptions.captcha },
+    background,
     database: testDb.database,
     clock,
   });
@@ -82,6 +91,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       });
       return { ...created, password };
     },
+    captcha: () => freshCaptcha((url) => app.inject({ method: 'GET', url })),
+    settle: () => background.settled(),
     close: async () => {
       await app.close();
       await testDb.cleanup();

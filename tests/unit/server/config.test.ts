@@ -182,4 +182,60 @@ describe('resolveServeConfig', () => {
       'AIRTIME_TOKEN_SECRET must be at least 32 characters.',
     ]);
   });
+
+  it('reads the delivery settings for reset codes', () => {
+    const config = resolveServeConfig(
+      {},
+      {
+        AIRTIME_SMTP_URL: 'smtps://mailer:secret@mail.example:465',
+        AIRTIME_MAIL_FROM: 'Airtime <help@example.com>',
+        AIRTIME_SMS_URL: 'https://sms.example/v1/messages',
+        AIRTIME_SMS_TOKEN: 'tok',
+        AIRTIME_SMS_BODY_TEMPLATE: '{"dest":"{{to}}","msg":"{{text}}"}',
+        AIRTIME_OUTBOX: '/tmp/outbox.jsonl',
+      },
+    );
+    expect(config).toMatchObject({
+      smtpUrl: 'smtps://mailer:secret@mail.example:465',
+      mailFrom: 'Airtime <help@example.com>',
+      smsUrl: 'https://sms.example/v1/messages',
+      smsToken: 'tok',
+      smsBodyTemplate: '{"dest":"{{to}}","msg":"{{text}}"}',
+      outboxFile: '/tmp/outbox.jsonl',
+    });
+  });
+
+  it('refuses delivery settings that cannot work', () => {
+    expect(
+      errorsOf(() =>
+        resolveServeConfig(
+          {},
+          {
+            AIRTIME_SMTP_URL: 'http://mail.example',
+            AIRTIME_SMS_URL: 'not a url',
+            AIRTIME_SMS_BODY_TEMPLATE: '{"to":"{{to}}"}',
+          },
+        ),
+      ),
+    ).toEqual([
+      'AIRTIME_SMTP_URL must be a URL starting with smtp:// or smtps://',
+      'AIRTIME_SMS_URL must be a URL starting with http:// or https://',
+      'AIRTIME_SMS_BODY_TEMPLATE must contain {{to}} and {{text}}.',
+    ]);
+    expect(
+      errorsOf(() => resolveServeConfig({}, { AIRTIME_SMS_BODY_TEMPLATE: '{to: {{to}} {{text}}' })),
+    ).toEqual(['AIRTIME_SMS_BODY_TEMPLATE must be JSON.']);
+  });
+
+  it('reads the captcha key and size, and refuses a short key', () => {
+    expect(
+      resolveServeConfig(
+        {},
+        { AIRTIME_CAPTCHA_KEY: 'k'.repeat(32), AIRTIME_CAPTCHA_MAX_NUMBER: '80000' },
+      ),
+    ).toMatchObject({ captchaKey: 'k'.repeat(32), captchaMaxNumber: 80_000 });
+    expect(errorsOf(() => resolveServeConfig({}, { AIRTIME_CAPTCHA_KEY: 'short' }))).toEqual([
+      'AIRTIME_CAPTCHA_KEY must be at least 32 characters.',
+    ]);
+  });
 });

@@ -1,9 +1,15 @@
 import type { Migration } from 'kysely';
 import { initial } from './001-initial';
 import { planCatalogue } from './002-plan-catalogue';
+import { recovery } from './003-recovery';
+import { captcha } from './004-captcha';
+import { twoFactor } from './005-two-factor';
 
 /** Every migration, by name; names sort in the order they must run. Never edit a shipped one. */
 export const migrations: Record<string, Migration> = {
   '001-initial': initial,
   '002-plan-catalogue': planCatalogue,
+  '003-recovery': recovery,
+  '004-captcha': captcha,
+  '005-two-factor': twoFactor,
 };

@@ -1,0 +1,28 @@
+/** A message to one person: an e-mail (with a subject) or a text message (subject unused). */
+export interface OutgoingMessage {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+/** One way of reaching a subscriber. `send` resolves once the provider accepted the message. */
+export interface Sender {
+  readonly channel: 'sms' | 'email';
+  /** Short description for logs and the start-up banner (never includes credentials). */
+  readonly description: string;
+  send(message: OutgoingMessage): Promise<void>;
+}
+
+/** The senders this server has; a channel without one is not offered. */
+export interface Delivery {
+  sms: Sender | null;
+  email: Sender | null;
+}
+
+/** A provider refused or could not be reached. The message is for logs, not for subscribers. */
+export class DeliveryError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DeliveryError';
+  }
+}

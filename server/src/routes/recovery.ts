@@ -1,0 +1,85 @@
+import type { FastifyContextConfig } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ApiErrorBody } from '../../../contract/errors';
+import {
+  ResetCompleteRequest,
+  ResetStartRequest,
+  ResetStartResponse,
+  ResetVerifyRequest,
+  ResetVerifyResponse,
+} from '../../../contract/http/recovery';
+import type { RecoveryService } from '../services/recovery-service';
+
+export interface RecoveryRoutesOptions {
+  recovery: RecoveryService;
+  /** Per-client limit for these routes, or `false` when turned off. */
+  rateLimit: { max: number; timeWindow: number } | false;
+}
+
+const errors = {
+  400: ApiErrorBody,
+  413: ApiErrorBody,
+  415: ApiErrorBody,
+  429: ApiErrorBody,
+};
+
+/** `/v1/auth/reset/*`: forgotten passwords. */
+export const recoveryRoutes: FastifyPluginAsyncZod<RecoveryRoutesOptions> = async (app, opts) => {
+  const config: FastifyContextConfig = opts.rateLimit ? { rateLimit: opts.rateLimit } : {};
+
+  app.post(
+    '/start',
+    {
+      config,
+      schema: {
+        summary: 'Send a password-reset code by text message or e-mail',
+        description:
+          'Needs a solved captcha (428 captcha_required carries a challenge). Answers 202 with the same body for every valid phone number, whether or not it has an account. A failed delivery is reported by /verify.',
+        tags: ['auth'],
+        body: ResetStartRequest,
+        response: { 202: ResetStartResponse, 428: ApiErrorBody, 503: ApiErrorBody, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const result = await opts.recovery.start(
+        request.body.phone,
+        request.body.channel,
+        request.ip,
+        request.body.captcha,
+      );
+      return reply.code(202).send(result);
+    },
+  );
+
+  app.post(
+    '/verify',
+    {
+      config,
+      schema: {
+        summary: 'Exchange the code for a reset ticket (valid 10 minutes, once)',
+        tags: ['auth'],
+        body: ResetVerifyRequest,
+        response: { 200: ResetVerifyResponse, 410: ApiErrorBody, 502: ApiErrorBody, ...errors },
+      },
+    },
+    async (request) => opts.recovery.verify(request.body.phone, request.body.code),
+  );
+
+  app.post(
+    '/complete',
+    {
+      config,
+      schema: {
+        summary: 'Set a new password with a reset ticket; ends every session of the account',
+        tags: ['auth'],
+        body: ResetCompleteRequest,
+        response: { 204: z.null(), 422: ApiErrorBody, ...errors },
+      },
+    },
+    async (request, reply) => {
+      await opts.recovery.complete(request.body.ticket, request.body.newPassword);
+      return reply.code(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,404 @@
+import { createHash, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Database } from '../db/schema';
+import type { Clock } from '../clock';
+import { HOUR_MS, MINUTE_MS } from '../clock';
+import type {
+  ResetChannel,
+  ResetStartResponse,
+  ResetVerifyResponse,
+} from '../../../contract/http/recovery';
+import { checkPassword } from '../../../contract/password-policy';
+import { ApiHttpError } from '../errors';
+import { hashPassword } from '../auth/passwords';
+import { afterUnlock } from '../auth/lockout-policy';
+import type { Delivery } from '../delivery/types';
+import type { BackgroundTasks } from '../background';
+import type { Captcha } from '../auth/captcha';
+
+export interface RecoveryPolicy {
+  /** A code works for this long after it is sent. */
+  codeTtlMs: number;
+  /** A ticket (what a proven code buys) works for this long. */
+  ticketTtlMs: number;
+  /** Wrong codes that burn a request. */
+  maxCodeAttempts: number;
+  /** Least time between two codes for one number. */
+  resendCooldownMs: number;
+  /** Codes per number per hour. */
+  perPhonePerHour: number;
+  /** Codes asked for by one client address per hour (across numbers). */
+  perClientPerHour: number;
+}
+
+export const DEFAULT_RECOVERY_POLICY: RecoveryPolicy = {
+  codeTtlMs: 10 * MINUTE_MS,
+  ticketTtlMs: 10 * MINUTE_MS,
+  maxCodeAttempts: 5,
+  resendCooldownMs: MINUTE_MS,
+  perPhonePerHour: 5,
+  perClientPerHour: 20,
+};
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+const codeHash = (salt: string, code: string): string => sha256(`${salt}:${code}`);
+
+function sameHex(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** `m•••@example.com`: enough to recognise, not enough to learn an address. */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  if (at < 1) return '•••';
+  return `${email[0]}•••${email.slice(at)}`;
+}
+
+/** `•••-0100`: the last four digits. */
+export function maskPhone(phone: string): string {
+  return `•••-${phone.slice(-4)}`;
+}
+
+const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
+
+const rateLimited = (retryAfterMs: number, message: string): ApiHttpError =>
+  new ApiHttpError(429, 'rate_limited', message, { retryAfterSeconds: seconds(retryAfterMs) });
+
+const codeExpired = (): ApiHttpError =>
+  new ApiHttpError(
+    410,
+    'code_expired',
+    'This code has expired or was already used. Ask for a new one.',
+  );
+
+const tooManyAttempts = (): ApiHttpError =>
+  new ApiHttpError(
+    429,
+    'too_many_attempts',
+    'Too many wrong codes, so this one no longer works. Ask for a new code.',
+  );
+
+const ticketInvalid = (): ApiHttpError =>
+  new ApiHttpError(
+    400,
+    'reset_ticket_invalid',
+    'This password reset has expired or was already used. Please start again.',
+  );
+
+/**
+ * Forgotten passwords: a 6-digit code to the phone or the e-mail on file, a short-lived ticket
+ * for the proven code, and the new password (which ends every session of the account).
+ *
+ * No enumeration: `start` does the same work and gives the same answer for a number without an
+ * account (a request row is stored with a code nobody receives, so rate limits and `verify`
+ * behave identically). Delivery runs in the background after the answer, so its time cannot tell
+ * the two apart either. The trade-off is that a delivery failure cannot be reported by `start`:
+ * it is recorded on the request and reported by `verify` (`502 delivery_failed`), which the app
+ * calls when the subscriber types a code or says none arrived. That answer exists only for real
+ * accounts, but only reveals one when the provider fails, which a prober cannot cause.
+ */
+export class RecoveryService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly delivery: Delivery,
+    private readonly background: BackgroundTasks,
+    private readonly log: Pick<FastifyBaseLogger, 'warn' | 'info'>,
+    private readonly policy: RecoveryPolicy = DEFAULT_RECOVERY_POLICY,
+    /** When given, every `start` needs a solved captcha. */
+    private readonly captcha?: Captcha,
+  ) {}
+
+  /** Which channels this server can send codes by. */
+  channels(): ResetChannel[] {
+    return (['sms', 'email'] as const).filter((c) => this.delivery[c] !== null);
+  }
+
+  async start(
+    phone: string,
+    channel: ResetChannel,
+    clientIp: string | undefined,
+    captchaSolution?: string,
+  ): Promise<ResetStartResponse> {
+    const sender = this.delivery[channel];
+    if (!sender) {
+      throw new ApiHttpError(
+        503,
+        'service_unavailable',
+        channel === 'sms'
+          ? 'This service cannot send text messages. Choose e-mail instead.'
+          : 'This service cannot send e-mail. Choose a text message instead.',
+      );
+    }
+    const now = this.clock.now();
+    // Limits first, so a client that is turned away anyway does not spend a solved captcha.
+    await this.checkLimits(phone, clientIp, now);
+    if (this.captcha) await this.captcha.require(captchaSolution);
+
+    const subscriber = await this.db
+      .selectFrom('subscribers')
+      .select(['id', 'email'])
+      .where('phone', '=', phone)
+      .executeTakeFirst();
+    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    const salt = randomBytes(16).toString('hex');
+    const id = randomUUID();
+    await this.db
+      .insertInto('reset_requests')
+      .values({
+        id,
+        phone,
+        subscriber_id: subscriber?.id ?? null,
+        channel,
+        code_salt: salt,
+        code_hash: codeHash(salt, code),
+        created_at: now,
+        expires_at: now + this.policy.codeTtlMs,
+        consumed_at: null,
+        delivery: subscriber ? 'pending' : 'none',
+        client_ip: clientIp ?? null,
+      })
+      .execute();
+
+    if (subscriber) {
+      const minutes = Math.round(this.policy.codeTtlMs / MINUTE_MS);
+      const to = channel === 'sms' ? phone : subscriber.email;
+      const text =
+        channel === 'sms'
+          ? `Airtime code: ${code}. It expires in ${minutes} minutes. Never share it; Airtime will not ask for it.`
+          : `Your Airtime password reset code is ${code}.\n\nIt expires in ${minutes} minutes. ` +
+            'If you did not ask to reset your password, ignore this message: your password has not changed.';
+      this.background.run(
+        async () => {
+          await sender.send({ to, subject: 'Your Airtime password reset code', text });
+          await this.setDelivery(id, 'sent');
+        },
+        async (error) => {
+          this.log.warn({ err: error, channel, requestId: id }, 'reset code delivery failed');
+          await this.setDelivery(id, 'failed').catch((e: unknown) =>
+            this.log.warn({ err: e }, 'could not record a failed delivery'),
+          );
+        },
+      );
+    }
+    return {
+      sent: true,
+      channel,
+      resendAfterSeconds: seconds(this.policy.resendCooldownMs),
+      codeExpiresIn: seconds(this.policy.codeTtlMs),
+    };
+  }
+
+  private async setDelivery(id: string, delivery: 'sent' | 'failed'): Promise<void> {
+    await this.db.updateTable('reset_requests').set({ delivery }).where('id', '=', id).execute();
+  }
+
+  /** Per number: one code a minute and five an hour; per client address: twenty an hour. */
+  private async checkLimits(phone: string, clientIp: string | undefined, now: number) {
+    const since = now - HOUR_MS;
+    const recent = await this.db
+      .selectFrom('reset_requests')
+      .select('created_at')
+      .where('phone', '=', phone)
+      .where('created_at', '>', since)
+      .orderBy('created_at', 'desc')
+      .execute();
+    const latest = recent[0]?.created_at;
+    if (latest !== undefined && now - latest < this.policy.resendCooldownMs) {
+      throw rateLimited(
+        latest + this.policy.resendCooldownMs - now,
+        'A code was just sent. Wait a minute before asking for another.',
+      );
+    }
+    if (recent.length >= this.policy.perPhonePerHour) {
+      const oldest = recent[this.policy.perPhonePerHour - 1]!.created_at;
+      throw rateLimited(
+        oldest + HOUR_MS - now,
+        'Too many codes were asked for this number. Try again later.',
+      );
+    }
+    if (clientIp) {
+      const fromClient = await this.db
+        .selectFrom('reset_requests')
+        .select('created_at')
+        .where('client_ip', '=', clientIp)
+        .where('created_at', '>', since)
+        .orderBy('created_at', 'desc')
+        .limit(this.policy.perClientPerHour)
+        .execute();
+      if (fromClient.length >= this.policy.perClientPerHour) {
+        throw rateLimited(
+          fromClient[fromClient.length - 1]!.created_at + HOUR_MS - now,
+          'Too many password resets from this device. Try again later.',
+        );
+      }
+    }
+  }
+
+  async verify(phone: string, code: string): Promise<ResetVerifyResponse> {
+    const now = this.clock.now();
+    // Only the newest code for a number counts: asking for a new one retires the old.
+    const request = await this.db
+      .selectFrom('reset_requests as r')
+      .leftJoin('subscribers as s', 's.id', 'r.subscriber_id')
+      .select([
+        'r.id',
+        'r.subscriber_id',
+        'r.channel',
+        'r.code_salt',
+        'r.code_hash',
+        'r.expires_at',
+        'r.attempts',
+        'r.consumed_at',
+        'r.delivery',
+        's.email',
+        's.phone',
+      ])
+      .where('r.phone', '=', phone)
+      .orderBy('r.created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!request || request.consumed_at !== null || request.expires_at <= now) throw codeExpired();
+    if (request.delivery === 'failed') {
+      throw new ApiHttpError(
+        502,
+        'delivery_failed',
+        request.channel === 'sms'
+          ? 'We could not send the code by text message. Ask for a new code, or choose e-mail.'
+          : 'We could not send the code by e-mail. Ask for a new code, or choose a text message.',
+      );
+    }
+    if (request.attempts >= this.policy.maxCodeAttempts) throw tooManyAttempts();
+
+    const right = sameHex(codeHash(request.code_salt, code), request.code_hash);
+    if (!right || request.subscriber_id === null) {
+      // Counted with a conditional update that returns its own count, so concurrent guesses
+      // can neither exceed the limit nor read each other's increments.
+      const after = await this.db
+        .updateTable('reset_requests')
+        .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+        .where('id', '=', request.id)
+        .where('attempts', '<', this.policy.maxCodeAttempts)
+        .returning('attempts')
+        .executeTakeFirst();
+      if (!after) throw tooManyAttempts();
+      const attemptsLeft = Math.max(0, this.policy.maxCodeAttempts - after.attempts);
+      if (attemptsLeft === 0) throw tooManyAttempts();
+      throw new ApiHttpError(
+        400,
+        'invalid_code',
+        'That code is not right. Check it and try again.',
+        {
+          attemptsLeft,
+        },
+      );
+    }
+
+    const ticket = randomBytes(32).toString('base64url');
+    const claimed = await this.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable('reset_requests')
+        .set({ consumed_at: now })
+        .where('id', '=', request.id)
+        .where('consumed_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) return false;
+      await trx
+        .insertInto('reset_tickets')
+        .values({
+          token_hash: sha256(ticket),
+          subscriber_id: request.subscriber_id!,
+          created_at: now,
+          expires_at: now + this.policy.ticketTtlMs,
+          used_at: null,
+        })
+        .execute();
+      return true;
+    });
+    if (!claimed) throw codeExpired();
+    return {
+      ticket,
+      expiresIn: seconds(this.policy.ticketTtlMs),
+      channel: request.channel,
+      destination: request.channel === 'email' ? maskEmail(request.email ?? '') : maskPhone(phone),
+    };
+  }
+
+  /**
+   * Sets the new password, clears any sign-in lock, and ends every session of the account (its
+   * refresh tokens stop working, and its access tokens with them, since each names its session).
+   */
+  async complete(ticket: string, newPassword: string): Promise<void> {
+    const now = this.clock.now();
+    const hash = sha256(ticket);
+    const found = await this.db
+      .selectFrom('reset_tickets as t')
+      .innerJoin('subscribers as s', 's.id', 't.subscriber_id')
+      .select(['t.subscriber_id', 't.expires_at', 't.used_at', 's.phone', 's.name', 's.email'])
+      .where('t.token_hash', '=', hash)
+      .executeTakeFirst();
+    if (!found || found.used_at !== null || found.expires_at <= now) throw ticketInvalid();
+
+    const verdict = checkPassword(newPassword, {
+      phone: found.phone,
+      name: found.name,
+      email: found.email,
+    });
+    if (!verdict.ok) {
+      // The ticket stays good: the subscriber picks a stronger password and tries again.
+      throw new ApiHttpError(
+        422,
+        'weak_password',
+        verdict.feedback.warning ?? 'Choose a stronger password.',
+        { feedback: verdict.feedback },
+      );
+    }
+    const passwordHash = await hashPassword(newPassword);
+    const unlocked = afterUnlock();
+    const done = await this.db.transaction().execute(async (trx) => {
+      const claimed = await trx
+        .updateTable('reset_tickets')
+        .set({ used_at: now })
+        .where('token_hash', '=', hash)
+        .where('used_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) !== 1) return false;
+      await trx
+        .updateTable('subscribers')
+        .set({
+          password_hash: passwordHash,
+          failed_attempts: unlocked.failedAttempts,
+          locked_until: unlocked.lockedUntil,
+          last_locked_at: unlocked.lastLockedAt,
+          lock_level: unlocked.lockLevel,
+        })
+        .where('id', '=', found.subscriber_id)
+        .execute();
+      await trx
+        .updateTable('sessions')
+        .set({ revoked_at: now })
+        .where('subscriber_id', '=', found.subscriber_id)
+        .where('revoked_at', 'is', null)
+        .execute();
+      // Any other code or ticket in flight for this account is spent too.
+      await trx
+        .updateTable('reset_tickets')
+        .set({ used_at: now })
+        .where('subscriber_id', '=', found.subscriber_id)
+        .where('used_at', 'is', null)
+        .execute();
+      await trx
+        .updateTable('reset_requests')
+        .set({ consumed_at: now })
+        .where('subscriber_id', '=', found.subscriber_id)
+        .where('consumed_at', 'is', null)
+        .execute();
+      return true;
+    });
+    if (!done) throw ticketInvalid();
+    this.log.info({ subscriberId: found.subscriber_id }, 'password reset completed');
+  }
+}
