@@ -8,7 +8,9 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly extra: Pick<ApiError, 'retryAfterSeconds' | 'issues'> & { status?: number } = {},
+    readonly extra: Pick<ApiError, 'retryAfterSeconds' | 'issues' | 'captcha'> & {
+      status?: number;
+    } = {},
   ) {
     super(message);
     this.name = 'AppError';

@@ -22,7 +22,7 @@ export interface PageParams {
 
 /** The account API as the main process uses it. Every method resolves with contract-checked data or rejects with an {@link AppError}. */
 export interface ApiClient {
-  signIn(body: { phone: string; password: string }): Promise<SignInResponse>;
+  signIn(body: { phone: string; password: string; captcha?: string }): Promise<SignInResponse>;
   refresh(refreshToken: string): Promise<RefreshResponse>;
   /** Revokes the session the token belongs to. */
   signOut(refreshToken: string): Promise<void>;
@@ -120,11 +120,12 @@ function statusError(response: AxiosResponse<unknown>): AppError {
   const status = response.status;
   const body = ApiErrorBody.safeParse(parseJson(response.data));
   if (body.success) {
-    const { code, message, retryAfterSeconds, issues } = body.data.error;
+    const { code, message, retryAfterSeconds, issues, captcha } = body.data.error;
     return new AppError(code, message, {
       status,
       ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
       ...(issues !== undefined ? { issues } : {}),
+      ...(captcha !== undefined ? { captcha } : {}),
     });
   }
   if (status >= 500) return new AppError('service_unavailable', MESSAGES.unavailable, { status });
@@ -233,7 +234,11 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       request({
         method: 'POST',
         path: '/v1/auth/sign-in',
-        body: { phone: body.phone, password: body.password },
+        body: {
+          phone: body.phone,
+          password: body.password,
+          ...(body.captcha ? { captcha: body.captcha } : {}),
+        },
         schema: SignInResponse,
       }),
     refresh: (refreshToken) =>

@@ -1,3 +1,4 @@
+import { solveCaptcha } from './captcha-solver';
 import type { SignInResponse, SubscriberProfile } from '../../contract/http/auth';
 import { RefreshToken } from '../../contract/http/auth';
 import type {
@@ -131,8 +132,8 @@ export class SessionService {
    * E.164 phone; without a keychain it is kept in memory only (`persisted: false`).
    */
   async signIn(params: SignInParams): Promise<SessionInfo> {
-    const { api, vault, log } = this.#deps;
-    const response = await api.signIn({ phone: params.phone, password: params.password });
+    const { vault, log } = this.#deps;
+    const response = await this.#signInSolvingCaptcha(params);
     if (this.#session) await this.signOut();
     const account = response.subscriber.phone;
     let persisted = false;
@@ -153,6 +154,22 @@ export class SessionService {
     this.#pending = null;
     this.#start(response, account, persisted);
     return this.info()!;
+  }
+
+  /**
+   * When the API asks for a proof of work first (after repeated failures), solves the challenge
+   * it sent and tries once more with the solution.
+   */
+  async #signInSolvingCaptcha(params: SignInParams) {
+    const { api } = this.#deps;
+    const credentials = { phone: params.phone, password: params.password };
+    try {
+      return await api.signIn(credentials);
+    } catch (error) {
+      const challenge = error instanceof AppError ? error.extra.captcha : undefined;
+      if (!challenge || (error as AppError).code !== 'captcha_required') throw error;
+      return api.signIn({ ...credentials, captcha: await solveCaptcha(challenge) });
+    }
   }
 
   /**

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../../contract/settings';
 import { IPC_CHANNELS } from '../../../contract/ipc';
 import { DEMO_SUBSCRIBERS } from '../../../server/src/demo/seed-demo';
@@ -12,7 +12,8 @@ import { ManualTime, memoryLog, recorder } from '../../unit/main/support/fakes';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { describeWithDb } from '../support/test-db';
 
-const [maria, dana, luis] = DEMO_SUBSCRIBERS as [
+const [maria, dana, luis, ana] = DEMO_SUBSCRIBERS as [
+  (typeof DEMO_SUBSCRIBERS)[number],
   (typeof DEMO_SUBSCRIBERS)[number],
   (typeof DEMO_SUBSCRIBERS)[number],
   (typeof DEMO_SUBSCRIBERS)[number],
@@ -125,8 +126,10 @@ describeWithDb('main process services against the real account API', () => {
 
       const before = await vault.get(maria.phone);
       await time.advance(9 * MINUTE); // the timer fires 60 s before the 10-minute expiry
-      const after = await vault.get(maria.phone);
-      expect(after).not.toBe(before);
+      // The refresh it starts is a real HTTP round trip and database write: wait for it to land.
+      await vi.waitFor(async () => expect(await vault.get(maria.phone)).not.toBe(before), {
+        timeout: 5_000,
+      });
       // The first token was used by the rotation: presenting it again is refused.
       expect((await failure(api.refresh(before!))).code).toBe('refresh_token_reused');
       // …and that reuse ended the whole family, so the session's next refresh is rejected.
@@ -135,6 +138,26 @@ describeWithDb('main process services against the real account API', () => {
       expect(ended.code).toBe('session_expired');
       expect(await vault.list()).toEqual([]);
       t.clock.advance(-11 * MINUTE);
+    });
+
+    it('after repeated failures, signs in by solving the API’s proof-of-work challenge', async () => {
+      // Failures count per number and per client address; earlier tests may already have some.
+      for (let i = 0; i < 3; i++) {
+        const code = (await failure(api.signIn({ phone: ana.phone, password: 'wrong-password' })))
+          .code;
+        expect(['invalid_credentials', 'captcha_required']).toContain(code);
+      }
+      const asked = await failure(api.signIn({ phone: ana.phone, password: ana.password }));
+      expect(asked.code).toBe('captcha_required');
+      expect(asked.extra.captcha).toBeDefined();
+      const { session } = newSession();
+      const info = await session.signIn({
+        phone: ana.phone,
+        password: ana.password,
+        keepSignedIn: false,
+      });
+      expect(info.subscriber.phone).toBe(ana.phone);
+      await session.signOut();
     });
 
     it('refreshes once when the server says the access token expired, then retries', async () => {

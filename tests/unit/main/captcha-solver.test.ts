@@ -1,0 +1,78 @@
+import { createChallenge, verifySolution } from 'altcha-lib/v1';
+import { describe, expect, it } from 'vitest';
+import type { SignInResponse } from '../../../contract/http/auth';
+import { DEFAULT_SETTINGS } from '../../../contract/settings';
+import { AppError } from '../../../main/errors';
+import { solveCaptcha } from '../../../main/services/captcha-solver';
+import { SessionService } from '../../../main/services/session';
+import { memorySettingsStore, SettingsService } from '../../../main/services/settings';
+import { memoryVault } from '../../../main/services/vault';
+import { FakeApi, ManualTime, memoryLog, PASSWORD, PHONE, recorder } from './support/fakes';
+
+const KEY = 'captcha-test-key-0123456789abcdef';
+const challenge = () => createChallenge({ hmacKey: KEY, maxNumber: 2_000 });
+
+/** An API that, like the real one after repeated failures, wants a solved challenge first. */
+class CaptchaApi extends FakeApi {
+  readonly solutions: string[] = [];
+  override async signIn(body: {
+    phone: string;
+    password: string;
+    captcha?: string;
+  }): Promise<SignInResponse> {
+    if (!body.captcha) {
+      throw new AppError('captcha_required', 'Solve the challenge first.', {
+        status: 428,
+        captcha: await challenge(),
+      });
+    }
+    this.solutions.push(body.captcha);
+    if (!(await verifySolution(body.captcha, KEY, false)))
+      throw new AppError('captcha_invalid', 'Wrong solution.');
+    return super.signIn(body);
+  }
+}
+
+describe('solveCaptcha', () => {
+  it('produces a payload the server-side verifier accepts', async () => {
+    expect(await verifySolution(await solveCaptcha(await challenge()), KEY, false)).toBe(true);
+  });
+});
+
+describe('SessionService sign-in with a captcha', () => {
+  it('solves the challenge the API sends and signs in with one more request', async () => {
+    const api = new CaptchaApi();
+    const time = new ManualTime();
+    const session = new SessionService({
+      api,
+      vault: memoryVault(),
+      settings: new SettingsService(memorySettingsStore(structuredClone(DEFAULT_SETTINGS))),
+      clock: time,
+      timers: time,
+      emit: recorder().emit,
+      log: memoryLog(),
+    });
+    const info = await session.signIn({ phone: PHONE, password: PASSWORD, keepSignedIn: false });
+    expect(info.subscriber.phone).toBe(PHONE);
+    expect(api.solutions).toHaveLength(1);
+  });
+
+  it('passes a wrong password through after the challenge, as a wrong password', async () => {
+    const api = new CaptchaApi();
+    const time = new ManualTime();
+    const session = new SessionService({
+      api,
+      vault: memoryVault(),
+      settings: new SettingsService(memorySettingsStore(structuredClone(DEFAULT_SETTINGS))),
+      clock: time,
+      timers: time,
+      emit: recorder().emit,
+      log: memoryLog(),
+    });
+    await expect(
+      session.signIn({ phone: PHONE, password: 'nope', keepSignedIn: false }),
+    ).rejects.toMatchObject({
+      code: 'invalid_credentials',
+    });
+  });
+});
