@@ -24,7 +24,10 @@ export default tseslint.config(
     files: ['renderer/src/**/*.ts'],
     languageOptions: { globals: { ...globals.browser } },
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['node:*', 'electron', '**/main/**', '**/server/**'] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['node:*', 'electron', '**/main/**', '**/server/**'] },
+      ],
     },
   },
   {

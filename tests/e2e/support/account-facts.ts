@@ -1,0 +1,154 @@
+/**
+ * What the account API's database says about a subscriber, read straight from the tables (not
+ * through the API), so end-to-end tests can compare the screen with the data it came from.
+ */
+import type { Kysely } from 'kysely';
+import type { Database } from '../../../server/src/db/schema';
+import {
+  addDays,
+  cycleContaining,
+  daysLeftInCycle,
+  isoDay,
+} from '../../../server/src/services/billing-cycle';
+import { renewalTotal } from '../../../server/src/services/charges';
+
+export interface AccountFacts {
+  subscriberId: string;
+  name: string;
+  currency: string;
+  /** SUM(ledger_entries.amount_cents). */
+  balanceCents: number;
+  /** The plan's renewal total (taxes and fees included) minus the balance, never below 0. */
+  amountDueCents: number;
+  plan: { name: string; priceCents: number; dataMb: number | null };
+  cycle: { start: string; end: string; renewsOn: string; daysLeft: number };
+  /** Data used from the first day of the cycle to today. */
+  dataUsedMb: number;
+  /** One row per day of the cycle so far (missing days count as 0 MB), oldest first. */
+  days: { date: string; dataMb: number }[];
+}
+
+export async function accountFacts(
+  db: Kysely<Database>,
+  phone: string,
+  now: number = Date.now(),
+): Promise<AccountFacts> {
+  const today = isoDay(now);
+  const row = await db
+    .selectFrom('subscribers as s')
+    .innerJoin('plans as p', 'p.id', 's.plan_id')
+    .select([
+      's.id',
+      's.name as subscriber_name',
+      's.cycle_anchor_day',
+      'p.name',
+      'p.price_cents',
+      'p.currency',
+      'p.taxes_included',
+      'p.data_mb',
+    ])
+    .where('s.phone', '=', phone)
+    .executeTakeFirstOrThrow();
+  const ledger = await db
+    .selectFrom('ledger_entries')
+    .select((eb) => eb.fn.sum<number>('amount_cents').as('cents'))
+    .where('subscriber_id', '=', row.id)
+    .executeTakeFirstOrThrow();
+  const balanceCents = Number(ledger.cents ?? 0);
+  const renewal = renewalTotal({
+    name: row.name,
+    price_cents: row.price_cents,
+    taxes_included: row.taxes_included,
+  });
+  const cycle = cycleContaining(row.cycle_anchor_day, today);
+  const usage = await db
+    .selectFrom('usage_daily')
+    .select(['day', 'data_mb'])
+    .where('subscriber_id', '=', row.id)
+    .where('day', '>=', cycle.start)
+    .where('day', '<=', today)
+    .orderBy('day')
+    .execute();
+  const byDay = new Map(usage.map((u) => [u.day, u.data_mb]));
+  const days: AccountFacts['days'] = [];
+  for (let d = cycle.start; d <= today; d = addDays(d, 1)) {
+    days.push({ date: d, dataMb: byDay.get(d) ?? 0 });
+  }
+  return {
+    subscriberId: row.id,
+    name: row.subscriber_name,
+    currency: row.currency,
+    balanceCents,
+    amountDueCents: Math.max(0, renewal - balanceCents),
+    plan: { name: row.name, priceCents: row.price_cents, dataMb: row.data_mb },
+    cycle: { ...cycle, daysLeft: daysLeftInCycle(cycle, today) },
+    dataUsedMb: days.reduce((total, d) => total + d.dataMb, 0),
+    days,
+  };
+}
+
+export interface StatementFacts {
+  id: string;
+  periodStart: string;
+  planName: string;
+  currency: string;
+  totalCents: number;
+  lines: { description: string; amountCents: number }[];
+}
+
+/** The subscriber's newest statement (the first row of the dashboard's list), with its lines. */
+export async function newestStatement(
+  db: Kysely<Database>,
+  subscriberId: string,
+): Promise<StatementFacts> {
+  const st = await db
+    .selectFrom('statements')
+    .selectAll()
+    .where('subscriber_id', '=', subscriberId)
+    .orderBy('period_start', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  const lines = await db
+    .selectFrom('statement_lines')
+    .select(['description', 'amount_cents'])
+    .where('statement_id', '=', st.id)
+    .orderBy('position')
+    .execute();
+  return {
+    id: st.id,
+    periodStart: st.period_start,
+    planName: st.plan_name,
+    currency: st.currency,
+    totalCents: st.total_cents,
+    lines: lines.map((l) => ({ description: l.description, amountCents: l.amount_cents })),
+  };
+}
+
+/** Sessions (refresh-token families) the server holds for a subscriber, oldest first. */
+export async function sessionsOf(
+  db: Kysely<Database>,
+  subscriberId: string,
+): Promise<{ id: string; revokedAt: number | null }[]> {
+  const rows = await db
+    .selectFrom('sessions')
+    .select(['id', 'revoked_at'])
+    .where('subscriber_id', '=', subscriberId)
+    .orderBy('created_at')
+    .execute();
+  return rows.map((r) => ({ id: r.id, revokedAt: r.revoked_at }));
+}
+
+/** Ends every live session of a subscriber on the server, as an administrator would. */
+export async function revokeAllSessions(
+  db: Kysely<Database>,
+  subscriberId: string,
+): Promise<number> {
+  const result = await db
+    .updateTable('sessions')
+    .set({ revoked_at: Date.now() })
+    .where('subscriber_id', '=', subscriberId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

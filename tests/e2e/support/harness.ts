@@ -1,0 +1,184 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import type { BrowserContext, Page } from '@playwright/test';
+import Conf from 'conf';
+import keytar from 'keytar';
+import { startServer, type RunningServer } from '../../../server/src/server';
+import type { ServeConfig } from '../../../server/src/config';
+import { createAppCore, type AppCore } from '../../../main/app-core';
+import { senderCheck } from '../../../main/ipc/router';
+import { createRendererFileHandler } from '../../../main/protocol';
+import { keytarVault, usableVault, type CredentialVault } from '../../../main/services/vault';
+import type { SettingsStore } from '../../../main/services/settings';
+import type { PushEvent } from '../../../contract/ipc';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const RENDERER_DIR = path.join(root, 'out', 'renderer');
+export const BRIDGE_BUNDLE = path.join(root, 'out', 'e2e', 'browser-bridge.js');
+export const SCREENSHOTS = path.join(root, 'test-results', 'screenshots');
+
+/** The real account API on loopback, on a private SQLite file seeded with the demo subscribers. */
+export async function startApi(): Promise<RunningServer & { dir: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airtime-e2e-api-'));
+  const config: ServeConfig = {
+    db: path.join(dir, 'api.sqlite'),
+    host: '127.0.0.1',
+    port: 0,
+    authRateLimit: 0,
+    trustProxy: false,
+    logLevel: 'silent',
+    seedDemo: true,
+    dev: false,
+    tokenSecret: undefined,
+  };
+  const server = await startServer(config, undefined, () => {});
+  return {
+    ...server,
+    dir,
+    close: async () => {
+      await server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Serves the built renderer over HTTP with the very handler main uses for app://airtime. */
+export async function startRendererServer(): Promise<{ origin: string; close(): Promise<void> }> {
+  const handle = createRendererFileHandler(RENDERER_DIR);
+  const server = http.createServer(async (req, res) => {
+    const response = await handle(
+      new Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, {
+        method: req.method,
+      }),
+    );
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    res.end(Buffer.from(await response.arrayBuffer()));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export interface DesktopOptions {
+  apiUrl: string;
+  rendererOrigin: string;
+  /** Survives `restart()`: the settings folder and the keychain namespace of one "computer". */
+  profile: DesktopProfile;
+  systemLanguage?: string;
+  systemTheme?: 'light' | 'dark';
+}
+
+/** One computer: a settings folder and a keychain service name, both removed by `destroy()`. */
+export class DesktopProfile {
+  readonly settingsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'airtime-e2e-profile-'));
+  readonly keychainService = `Airtime-e2e-${randomBytes(4).toString('hex')}`;
+  #vault: Promise<CredentialVault | null> | undefined;
+
+  /** The real OS keychain through keytar, or null where no Secret Service answers. */
+  vault(): Promise<CredentialVault | null> {
+    this.#vault ??= usableVault(keytarVault(keytar, this.keychainService));
+    return this.#vault;
+  }
+
+  async keychainEntries(): Promise<{ account: string }[]> {
+    try {
+      return (await keytar.findCredentials(this.keychainService)).map(({ account }) => ({
+        account,
+      }));
+    } catch {
+      return [];
+    }
+  }
+
+  async destroy(): Promise<void> {
+    for (const { account } of await this.keychainEntries()) {
+      await keytar.deletePassword(this.keychainService, account).catch(() => false);
+    }
+    fs.rmSync(this.settingsDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The desktop app without Electron: the real main-process core (settings on disk, keytar, API
+ * client) in this process, and the built renderer in Chromium with the preload's own bridge
+ * reaching the core through a Playwright binding.
+ */
+export class Desktop {
+  readonly core: AppCore;
+  readonly page: Page;
+
+  private constructor(core: AppCore, page: Page) {
+    this.core = core;
+    this.page = page;
+  }
+
+  static async launch(context: BrowserContext, options: DesktopOptions): Promise<Desktop> {
+    const vault = await options.profile.vault();
+    const pages = new Set<Page>();
+    const core = createAppCore({
+      settings: {
+        file: path.join(options.profile.settingsDir, 'settings.json'),
+        createStore: (defaults) =>
+          new Conf({
+            cwd: options.profile.settingsDir,
+            configName: 'settings',
+            defaults,
+            projectName: 'airtime',
+          }) as unknown as SettingsStore,
+      },
+      vault,
+      appInfo: {
+        version: '0.1.0',
+        platform: process.platform,
+        systemLanguage: options.systemLanguage ?? 'en-US',
+        systemTheme: () => options.systemTheme ?? 'light',
+      },
+      openExternal: () => {},
+      externalLinkAllowlist: [],
+      emit: (event: PushEvent, payload: unknown) => {
+        for (const p of pages) {
+          void p
+            .evaluate(([e, v]) => window.__airtimeDeliver(e, v), [event, payload] as const)
+            .catch(() => {});
+        }
+      },
+      isTrustedSender: senderCheck(options.rendererOrigin),
+    });
+    // First-run settings point at the default address; this computer's API is the test's.
+    core.settings.update({ apiBaseUrl: options.apiUrl });
+    const page = await context.newPage();
+    pages.add(page);
+    page.on('close', () => pages.delete(page));
+    await page.exposeBinding('__airtimeInvoke', ({ frame }, channel: string, input: unknown) =>
+      core.router.dispatch(channel, frame.url(), input),
+    );
+    await page.addInitScript({ path: BRIDGE_BUNDLE });
+    await page.goto(`${options.rendererOrigin}/index.html`);
+    return new Desktop(core, page);
+  }
+
+  /** Quits the "app": the page closes and the main-process core is dropped (nothing signs out). */
+  async quit(): Promise<void> {
+    this.core.dispose();
+    await this.page.close();
+  }
+
+  async screenshot(name: string): Promise<void> {
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    await this.page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  }
+}
+
+declare global {
+  interface Window {
+    __airtimeDeliver(event: string, payload: unknown): void;
+  }
+}
