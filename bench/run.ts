@@ -8,20 +8,39 @@ import { describeMachine } from './lib/machine';
 import { summaryBench } from './summary';
 import { signInBench } from './sign-in';
 import { DEFAULT_SCALE_SUBSCRIBERS, scaleBench } from './scale';
+import { bridgeBench } from './bridge';
+import { desktopSignInBench } from './desktop-sign-in';
+import { rendererSizeBench } from './renderer-size';
 
-const USAGE = `usage: npm run bench [-- <bench>] [--duration S] [--connections N] [--subscribers N[,N…]]
+const USAGE = `usage: npm run bench [-- <bench>] [--duration S] [--connections N] [--subscribers N[,N…]] [--runs N]
 
 benches:
-  summary   GET /v1/account/summary on the demo database, beside a bare Fastify hello route
-  sign-in   POST /v1/auth/sign-in, and how much of it is argon2
-  scale     GET /v1/account/summary on generated databases (default ${DEFAULT_SCALE_SUBSCRIBERS.toLocaleString('en-US')} subscribers)
-  (none)    all three, scale with ${DEFAULT_SCALE_SUBSCRIBERS.toLocaleString('en-US')} subscribers
+  summary          GET /v1/account/summary on the demo database, beside a bare Fastify hello route
+  sign-in          POST /v1/auth/sign-in, and how much of it is argon2
+  scale            GET /v1/account/summary on generated databases (default ${DEFAULT_SCALE_SUBSCRIBERS.toLocaleString('en-US')} subscribers)
+  bridge           IPC router dispatch (sender check, zod, envelope) vs calling the handler, in µs
+  desktop-sign-in  click "Sign in" → balance on the dashboard in the Chromium harness, and argon2's part
+  renderer-size    renderer JS/CSS up front and lazy (raw, brotli); first paint vs a blank Svelte 5 page
+  (none)           all six, scale with ${DEFAULT_SCALE_SUBSCRIBERS.toLocaleString('en-US')} subscribers
 
 options:
   --duration S       seconds of each measured autocannon run (default 6; a 2 s warm-up precedes it)
   --connections N    concurrent connections for summary and scale (default 100; sign-in uses 1 and 8)
   --subscribers N    database size(s) for scale, e.g. 1000000 or 1000,1000000 (built on first use)
-  --big              shorthand for --subscribers 1000,1000000`;
+  --big              shorthand for --subscribers 1000,1000000
+  --runs N           app launches for desktop-sign-in (default 20) and page loads for renderer-size (default 12)`;
+
+const BENCHES = [
+  'all',
+  'summary',
+  'sign-in',
+  'scale',
+  'bridge',
+  'desktop-sign-in',
+  'renderer-size',
+];
+/** Benches that drive autocannon (the load settings are printed only when one of them runs). */
+const HTTP_BENCHES = new Set(['all', 'summary', 'sign-in', 'scale']);
 
 function positiveInt(name: string, value: string): number {
   const n = Number(value.replace(/_/g, ''));
@@ -38,15 +57,12 @@ async function main(): Promise<void> {
       connections: { type: 'string' },
       subscribers: { type: 'string' },
       big: { type: 'boolean' },
+      runs: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   const bench = positionals[0] ?? 'all';
-  if (
-    values.help ||
-    positionals.length > 1 ||
-    !['all', 'summary', 'sign-in', 'scale'].includes(bench)
-  ) {
+  if (values.help || positionals.length > 1 || !BENCHES.includes(bench)) {
     process.stdout.write(`${USAGE}\n`);
     process.exitCode = values.help ? 0 : 2;
     return;
@@ -62,18 +78,24 @@ async function main(): Promise<void> {
     connections: values.connections ? positiveInt('connections', values.connections) : 100,
     warmupSeconds: 2,
   });
+  const runs = values.runs ? positiveInt('runs', values.runs) : undefined;
   ctx.print(describeMachine());
-  ctx.print(
-    `autocannon: ${ctx.load.connections} connections, ${ctx.load.durationSeconds} s measured after ${ctx.load.warmupSeconds} s warm-up, load generator in its own process`,
-  );
-  ctx.print(
-    'columns: srv CPU = this process (the server), load CPU = autocannon, other CPU = the rest of the machine (should be ~0);\n' +
-      '         100 % = one core; disk MiB = server reads that missed the page cache; failed = non-2xx + errors',
-  );
+  if (HTTP_BENCHES.has(bench)) {
+    ctx.print(
+      `autocannon: ${ctx.load.connections} connections, ${ctx.load.durationSeconds} s measured after ${ctx.load.warmupSeconds} s warm-up, load generator in its own process`,
+    );
+    ctx.print(
+      'columns: srv CPU = this process (the server), load CPU = autocannon, other CPU = the rest of the machine (should be ~0);\n' +
+        '         100 % = one core; disk MiB = server reads that missed the page cache; failed = non-2xx + errors',
+    );
+  }
 
   if (bench === 'all' || bench === 'summary') await summaryBench(ctx);
   if (bench === 'all' || bench === 'sign-in') await signInBench(ctx);
   if (bench === 'all' || bench === 'scale') await scaleBench(ctx, subscribers);
+  if (bench === 'all' || bench === 'bridge') await bridgeBench(ctx);
+  if (bench === 'all' || bench === 'desktop-sign-in') await desktopSignInBench(ctx, runs);
+  if (bench === 'all' || bench === 'renderer-size') await rendererSizeBench(ctx, runs);
   if (bench === 'all' && !subscribers.includes(1_000_000)) {
     ctx.print(
       '\nThe 1,000,000-subscriber case is not in the default run (its database, ~2.7 GB, takes a minute or two to build):\n' +
