@@ -16,6 +16,8 @@ export default defineConfig({
     outDir: fileURLToPath(new URL('../out/renderer', import.meta.url)),
     emptyOutDir: true,
     target: 'chrome130',
+    // electron-vite leaves the renderer unminified by default; it ships minified.
+    minify: true,
     // Inline nothing as data: URLs — the CSP allows scripts, styles and images from 'self' only.
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },

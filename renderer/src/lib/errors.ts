@@ -33,6 +33,8 @@ const WORDED: ReadonlySet<ErrorCode> = new Set([
   'invalid_response',
   'not_found',
   'statement_not_found',
+  'captcha_required',
+  'captcha_invalid',
 ]);
 
 export function isRetryable(code: ErrorCode): boolean {

@@ -192,31 +192,44 @@ export async function seedDemo(
         15 * 3_600_000 +
         Math.floor(random() * 3_600_000);
       const paymentId = `${id}-pay-${cycle.start}`;
-      const amount = total + (n === months - 1 ? demo.creditCents : 0);
       const viaPin = n % 4 === 3;
-      payments.push({
-        id: paymentId,
-        subscriber_id: id,
-        amount_cents: amount,
-        currency: plan.currency,
-        method: viaPin ? 'refill_pin' : 'card',
-        card_last4: viaPin ? null : demo.cardLast4,
-        status: 'succeeded',
-        description: viaPin ? 'Refill card' : `Card payment`,
-        created_at: paidAt,
-        statement_id: statementId,
-      });
-      ledger.push({
-        id: `${paymentId}-credit`,
-        subscriber_id: id,
-        kind: viaPin ? 'refill' : 'payment',
-        amount_cents: amount,
-        currency: plan.currency,
-        description: viaPin ? 'Refill card' : 'Card payment',
-        created_at: paidAt,
-        statement_id: null,
-        payment_id: paymentId,
-      });
+      const pay = (
+        pid: string,
+        amount: number,
+        refill: boolean,
+        statementId: string | null,
+        at: number,
+      ) => {
+        const description = refill ? 'Refill card' : 'Card payment';
+        payments.push({
+          id: pid,
+          subscriber_id: id,
+          amount_cents: amount,
+          currency: plan.currency,
+          method: refill ? 'refill_pin' : 'card',
+          card_last4: refill ? null : demo.cardLast4,
+          status: 'succeeded',
+          description,
+          created_at: at,
+          statement_id: statementId,
+        });
+        ledger.push({
+          id: `${pid}-credit`,
+          subscriber_id: id,
+          kind: refill ? 'refill' : 'payment',
+          amount_cents: amount,
+          currency: plan.currency,
+          description,
+          created_at: at,
+          statement_id: null,
+          payment_id: pid,
+        });
+      };
+      pay(paymentId, total, viaPin, statementId, paidAt);
+      // The demo's spare credit is a separate refill, not part of paying this statement.
+      if (n === months - 1 && demo.creditCents > 0) {
+        pay(`${paymentId}-extra`, demo.creditCents, true, null, paidAt + 60_000);
+      }
       cycleStart = cycle.renewsOn;
     }
 

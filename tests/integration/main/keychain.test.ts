@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Conf from 'conf';
 import keytar from 'keytar';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RefreshToken } from '../../../contract/http/auth';
 import { DEFAULT_SETTINGS, type Settings } from '../../../contract/settings';
 import { DEMO_SUBSCRIBERS } from '../../../server/src/demo/seed-demo';
@@ -112,8 +112,15 @@ describe.skipIf(!keychainReachable || databaseUnavailable)(
 
       // The background refresh, 60 s before the access token expires, rotates it again.
       await second.time.advance(9 * 60_000);
-      const afterRefresh = await keytar.getPassword(SERVICE, maria.phone);
-      expect(afterRefresh).not.toBe(afterResume);
+      // The refresh the timer starts is a real HTTP round trip and keychain write: wait for it.
+      let afterRefresh: string | null = null;
+      await vi.waitFor(
+        async () => {
+          afterRefresh = await keytar.getPassword(SERVICE, maria.phone);
+          expect(afterRefresh).not.toBe(afterResume);
+        },
+        { timeout: 5_000 },
+      );
       expect(RefreshToken.safeParse(afterRefresh).success).toBe(true);
 
       await second.session.signOut();
