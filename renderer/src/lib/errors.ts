@@ -35,6 +35,7 @@ const WORDED: ReadonlySet<ErrorCode> = new Set([
   'statement_not_found',
   'captcha_required',
   'captcha_invalid',
+  'second_factor_required',
 ]);
 
 export function isRetryable(code: ErrorCode): boolean {
