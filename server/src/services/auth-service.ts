@@ -112,12 +112,9 @@ export class AuthService {
     }
   }
 
-  private async checkPassword(
-    phone: string,
-    password: string,
-    client: ClientInfo,
-  ): Promise<SignInResponse> {
-    const row = await this.db
+  /** The columns sign-in needs: identity, password hash and lockout state. */
+  private subscriberRows() {
+    return this.db
       .selectFrom('subscribers')
       .select([
         'id',
@@ -130,9 +127,15 @@ export class AuthService {
         'locked_until',
         'last_locked_at',
         'lock_level',
-      ])
-      .where('phone', '=', phone)
-      .executeTakeFirst();
+      ]);
+  }
+
+  private async checkPassword(
+    phone: string,
+    password: string,
+    client: ClientInfo,
+  ): Promise<SignInResponse> {
+    const row = await this.subscriberRows().where('phone', '=', phone).executeTakeFirst();
 
     if (!row) {
       // Same argon2 work as a real account, so response time does not reveal which numbers exist.
@@ -199,20 +202,7 @@ export class AuthService {
     if (!this.twoFactor) throw expired();
     const found = await this.twoFactor.findChallenge(challenge);
     if (!found) throw expired();
-    const row = await this.db
-      .selectFrom('subscribers')
-      .select([
-        'id',
-        'phone',
-        'name',
-        'email',
-        'password_hash',
-        'status',
-        'failed_attempts',
-        'locked_until',
-        'last_locked_at',
-        'lock_level',
-      ])
+    const row = await this.subscriberRows()
       .where('id', '=', found.subscriber_id)
       .executeTakeFirst();
     if (!row) throw expired();
