@@ -1,7 +1,7 @@
-import type { FastifyContextConfig } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ApiErrorBody } from '../../../contract/errors';
+import { JSON_BODY_ERRORS, rateLimitConfig, type RouteRateLimit } from './shared';
 import {
   RefreshRequest,
   RefreshResponse,
@@ -15,19 +15,14 @@ import type { AuthService } from '../services/auth-service';
 export interface AuthRoutesOptions {
   auth: AuthService;
   /** Per-client limit for these routes, or `false` when turned off. */
-  rateLimit: { max: number; timeWindow: number } | false;
+  rateLimit: RouteRateLimit;
 }
 
-const errors = {
-  400: ApiErrorBody,
-  413: ApiErrorBody,
-  415: ApiErrorBody,
-  429: ApiErrorBody,
-};
+const errors = JSON_BODY_ERRORS;
 
 /** `/v1/auth/*`: sign-in, refresh and sign-out. Every route is rate-limited per client. */
 export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, opts) => {
-  const config: FastifyContextConfig = opts.rateLimit ? { rateLimit: opts.rateLimit } : {};
+  const config = rateLimitConfig(opts.rateLimit);
 
   app.post(
     '/sign-in',

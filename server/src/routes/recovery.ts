@@ -1,7 +1,7 @@
-import type { FastifyContextConfig } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ApiErrorBody } from '../../../contract/errors';
+import { JSON_BODY_ERRORS, rateLimitConfig, type RouteRateLimit } from './shared';
 import {
   ResetCompleteRequest,
   ResetStartRequest,
@@ -14,19 +14,14 @@ import type { RecoveryService } from '../services/recovery-service';
 export interface RecoveryRoutesOptions {
   recovery: RecoveryService;
   /** Per-client limit for these routes, or `false` when turned off. */
-  rateLimit: { max: number; timeWindow: number } | false;
+  rateLimit: RouteRateLimit;
 }
 
-const errors = {
-  400: ApiErrorBody,
-  413: ApiErrorBody,
-  415: ApiErrorBody,
-  429: ApiErrorBody,
-};
+const errors = JSON_BODY_ERRORS;
 
 /** `/v1/auth/reset/*`: forgotten passwords. */
 export const recoveryRoutes: FastifyPluginAsyncZod<RecoveryRoutesOptions> = async (app, opts) => {
-  const config: FastifyContextConfig = opts.rateLimit ? { rateLimit: opts.rateLimit } : {};
+  const config = rateLimitConfig(opts.rateLimit);
 
   app.post(
     '/start',
