@@ -1,5 +1,6 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ErrorCode } from '../../contract/errors';
 import { Health, Readiness } from '../../contract/http/health';
 import { buildApp } from '../../server/src/app';
@@ -263,6 +264,54 @@ describeWithDb(`HTTP surface (${dbKind})`, () => {
         expectError(await request(options), status, code);
       }
     });
+
+    it.runIf(dbKind === 'postgres')(
+      'when PostgreSQL ends the pooled connections, the API keeps running and answers on new ones',
+      async () => {
+        const lost: Error[] = [];
+        // Named, so only this instance's connections are ended, not the shared test app's.
+        const url = new URL(t.testDb.location);
+        url.searchParams.set('application_name', 'airtime-connection-loss');
+        const database = openDatabase(url.toString(), {
+          onConnectionError: (error) => lost.push(error),
+        });
+        const app = await buildApp({
+          database,
+          clock: t.clock,
+          tokenSecret: TEST_TOKEN_SECRET,
+          authRateLimit: 0,
+        });
+        const admin = new pg.Client({ connectionString: t.testDb.location });
+        await admin.connect();
+        try {
+          // Several connections at once, so the pool holds more than one idle client.
+          const ready = await Promise.all(
+            Array.from({ length: 4 }, () => send(app, { method: 'GET', url: '/readyz' })),
+          );
+          expect(ready.map((r) => r.statusCode)).toEqual([200, 200, 200, 200]);
+          const ended = await admin.query(
+            `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+              WHERE application_name = 'airtime-connection-loss'`,
+          );
+          expect(ended.rowCount).toBeGreaterThan(0);
+          await vi.waitFor(() => expect(lost.length).toBe(ended.rowCount));
+          expect(lost[0]?.message).toMatch(/terminating connection/);
+
+          const signIn = await send(app, {
+            method: 'POST',
+            url: '/v1/auth/sign-in',
+            payload: { phone: '(206) 555-0100', password: 'Sunset-Harbor-42' },
+            headers: { 'content-type': 'application/json' },
+          });
+          expect(signIn.statusCode).toBe(200);
+          expect((await send(app, { method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+        } finally {
+          await admin.end();
+          await app.close();
+          await database.close();
+        }
+      },
+    );
 
     it('an internal failure is a 500 internal_error without details, and /readyz reports not ready', async () => {
       // A second instance on its own connection to the same database, which then goes away.

@@ -25,13 +25,29 @@ export function isPostgresUrl(location: string): boolean {
   return /^postgres(?:ql)?:\/\//i.test(location);
 }
 
+export interface OpenDatabaseOptions {
+  /**
+   * Called when PostgreSQL ends an idle pooled connection (a server restart, an administrator's
+   * `pg_terminate_backend`, a dropped network). The pool has already discarded the connection
+   * and opens a new one for the next query; without a listener, Node would crash the process.
+   */
+  onConnectionError?: (error: Error) => void;
+}
+
+const warnConnectionLost = (error: Error): void => {
+  process.stderr.write(
+    `database: an idle connection was closed (${error.message}); reconnecting on next use\n`,
+  );
+};
+
 /**
  * Opens the database a location names: a `postgres://` URL, or a path to a SQLite file
  * (created, with its folder, if missing). SQLite runs in WAL mode with foreign keys on.
  */
-export function openDatabase(location: string): AppDatabase {
+export function openDatabase(location: string, options: OpenDatabaseOptions = {}): AppDatabase {
   if (isPostgresUrl(location)) {
     const pool = new pg.Pool({ connectionString: location, max: 10 });
+    pool.on('error', options.onConnectionError ?? warnConnectionLost);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     const url = new URL(location);
     if (url.password) url.password = '***';
