@@ -45,6 +45,11 @@ export const ERROR_CODES = [
   'captcha_required',
   'captcha_invalid',
   'second_factor_required',
+  // security center (API)
+  'wrong_password',
+  'session_not_found',
+  'two_factor_not_enabled',
+  'two_factor_already_enabled',
 ] as const;
 
 export const ErrorCode = z.enum(ERROR_CODES);
@@ -91,7 +96,16 @@ export const ApiError = z.object({
   captcha: CaptchaChallenge.optional(),
   /** Present on `second_factor_required`: send it with the code to `/v1/auth/second-factor`. */
   secondFactor: z
-    .object({ challenge: z.string(), expiresIn: z.number().int().positive() })
+    .object({
+      challenge: z.string(),
+      expiresIn: z.number().int().positive(),
+      /** Which code to ask for: from an authenticator app, or the one just texted to the line. */
+      method: z.enum(['totp', 'sms']),
+      /** For `sms`: where the code went, masked (`•••-0100`). */
+      destination: z.string().optional(),
+      /** For `sms`: seconds before `/v1/auth/second-factor/resend` may send another. */
+      resendAfterSeconds: z.number().int().nonnegative().optional(),
+    })
     .optional(),
 });
 export type ApiError = z.infer<typeof ApiError>;

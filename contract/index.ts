@@ -7,6 +7,7 @@ export * from './http/account';
 export * from './http/health';
 export * from './http/recovery';
 export * from './http/two-factor';
+export * from './http/security';
 export * from './subscriber';
 export * from './settings';
 export * from './ipc';

@@ -11,6 +11,17 @@ import {
   UsageResponse,
 } from './http/account';
 import { ApiBaseUrl, Language, SettingsPatch, SettingsView } from './settings';
+import { ResetChannel, ResetCode } from './http/recovery';
+import { RecoveryCodesResponse, SecondFactorCode, TwoFactorMethod } from './http/two-factor';
+import {
+  ChangeContactRequest,
+  ChangePasswordRequest,
+  ChangePasswordResponse,
+  SecurityEventList,
+  SecurityOverview,
+  SessionList,
+  SignOutOthersResponse,
+} from './http/security';
 import { IPC_CHANNEL_NAMES, PUSH_EVENT_NAMES } from './ipc-names';
 
 /**
@@ -34,6 +45,83 @@ export const SessionInfo = z.object({
   persisted: z.boolean(),
 });
 export type SessionInfo = z.infer<typeof SessionInfo>;
+
+/**
+ * What a sign-in leads to: signed in, or a second step the renderer asks for. The challenge
+ * itself stays in the main process; the renderer only learns which code to ask for.
+ */
+export const SignInOutcome = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('signed-in'), session: SessionInfo }),
+  z.object({
+    status: z.literal('second-factor'),
+    method: TwoFactorMethod,
+    /** For `sms`: where the code went, masked (`•••-0100`). */
+    destination: z.string().nullable(),
+    /** Seconds before another text may be sent (0 for `totp`). */
+    resendAfterSeconds: z.number().int().nonnegative(),
+    /** Seconds the second step stays open before the password must be entered again. */
+    expiresIn: z.number().int().positive(),
+    /** False where "remember this computer" is not offered (no keychain, or kiosk mode). */
+    canRememberDevice: z.boolean(),
+  }),
+]);
+export type SignInOutcome = z.infer<typeof SignInOutcome>;
+
+export const SecondFactorInput = z.strictObject({
+  code: SecondFactorCode,
+  rememberDevice: z.boolean(),
+});
+export type SecondFactorInput = z.input<typeof SecondFactorInput>;
+
+/** A new password being typed: the verdict of the same policy the server enforces. */
+export const PasswordCheckInput = z.strictObject({
+  password: z.string().max(1024),
+  /** Whose password: the account being reset, or the signed-in subscriber's. */
+  purpose: z.enum(['reset', 'change']),
+});
+export const PasswordCheckResult = z.object({
+  ok: z.boolean(),
+  score: z.number().int().min(0).max(4),
+  warning: z.string().nullable(),
+  suggestions: z.array(z.string()),
+});
+export type PasswordCheckResult = z.infer<typeof PasswordCheckResult>;
+
+export const RecoveryStartInput = z.strictObject({ phone: PhoneInput, channel: ResetChannel });
+export type RecoveryStartInput = z.input<typeof RecoveryStartInput>;
+export const RecoveryStartResult = z.object({
+  channel: ResetChannel,
+  resendAfterSeconds: z.number().int().nonnegative(),
+  codeExpiresIn: z.number().int().positive(),
+});
+export type RecoveryStartResult = z.infer<typeof RecoveryStartResult>;
+
+export const RecoveryVerifyInput = z.strictObject({ code: ResetCode });
+export const RecoveryVerifyResult = z.object({
+  channel: ResetChannel,
+  /** Where the proven code was sent, masked. */
+  destination: z.string(),
+  /** Seconds left to choose the new password. */
+  expiresIn: z.number().int().positive(),
+});
+export type RecoveryVerifyResult = z.infer<typeof RecoveryVerifyResult>;
+
+export const RecoveryCompleteInput = z.strictObject({
+  newPassword: Password,
+  keepSignedIn: z.boolean(),
+});
+export type RecoveryCompleteInput = z.input<typeof RecoveryCompleteInput>;
+
+/** 2-step enrolment as the renderer shows it: the QR code is drawn locally from `otpauthUri`. */
+export const TwoFactorSetup = z.discriminatedUnion('method', [
+  z.object({ method: z.literal('totp'), secret: z.string(), otpauthUri: z.string() }),
+  z.object({
+    method: z.literal('sms'),
+    destination: z.string(),
+    resendAfterSeconds: z.number().int().nonnegative(),
+  }),
+]);
+export type TwoFactorSetup = z.infer<typeof TwoFactorSetup>;
 
 export const ResumeResult = z.discriminatedUnion('status', [
   z.object({ status: z.literal('signed-in'), session: SessionInfo }),
@@ -77,9 +165,38 @@ const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) 
 export const IPC_CHANNELS = {
   'app:info': channel(None, AppInfo),
   'app:open-external': channel(z.strictObject({ url: z.string().max(2048) }), z.null()),
-  'auth:sign-in': channel(SignInInput, SessionInfo),
+  'auth:sign-in': channel(SignInInput, SignInOutcome),
+  'auth:second-factor': channel(SecondFactorInput, SessionInfo),
+  'auth:second-factor-resend': channel(
+    None,
+    z.object({ destination: z.string(), resendAfterSeconds: z.number().int().nonnegative() }),
+  ),
+  'auth:second-factor-cancel': channel(None, z.null()),
   'auth:sign-out': channel(None, z.null()),
   'auth:resume': channel(None, ResumeResult),
+  'password:check': channel(PasswordCheckInput, PasswordCheckResult),
+  'recovery:start': channel(RecoveryStartInput, RecoveryStartResult),
+  'recovery:verify': channel(RecoveryVerifyInput, RecoveryVerifyResult),
+  'recovery:complete': channel(RecoveryCompleteInput, SignInOutcome),
+  'recovery:cancel': channel(None, z.null()),
+  'security:overview': channel(None, SecurityOverview),
+  'security:change-password': channel(ChangePasswordRequest, ChangePasswordResponse),
+  'security:change-contact': channel(ChangeContactRequest, SecurityOverview),
+  'security:sessions': channel(None, SessionList),
+  'security:sign-out-session': channel(z.strictObject({ id: z.uuid() }), z.null()),
+  'security:sign-out-others': channel(None, SignOutOthersResponse),
+  'security:history': channel(PageInput, SecurityEventList),
+  'security:two-factor-enrol': channel(z.strictObject({ method: TwoFactorMethod }), TwoFactorSetup),
+  'security:two-factor-resend': channel(
+    None,
+    z.object({ destination: z.string(), resendAfterSeconds: z.number().int().nonnegative() }),
+  ),
+  'security:two-factor-confirm': channel(
+    z.strictObject({ code: ResetCode }),
+    RecoveryCodesResponse,
+  ),
+  'security:two-factor-disable': channel(z.strictObject({ password: Password }), z.null()),
+  'security:recovery-codes': channel(z.strictObject({ password: Password }), RecoveryCodesResponse),
   'account:summary': channel(None, AccountSummary),
   'account:usage': channel(
     z.strictObject({ cycle: z.union([z.literal('current'), IsoDate]).optional() }).optional(),

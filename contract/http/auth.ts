@@ -15,10 +15,38 @@ export const CaptchaSolution = z
   .min(1, 'The captcha solution is empty.')
   .max(2048, 'The captcha solution is too long.');
 
+/** Opaque token of a computer the subscriber chose to remember after 2-step verification. */
+export const DeviceToken = z
+  .string({ error: 'The device token must be a string.' })
+  .regex(/^[A-Za-z0-9_-]{43}$/, 'That is not an Airtime device token.');
+
+/**
+ * Which app on which computer is signing in: named in the sessions list and the sign-in history,
+ * and used to tell a new device from a known one. `id` is a random per-installation UUID (not a
+ * secret); kiosks send a fresh one per customer.
+ */
+export const DeviceInfo = z.strictObject({
+  id: z.uuid('The device id must be a UUID.'),
+  name: z
+    .string({ error: 'The device name must be a string.' })
+    .trim()
+    .min(1, 'The device name is empty.')
+    .max(64, 'The device name is at most 64 characters.'),
+  appVersion: z
+    .string({ error: 'The app version must be a string.' })
+    .trim()
+    .min(1, 'The app version is empty.')
+    .max(32, 'The app version is at most 32 characters.'),
+});
+export type DeviceInfo = z.infer<typeof DeviceInfo>;
+
 export const SignInRequest = z.strictObject({
   phone: PhoneInput,
   password: Password,
   captcha: CaptchaSolution.optional(),
+  device: DeviceInfo.optional(),
+  /** From an earlier 2-step sign-in with "remember this computer": skips the second step. */
+  deviceToken: DeviceToken.optional(),
 });
 export type SignInRequest = z.input<typeof SignInRequest>;
 
@@ -44,7 +72,11 @@ export const TokenPair = z.object({
 });
 export type TokenPair = z.infer<typeof TokenPair>;
 
-export const SignInResponse = TokenPair.extend({ subscriber: SubscriberProfile });
+export const SignInResponse = TokenPair.extend({
+  subscriber: SubscriberProfile,
+  /** Only after a second step with `rememberDevice: true`: send as `deviceToken` for 30 days. */
+  deviceToken: DeviceToken.optional(),
+});
 export type SignInResponse = z.infer<typeof SignInResponse>;
 
 export const RefreshRequest = z.strictObject({ refreshToken: RefreshToken });

@@ -1,6 +1,13 @@
 import { z } from 'zod';
+import { DeviceInfo, Password } from './auth';
 
-/** A 6-digit code from an authenticator app, or a one-time recovery code (`xxxxx-xxxxx`). */
+/** How the second step is proven: a code from an authenticator app, or a code texted to the line. */
+export const TwoFactorMethod = z.enum(['totp', 'sms'], {
+  error: 'Choose "totp" (authenticator app) or "sms" (text message).',
+});
+export type TwoFactorMethod = z.infer<typeof TwoFactorMethod>;
+
+/** A 6-digit code (authenticator app or text message), or a one-time recovery code (`xxxxx-xxxxx`). */
 export const SecondFactorCode = z
   .string({ error: 'Enter the code from your authenticator app or a recovery code.' })
   .trim()
@@ -9,19 +16,32 @@ export const SecondFactorCode = z
     'Enter the 6-digit code from your authenticator app or a recovery code.',
   );
 
-export const TwoFactorEnrolResponse = z.object({
-  /** Base32 secret, for typing into an authenticator app by hand. */
-  secret: z.string(),
-  /** `otpauth://totp/…`: the app renders it as a QR code locally. */
-  otpauthUri: z.string(),
-});
+/** Body of `POST /v1/account/two-factor/enrol`; without a body, `totp`. */
+export const TwoFactorEnrolRequest = z.strictObject({ method: TwoFactorMethod });
+export type TwoFactorEnrolRequest = z.infer<typeof TwoFactorEnrolRequest>;
+
+export const TwoFactorEnrolResponse = z.discriminatedUnion('method', [
+  z.object({
+    method: z.literal('totp'),
+    /** Base32 secret, for typing into an authenticator app by hand. */
+    secret: z.string(),
+    /** `otpauth://totp/…`: the app renders it as a QR code locally. */
+    otpauthUri: z.string(),
+  }),
+  z.object({
+    method: z.literal('sms'),
+    /** A code was texted here (masked, `•••-0100`); confirm with it. */
+    destination: z.string(),
+    resendAfterSeconds: z.number().int().nonnegative(),
+  }),
+]);
 export type TwoFactorEnrolResponse = z.infer<typeof TwoFactorEnrolResponse>;
 
 export const TwoFactorConfirmRequest = z.strictObject({
   code: z
     .string({ error: 'Enter the 6-digit code.' })
     .trim()
-    .regex(/^\d{6}$/, 'Enter the 6-digit code from your authenticator app.'),
+    .regex(/^\d{6}$/, 'Enter the 6-digit code.'),
 });
 export type TwoFactorConfirmRequest = z.infer<typeof TwoFactorConfirmRequest>;
 
@@ -40,5 +60,29 @@ export const SecondFactorChallengeToken = z
 export const SecondFactorRequest = z.strictObject({
   challenge: SecondFactorChallengeToken,
   code: SecondFactorCode,
+  /** "Remember this computer for 30 days": the answer then carries a `deviceToken`. */
+  rememberDevice: z.boolean().optional(),
+  device: DeviceInfo.optional(),
 });
 export type SecondFactorRequest = z.infer<typeof SecondFactorRequest>;
+
+/** `POST /v1/auth/second-factor/resend`: another text for an `sms` challenge. */
+export const SecondFactorResendRequest = z.strictObject({ challenge: SecondFactorChallengeToken });
+export type SecondFactorResendRequest = z.infer<typeof SecondFactorResendRequest>;
+
+export const SecondFactorResendResponse = z.object({
+  sent: z.literal(true),
+  destination: z.string(),
+  resendAfterSeconds: z.number().int().nonnegative(),
+});
+export type SecondFactorResendResponse = z.infer<typeof SecondFactorResendResponse>;
+
+/** Turning 2-step off, or replacing the recovery codes, needs the password again. */
+export const PasswordConfirmation = z.strictObject({ password: Password });
+export type PasswordConfirmation = z.infer<typeof PasswordConfirmation>;
+
+export const RecoveryCodesResponse = z.object({
+  /** Ten new one-time codes; every older one stops working. Shown once. */
+  recoveryCodes: z.array(z.string()).length(10),
+});
+export type RecoveryCodesResponse = z.infer<typeof RecoveryCodesResponse>;

@@ -37,6 +37,10 @@ export interface SubscribersTable {
   locked_until: number | null;
   last_locked_at: number | null;
   lock_level: Generated<number>;
+  /** A second number to reach the subscriber on (E.164), or null. */
+  contact_phone: Generated<string | null>;
+  /** When the password was last set; null for passwords set before this was recorded. */
+  password_changed_at: Generated<number | null>;
 }
 
 /** A signed-in device: one refresh-token family. Revoking it ends the session everywhere. */
@@ -50,6 +54,10 @@ export interface SessionsTable {
   revoked_at: number | null;
   user_agent: string | null;
   ip: string | null;
+  /** From the app's `device` at sign-in: a per-installation UUID, the computer's name, the app version. */
+  device_id: Generated<string | null>;
+  device_name: Generated<string | null>;
+  app_version: Generated<string | null>;
 }
 
 export interface RefreshTokensTable {
@@ -176,6 +184,60 @@ export interface TwoFactorTable {
   enabled_at: number | null;
   /** Time step of the last accepted code: a code is never accepted twice. */
   last_time_step: number | null;
+  /** `totp` (authenticator app; `secret` holds the key) or `sms` (codes texted to the line; `secret` is ''). */
+  method: Generated<'totp' | 'sms'>;
+}
+
+/** A 6-digit code texted for 2-step verification: to turn it on, or for one sign-in challenge. */
+export interface SmsCodesTable {
+  id: string;
+  subscriber_id: string;
+  purpose: 'enrol' | 'sign_in';
+  /** For `sign_in`: the SHA-256 of the second-factor challenge it answers. */
+  challenge_hash: string | null;
+  code_salt: string;
+  code_hash: string;
+  created_at: number;
+  expires_at: number;
+  attempts: Generated<number>;
+  used_at: number | null;
+}
+
+/** "Remember this computer for 30 days": a device token, stored hashed, that skips the second step. */
+export interface TrustedDevicesTable {
+  token_hash: string;
+  subscriber_id: string;
+  device_id: string | null;
+  device_name: string | null;
+  created_at: number;
+  expires_at: number;
+  last_used_at: number;
+  revoked_at: number | null;
+}
+
+/** The sign-in history: sign-ins, failures and security changes, newest first by `at`. */
+export interface SecurityEventsTable {
+  id: string;
+  subscriber_id: string;
+  at: number;
+  kind:
+    | 'signed_in'
+    | 'wrong_password'
+    | 'locked'
+    | 'second_factor_failed'
+    | 'password_changed'
+    | 'password_reset'
+    | 'two_factor_enabled'
+    | 'two_factor_disabled'
+    | 'recovery_codes_replaced'
+    | 'contact_changed'
+    | 'session_signed_out';
+  /** 0/1: a `signed_in` from a device id this account had not signed in from before. */
+  new_device: Generated<number>;
+  device_id: string | null;
+  device_name: string | null;
+  app_version: string | null;
+  ip: string | null;
 }
 
 /** One-time recovery codes, stored as SHA-256 hashes. */
@@ -214,4 +276,7 @@ export interface Database {
   two_factor: TwoFactorTable;
   recovery_codes: RecoveryCodesTable;
   second_factor_challenges: SecondFactorChallengesTable;
+  sms_codes: SmsCodesTable;
+  trusted_devices: TrustedDevicesTable;
+  security_events: SecurityEventsTable;
 }

@@ -17,6 +17,7 @@ import {
 import { AccessTokens, hashRefreshToken, newRefreshToken } from '../auth/tokens';
 import { RiskCounters, type Captcha } from '../auth/captcha';
 import type { TwoFactorService } from './two-factor-service';
+import type { ClientInfo } from './security-log';
 
 export interface SessionPolicy {
   /** A refresh token not used for this long expires. */
@@ -30,10 +31,7 @@ export const DEFAULT_SESSION_POLICY: SessionPolicy = {
   sessionMaxMs: 30 * DAY_MS,
 };
 
-export interface ClientInfo {
-  userAgent?: string | undefined;
-  ip?: string | undefined;
-}
+export type { ClientInfo } from './security-log';
 
 type SubscriberRow = Pick<
   SubscribersTable,

@@ -62,6 +62,7 @@ export class TwoFactorService {
       )
       .execute();
     return {
+      method: 'totp',
       secret,
       otpauthUri: generateURI({ issuer: 'Airtime', label: subscriber.phone, secret }),
     };
@@ -124,7 +125,9 @@ export class TwoFactorService {
   }
 
   /** A challenge for a proven password, answered at `/v1/auth/second-factor`. */
-  async createChallenge(subscriberId: string): Promise<{ challenge: string; expiresIn: number }> {
+  async createChallenge(
+    subscriberId: string,
+  ): Promise<{ challenge: string; expiresIn: number; method: 'totp' }> {
     const now = this.clock.now();
     const challenge = randomBytes(32).toString('base64url');
     await this.db
@@ -137,7 +140,7 @@ export class TwoFactorService {
         used_at: null,
       })
       .execute();
-    return { challenge, expiresIn: SECOND_FACTOR_CHALLENGE_TTL_MS / 1000 };
+    return { challenge, expiresIn: SECOND_FACTOR_CHALLENGE_TTL_MS / 1000, method: 'totp' };
   }
 
   /** The live challenge for this token, or null. */

@@ -4,6 +4,7 @@ import { planCatalogue } from './002-plan-catalogue';
 import { recovery } from './003-recovery';
 import { captcha } from './004-captcha';
 import { twoFactor } from './005-two-factor';
+import { securityCenter } from './006-security-center';
 
 /** Every migration, by name; names sort in the order they must run. Never edit a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '003-recovery': recovery,
   '004-captcha': captcha,
   '005-two-factor': twoFactor,
+  '006-security-center': securityCenter,
 };
