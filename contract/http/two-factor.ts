@@ -16,9 +16,9 @@ export const SecondFactorCode = z
     'Enter the 6-digit code from your authenticator app or a recovery code.',
   );
 
-/** Body of `POST /v1/account/two-factor/enrol`; without a body, `totp`. */
-export const TwoFactorEnrolRequest = z.strictObject({ method: TwoFactorMethod });
-export type TwoFactorEnrolRequest = z.infer<typeof TwoFactorEnrolRequest>;
+/** Body of `POST /v1/account/two-factor/enrol`; without a body (or a method), `totp`. */
+export const TwoFactorEnrolRequest = z.strictObject({ method: TwoFactorMethod.default('totp') });
+export type TwoFactorEnrolRequest = z.input<typeof TwoFactorEnrolRequest>;
 
 export const TwoFactorEnrolResponse = z.discriminatedUnion('method', [
   z.object({

@@ -11,7 +11,7 @@ import { sql } from 'kysely';
 import { Health, Readiness } from '../../contract/http/health';
 import type { AppDatabase } from './db/database';
 import type { Clock } from './clock';
-import { MINUTE_MS } from './clock';
+import { HOUR_MS, MINUTE_MS } from './clock';
 import { ApiHttpError } from './errors';
 import { registerErrorHandlers, sendFrameworkError, sendNotFound } from './plugins/error-handler';
 import { AccessTokens } from './auth/tokens';
@@ -20,7 +20,7 @@ import { AuthService, DEFAULT_SESSION_POLICY, type SessionPolicy } from './servi
 import { AccountService } from './services/account-service';
 import { authRoutes } from './routes/auth';
 import { accountRoutes } from './routes/account';
-import { loadCaptchaSecret, loadTokenSecret } from './secrets';
+import { loadCaptchaSecret, loadTokenSecret, loadTotpKey } from './secrets';
 import { Captcha, DEFAULT_CAPTCHA_POLICY, RiskCounters, type CaptchaPolicy } from './auth/captcha';
 import { CaptchaChallenge } from '../../contract/errors';
 import { recoveryRoutes } from './routes/recovery';
@@ -33,6 +33,11 @@ import type { Delivery } from './delivery/types';
 import type { Outbox } from './delivery/outbox';
 import { BackgroundTasks } from './background';
 import { TwoFactorService } from './services/two-factor-service';
+import { pruneExpired } from './services/prune-expired';
+import { deriveKey } from './auth/secret-box';
+import { DbSecurityLog } from './services/security-events';
+import { SecurityService } from './services/security-service';
+import { securityRoutes } from './routes/security';
 
 export const API_VERSION = '0.1.0';
 
@@ -58,6 +63,8 @@ export interface AppOptions {
   captchaKey?: string;
   /** Trust `X-Forwarded-For` from a reverse proxy when deciding who a client is. */
   trustProxy?: boolean;
+  /** How often expired codes, challenges and counters are deleted (default hourly; 0 = never). */
+  pruneIntervalMs?: number;
   logger?: FastifyServerOptions['logger'];
   /** Socket timeouts, in milliseconds, for a server that listens. */
   http?: Pick<FastifyServerOptions, 'connectionTimeout' | 'requestTimeout' | 'keepAliveTimeout'>;
@@ -122,28 +129,56 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     options.captchaKey ?? (await loadCaptchaSecret(database.db, clock)),
     captchaPolicy,
   );
-  const twoFactor = new TwoFactorService(database.db, clock);
+  const background = options.background ?? new BackgroundTasks();
+  const delivery = options.delivery ?? { sms: null, email: null };
+  const lockout = options.lockout ?? DEFAULT_LOCKOUT_POLICY;
+  const events = new DbSecurityLog(database.db, clock, delivery, background, app.log);
+  const twoFactor = new TwoFactorService(database.db, clock, {
+    delivery,
+    log: app.log,
+    events,
+    lockout,
+    secretKey: deriveKey(await loadTotpKey(database.db, clock), 'totp-secret'),
+  });
+  await twoFactor.sealStoredSecrets();
   const auth = new AuthService(
     database.db,
     clock,
     new AccessTokens(tokenSecret),
-    options.lockout ?? DEFAULT_LOCKOUT_POLICY,
+    lockout,
     options.sessions ?? DEFAULT_SESSION_POLICY,
     { captcha, counters: new RiskCounters(database.db, captchaPolicy) },
     twoFactor,
+    events,
   );
   const account = new AccountService(database.db, clock);
-  const background = options.background ?? new BackgroundTasks();
+  const security = new SecurityService(database.db, clock, events, lockout);
   const recovery = new RecoveryService(
     database.db,
     clock,
-    options.delivery ?? { sms: null, email: null },
+    delivery,
     background,
     app.log,
     options.recovery ?? DEFAULT_RECOVERY_POLICY,
     captcha,
+    events,
   );
   app.addHook('onClose', async () => background.settled());
+
+  const pruneEveryMs = options.pruneIntervalMs ?? HOUR_MS;
+  if (pruneEveryMs > 0) {
+    // Run as background work, so closing the app waits for a prune in flight.
+    const timer = setInterval(() => {
+      background.run(
+        () =>
+          pruneExpired(database.db, clock.now(), { riskWindowMs: captchaPolicy.failureWindowMs }),
+        (error) => app.log.warn({ err: error }, 'could not delete expired rows'),
+      );
+    }, pruneEveryMs);
+    // The timer alone must not keep the process alive.
+    timer.unref();
+    app.addHook('onClose', async () => clearInterval(timer));
+  }
 
   app.setNotFoundHandler(
     { preHandler: app.rateLimit({ max: 120, timeWindow: MINUTE_MS }) },
@@ -196,7 +231,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         recovery,
         rateLimit: perMinute > 0 ? { max: perMinute, timeWindow: MINUTE_MS } : false,
       });
-      await v1.register(accountRoutes, { prefix: '/account', auth, account, twoFactor });
+      await v1.register(accountRoutes, {
+        prefix: '/account',
+        auth,
+        account,
+        twoFactor,
+        passwordRateLimit: perMinute > 0 ? { max: perMinute, timeWindow: MINUTE_MS } : false,
+      });
+      await v1.register(securityRoutes, {
+        prefix: '/account',
+        auth,
+        security,
+        rateLimit: perMinute > 0 ? { max: perMinute, timeWindow: MINUTE_MS } : false,
+      });
     },
     { prefix: '/v1' },
   );

@@ -23,6 +23,8 @@ export const ENV_VARS = {
     'proof-of-work size: the client tries up to this many hashes, half on average (default 50000)',
   AIRTIME_OUTBOX:
     'with --dev only: JSON-lines file that stands in for unset channels, shown at GET /dev/outbox (default .data/outbox.jsonl)',
+  AIRTIME_PRUNE_INTERVAL_MINUTES:
+    'minutes between deletions of expired codes, challenges and counters (default 60, 0 = never)',
 } as const;
 
 export const DEFAULT_DB = '.data/airtime.sqlite';
@@ -88,6 +90,7 @@ export const ServeConfig = z.object({
   outboxFile: z.string().optional(),
   captchaKey: z.string().min(32, 'AIRTIME_CAPTCHA_KEY must be at least 32 characters.').optional(),
   captchaMaxNumber: intFrom('AIRTIME_CAPTCHA_MAX_NUMBER', 1_000, 10_000_000).optional(),
+  pruneIntervalMinutes: intFrom('AIRTIME_PRUNE_INTERVAL_MINUTES', 0, 10_080).optional(),
 });
 export type ServeConfig = z.infer<typeof ServeConfig>;
 
@@ -121,5 +124,6 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv): S
     outboxFile: blankToUndefined(env['AIRTIME_OUTBOX']),
     captchaKey: blankToUndefined(env['AIRTIME_CAPTCHA_KEY']),
     captchaMaxNumber: blankToUndefined(env['AIRTIME_CAPTCHA_MAX_NUMBER']),
+    pruneIntervalMinutes: blankToUndefined(env['AIRTIME_PRUNE_INTERVAL_MINUTES']),
   });
 }

@@ -5,6 +5,7 @@ import { newSecret } from './auth/tokens';
 
 const TOKEN_SECRET = 'access_token_key';
 const CAPTCHA_SECRET = 'captcha_hmac_key';
+const TOTP_SECRET = 'totp_encryption_key';
 
 /**
  * The access-token key when none is configured: made once and kept in the database, so every
@@ -17,6 +18,15 @@ export async function loadTokenSecret(db: Kysely<Database>, clock: Clock): Promi
 /** The captcha HMAC key when none is configured, kept the same way (instances must agree on it). */
 export async function loadCaptchaSecret(db: Kysely<Database>, clock: Clock): Promise<string> {
   return loadSecret(db, clock, CAPTCHA_SECRET);
+}
+
+/**
+ * Key material for encrypting TOTP secrets at rest, kept the same way. It lives in its own row, so
+ * the two-factor table alone (a backup, an export) does not reveal working secrets, and rotating
+ * the access-token key never makes enrolled authenticators unreadable.
+ */
+export async function loadTotpKey(db: Kysely<Database>, clock: Clock): Promise<string> {
+  return loadSecret(db, clock, TOTP_SECRET);
 }
 
 async function loadSecret(db: Kysely<Database>, clock: Clock, name: string): Promise<string> {

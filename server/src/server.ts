@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app';
 import { migrateToLatest, openDatabase, type AppDatabase } from './db/database';
-import { systemClock, type Clock } from './clock';
+import { MINUTE_MS, systemClock, type Clock } from './clock';
 import { DEFAULT_OUTBOX, type ServeConfig } from './config';
 import { createDelivery } from './delivery';
 import { DEMO_SUBSCRIBERS, seedDemo } from './demo/seed-demo';
@@ -51,6 +51,9 @@ export async function startServer(
       authRateLimit: config.authRateLimit,
       tokenSecret: config.tokenSecret,
       trustProxy: config.trustProxy,
+      ...(config.pruneIntervalMinutes !== undefined
+        ? { pruneIntervalMs: config.pruneIntervalMinutes * MINUTE_MS }
+        : {}),
       logger: {
         level: config.logLevel,
         // Tokens travel in this header; they never belong in a log.

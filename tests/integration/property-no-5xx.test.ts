@@ -38,6 +38,15 @@ const ACCOUNT_ROUTES = [
   '/v1/account/statements',
   '/v1/account/payments',
 ] as const;
+/** The security center's routes without a path parameter. */
+const SECURITY_ROUTES = [
+  '/v1/account/security',
+  '/v1/account/password',
+  '/v1/account/contact',
+  '/v1/account/sessions',
+  '/v1/account/sessions/sign-out-others',
+  '/v1/account/security-events',
+] as const;
 const OPEN_ROUTES = ['/healthz', '/readyz', '/v1/openapi.json'] as const;
 /** Demo subscribers' numbers in several typed forms, and one number nobody has. */
 const SIGN_IN_PHONES = [
@@ -98,6 +107,10 @@ const pathSegment = fc.oneof(
 );
 
 const base64url = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
+
+/** The session an access token names (its `sid` claim). */
+const sessionIdOf = (accessToken: string): string =>
+  JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()).sid as string;
 
 /** Cursors: random text, and well-formed base64url JSON holding odd keys. */
 const cursorArb = fc.oneof(
@@ -305,6 +318,18 @@ describeWithDb(`no 5xx and only contract-shaped errors, whatever the input (${db
   let t: TestApp;
   let tokens: { valid: string; expired: string; otherSession: string; otherKey: string };
   let statementId: string;
+  /**
+   * A subscriber of its own for the security center, so its password changes, lockouts and
+   * signed-out devices leave the demo account alone.
+   */
+  let security: {
+    id: string;
+    phone: string;
+    password: string;
+    passwordHash: string;
+    authorization: string;
+    otherSessions: string[];
+  };
   let requests = 0;
 
   beforeAll(async () => {
@@ -319,8 +344,7 @@ describeWithDb(`no 5xx and only contract-shaped errors, whatever the input (${db
       subscriber: { id: string };
     };
     const signer = new AccessTokens(TEST_TOKEN_SECRET);
-    const sessionId = JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString())
-      .sid as string;
+    const sessionId = sessionIdOf(accessToken);
     tokens = {
       valid: accessToken,
       expired: await signer.issue(
@@ -339,6 +363,28 @@ describeWithDb(`no 5xx and only contract-shaped errors, whatever the input (${db
     const statements = await t.get('/v1/account/statements?limit=1', accessToken);
     expect(statements.statusCode).toBe(200);
     statementId = (statements.json() as { items: { id: string }[] }).items[0]!.id;
+
+    const own = await t.addSubscriber();
+    const signIns = [];
+    for (let i = 0; i < 3; i++) {
+      const response = await t.post('/v1/auth/sign-in', {
+        phone: own.phone,
+        password: own.password,
+      });
+      expect(response.statusCode).toBe(200);
+      signIns.push((response.json() as { accessToken: string }).accessToken);
+    }
+    const { password_hash: passwordHash } = await t.testDb.database.db
+      .selectFrom('subscribers')
+      .select('password_hash')
+      .where('id', '=', own.id)
+      .executeTakeFirstOrThrow();
+    security = {
+      ...own,
+      passwordHash,
+      authorization: `Bearer ${signIns[0]!}`,
+      otherSessions: signIns.slice(1).map(sessionIdOf),
+    };
   });
 
   afterAll(async () => {
@@ -587,6 +633,110 @@ describeWithDb(`no 5xx and only contract-shaped errors, whatever the input (${db
     );
   });
 
+  it(
+    'security-center routes take any body, session id and query with a valid token',
+    { timeout: 60_000 },
+    async () => {
+      // Mostly well-formed values, so that most requests get as far as the password check.
+      const field = (...valid: string[]) =>
+        fc.option(
+          fc.oneof(
+            { arbitrary: fc.constantFrom(...valid), weight: 3 },
+            fieldValue(fc.constantFrom(...valid)),
+          ),
+          { nil: undefined, freq: 8 },
+        );
+      const extraKey = fc.oneof({ arbitrary: fc.constant(undefined), weight: 4 }, anyText(10));
+      /** The fields that were generated, plus an unknown key now and then. */
+      const withExtra = ({ extra, ...fields }: Record<string, unknown>) => {
+        const body = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+        return typeof extra === 'string' ? { ...body, [extra]: 1 } : body;
+      };
+      const password = field(security.password, 'Not-The-Password-1');
+      const post = (url: string, body: unknown): InjectOptions => ({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify(body) ?? 'null',
+      });
+      const request = fc.oneof(
+        fc
+          .tuple(
+            fc.constantFrom(
+              '/v1/account/security',
+              '/v1/account/sessions',
+              '/v1/account/security-events',
+            ),
+            queryArb,
+          )
+          .map(([url, query]): InjectOptions => ({ method: 'GET', url: `${url}${query}` })),
+        fc
+          .record({
+            currentPassword: password,
+            newPassword: field('Quiet-Lantern-Meadow-58', security.password, 'password1'),
+            extra: extraKey,
+          })
+          .map((r) => post('/v1/account/password', withExtra(r))),
+        fc
+          .record({
+            password,
+            email: field('new.address@example.com', 'Someone@Example.org'),
+            contactPhone: field('(415) 555-0188', security.phone, '+447700900123'),
+            extra: extraKey,
+          })
+          .map((r) => post('/v1/account/contact', withExtra(r))),
+        fc
+          .tuple(
+            fc.oneof(pathSegment, fc.constantFrom(...security.otherSessions), fc.uuid()),
+            queryArb,
+            fc.option(noTraceLike(jsonish), { nil: undefined }),
+          )
+          .map(([id, query, body]): InjectOptions => ({
+            ...(body === undefined ? { method: 'POST' } : post('', body)),
+            url: `/v1/account/sessions/${id}/sign-out${query}`,
+          })),
+        fc
+          .tuple(
+            fc.constantFrom(
+              '/v1/account/password',
+              '/v1/account/contact',
+              '/v1/account/sessions/sign-out-others',
+            ),
+            fc.option(noTraceLike(jsonish), { nil: undefined }),
+          )
+          .map(([url, body]): InjectOptions =>
+            body === undefined ? { method: 'POST', url } : post(url, body),
+          ),
+      );
+      const db = t.testDb.database.db;
+      await fc.assert(
+        fc.asyncProperty(request, fc.boolean(), async (options, locked) => {
+          // Each run starts from the same account, locked or not, with every device signed in.
+          await db
+            .updateTable('subscribers')
+            .set({
+              password_hash: security.passwordHash,
+              failed_attempts: 0,
+              locked_until: locked ? t.clock.now() + 60_000 : null,
+            })
+            .where('id', '=', security.id)
+            .execute();
+          await db
+            .updateTable('sessions')
+            .set({ revoked_at: null })
+            .where('subscriber_id', '=', security.id)
+            .execute();
+          const response = await send({
+            ...options,
+            headers: { ...options.headers, authorization: security.authorization },
+          });
+          expect([200, 204, 400, 401, 404, 413, 414, 415, 422, 423]).toContain(response.statusCode);
+        }),
+        RUNS,
+      );
+    },
+  );
+
   it('account routes take any authorization header', { timeout: 60_000 }, async () => {
     await fc.assert(
       fc.asyncProperty(
@@ -612,7 +762,14 @@ describeWithDb(`no 5xx and only contract-shaped errors, whatever the input (${db
   });
 
   it('every route takes any method, headers and body', { timeout: 60_000 }, async () => {
-    const routes = [...AUTH_ROUTES, ...ACCOUNT_ROUTES, ...OPEN_ROUTES, '/v1/account/statements/x'];
+    const routes = [
+      ...AUTH_ROUTES,
+      ...ACCOUNT_ROUTES,
+      ...SECURITY_ROUTES,
+      ...OPEN_ROUTES,
+      '/v1/account/statements/x',
+      '/v1/account/sessions/x/sign-out',
+    ];
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...METHODS),

@@ -1,9 +1,20 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generate } from 'otplib';
-import { SignInResponse } from '../../contract/http/auth';
-import { TwoFactorConfirmResponse, TwoFactorEnrolResponse } from '../../contract/http/two-factor';
+import { SignInResponse, type DeviceInfo } from '../../contract/http/auth';
+import {
+  RecoveryCodesResponse,
+  TwoFactorConfirmResponse,
+  TwoFactorEnrolResponse,
+} from '../../contract/http/two-factor';
+import { buildApp } from '../../server/src/app';
 import { MINUTE_MS } from '../../server/src/clock';
-import { createTestApp, type TestApp } from './support/test-app';
+import { AccessTokens } from '../../server/src/auth/tokens';
+import { DEFAULT_LOCKOUT_POLICY } from '../../server/src/auth/lockout-policy';
+import { AuthService, DEFAULT_SESSION_POLICY } from '../../server/src/services/auth-service';
+import { TwoFactorService } from '../../server/src/services/two-factor-service';
+import type { ClientInfo, SecurityLog } from '../../server/src/services/security-log';
+import { ApiHttpError } from '../../server/src/errors';
+import { createTestApp, TEST_TOKEN_SECRET, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
 import { expectError } from './support/expect-error';
 
@@ -15,13 +26,14 @@ const PASSWORD = 'Correct-Horse-Battery-9';
 describeWithDb(`2-step verification (${dbKind})`, () => {
   let t: TestApp;
   let accessToken: string;
+  let refreshToken: string;
 
   beforeEach(async () => {
-    t = await createTestApp();
+    t = await createTestApp({ pruneIntervalMs: 0 });
     await t.addSubscriber({ phone: PHONE, password: PASSWORD });
-    accessToken = SignInResponse.parse(
+    ({ accessToken, refreshToken } = SignInResponse.parse(
       (await t.post(SIGN_IN, { phone: PHONE, password: PASSWORD })).json(),
-    ).accessToken;
+    ));
   });
   afterEach(async () => t?.close());
 
@@ -33,7 +45,9 @@ describeWithDb(`2-step verification (${dbKind})`, () => {
   async function enrol(): Promise<{ secret: string; recoveryCodes: string[] }> {
     const res = await t.post('/v1/account/two-factor/enrol', {}, bearer());
     expect(res.statusCode, res.body).toBe(200);
-    const { secret } = TwoFactorEnrolResponse.parse(res.json());
+    const enrolled = TwoFactorEnrolResponse.parse(res.json());
+    if (enrolled.method !== 'totp') throw new Error('expected totp');
+    const { secret } = enrolled;
     const confirmed = await t.post(
       '/v1/account/two-factor/confirm',
       { code: await totp(secret) },
@@ -58,6 +72,7 @@ describeWithDb(`2-step verification (${dbKind})`, () => {
     it('gives a secret and an otpauth URI for the app to show as a QR code', async () => {
       const res = await t.post('/v1/account/two-factor/enrol', {}, bearer());
       const body = TwoFactorEnrolResponse.parse(res.json());
+      if (body.method !== 'totp') throw new Error('expected totp');
       expect(body.secret).toMatch(/^[A-Z2-7]{16,}$/);
       expect(body.otpauthUri).toBe(
         `otpauth://totp/Airtime:%2B12065550100?secret=${body.secret}&issuer=Airtime`,
@@ -73,10 +88,26 @@ describeWithDb(`2-step verification (${dbKind})`, () => {
       expect((await t.post(SIGN_IN, { phone: PHONE, password: PASSWORD })).statusCode).toBe(200);
     });
 
+    it('takes "totp" by name, or no body at all', async () => {
+      const named = TwoFactorEnrolResponse.parse(
+        (await t.post('/v1/account/two-factor/enrol', { method: 'totp' }, bearer())).json(),
+      );
+      expect(named.method).toBe('totp');
+      const bare = await t.app.inject({
+        method: 'POST',
+        url: '/v1/account/two-factor/enrol',
+        headers: bearer(),
+      });
+      expect(bare.statusCode, bare.body).toBe(200);
+      expect(TwoFactorEnrolResponse.parse(bare.json()).method).toBe('totp');
+    });
+
     it('refuses a wrong confirmation code', async () => {
-      const { secret } = TwoFactorEnrolResponse.parse(
+      const enrolled = TwoFactorEnrolResponse.parse(
         (await t.post('/v1/account/two-factor/enrol', {}, bearer())).json(),
       );
+      if (enrolled.method !== 'totp') throw new Error('expected totp');
+      const { secret } = enrolled;
       const wrong = (await totp(secret, 600)) as string;
       expectError(
         await t.post('/v1/account/two-factor/confirm', { code: wrong }, bearer()),
@@ -89,7 +120,43 @@ describeWithDb(`2-step verification (${dbKind})`, () => {
       const { recoveryCodes } = await enrol();
       expect(new Set(recoveryCodes).size).toBe(10);
       for (const code of recoveryCodes) expect(code).toMatch(/^[0-9a-f]{5}-[0-9a-f]{5}$/);
-      expect((await t.post('/v1/account/two-factor/enrol', {}, bearer())).statusCode).toBe(409);
+      expectError(
+        await t.post('/v1/account/two-factor/enrol', {}, bearer()),
+        409,
+        'two_factor_already_enabled',
+      );
+    });
+
+    it('keeps the secret encrypted at rest', async () => {
+      const { secret } = await enrol();
+      const row = await t.testDb.database.db
+        .selectFrom('two_factor')
+        .select(['secret', 'method'])
+        .executeTakeFirstOrThrow();
+      expect(row.method).toBe('totp');
+      expect(row.secret).toMatch(/^v1\./);
+      expect(row.secret).not.toContain(secret);
+    });
+
+    it('encrypts a secret stored in plain text when the server starts, and it keeps working', async () => {
+      const { secret } = await enrol();
+      await t.testDb.database.db.updateTable('two_factor').set({ secret }).execute();
+      // A second instance on the same database, as after an upgrade.
+      const upgraded = await buildApp({
+        database: t.testDb.database,
+        clock: t.clock,
+        tokenSecret: TEST_TOKEN_SECRET,
+        authRateLimit: 0,
+        pruneIntervalMs: 0,
+      });
+      await upgraded.close();
+      const row = await t.testDb.database.db
+        .selectFrom('two_factor')
+        .select('secret')
+        .executeTakeFirstOrThrow();
+      expect(row.secret).toMatch(/^v1\./);
+      const res = await t.post(SECOND, { challenge: await challenge(), code: await totp(secret) });
+      expect(res.statusCode, res.body).toBe(200);
     });
   });
 
@@ -243,6 +310,307 @@ describeWithDb(`2-step verification (${dbKind})`, () => {
         401,
         'unauthorized',
       );
+    });
+  });
+
+  describe('turning it off', () => {
+    const DISABLE = '/v1/account/two-factor/disable';
+
+    it('counts a wrong password toward the lockout: five lock the account, and stay off', async () => {
+      await enrol();
+      for (let i = 0; i < 4; i++) {
+        expectError(
+          await t.post(DISABLE, { password: 'Not-The-Password-1' }, bearer()),
+          401,
+          'wrong_password',
+        );
+      }
+      const locked = expectError(
+        await t.post(DISABLE, { password: 'Not-The-Password-1' }, bearer()),
+        423,
+        'account_locked',
+      );
+      expect(locked.retryAfterSeconds).toBe(900);
+      const db = t.testDb.database.db;
+      const row = await db
+        .selectFrom('subscribers')
+        .select(['failed_attempts', 'locked_until'])
+        .executeTakeFirstOrThrow();
+      expect(row).toEqual({ failed_attempts: 0, locked_until: t.clock.now() + 15 * MINUTE_MS });
+      const kinds = await db
+        .selectFrom('security_events')
+        .select('kind')
+        .where('kind', 'in', ['wrong_password', 'locked'])
+        .orderBy('at')
+        .orderBy('id')
+        .execute();
+      expect(kinds.map((k) => k.kind)).toEqual([
+        'wrong_password',
+        'wrong_password',
+        'wrong_password',
+        'wrong_password',
+        'locked',
+      ]);
+      // The lock is the sign-in's lock too.
+      expectError(
+        await t.post(SIGN_IN, { phone: PHONE, password: PASSWORD }),
+        423,
+        'account_locked',
+      );
+      expect(await db.selectFrom('two_factor').select('enabled_at').execute()).toEqual([
+        { enabled_at: expect.any(Number) },
+      ]);
+    });
+
+    it('while the account is locked, even the right password is refused', async () => {
+      await enrol();
+      for (let i = 0; i < 5; i++) {
+        await t.post(DISABLE, { password: 'Not-The-Password-1' }, bearer());
+      }
+      t.clock.advance(5 * MINUTE_MS);
+      const locked = expectError(
+        await t.post(DISABLE, { password: PASSWORD }, bearer()),
+        423,
+        'account_locked',
+      );
+      expect(locked.retryAfterSeconds).toBe(600);
+      const db = t.testDb.database.db;
+      expect(await db.selectFrom('two_factor').select('enabled_at').execute()).toHaveLength(1);
+      // Once the lock is over (and the access token renewed), the right password works.
+      t.clock.advance(10 * MINUTE_MS);
+      const refreshed = await t.post('/v1/auth/refresh', { refreshToken });
+      accessToken = SignInResponse.parse(refreshed.json()).accessToken;
+      expect((await t.post(DISABLE, { password: PASSWORD }, bearer())).statusCode).toBe(204);
+      expect(await db.selectFrom('two_factor').selectAll().execute()).toHaveLength(0);
+    });
+
+    it('with the password: off, codes gone, the password alone signs in again', async () => {
+      const { recoveryCodes } = await enrol();
+      const pending = await challenge();
+      const res = await t.post(DISABLE, { password: PASSWORD }, bearer());
+      expect(res.statusCode, res.body).toBe(204);
+      expect(res.body).toBe('');
+
+      const db = t.testDb.database.db;
+      expect(await db.selectFrom('two_factor').selectAll().execute()).toHaveLength(0);
+      expect(await db.selectFrom('recovery_codes').selectAll().execute()).toHaveLength(0);
+      // A sign-in that was waiting for its second step cannot finish any more.
+      expectError(
+        await t.post(SECOND, { challenge: pending, code: recoveryCodes[0]! }),
+        401,
+        'unauthorized',
+      );
+      expect((await t.post(SIGN_IN, { phone: PHONE, password: PASSWORD })).statusCode).toBe(200);
+      expectError(
+        await t.post(DISABLE, { password: PASSWORD }, bearer()),
+        409,
+        'two_factor_not_enabled',
+      );
+    });
+
+    it('is 409 when 2-step was never on, and refuses malformed bodies', async () => {
+      expectError(
+        await t.post(DISABLE, { password: PASSWORD }, bearer()),
+        409,
+        'two_factor_not_enabled',
+      );
+      expectError(await t.post(DISABLE, {}, bearer()), 400, 'invalid_request');
+      expectError(await t.post(DISABLE, { password: '' }, bearer()), 400, 'invalid_request');
+      expectError(
+        await t.post(DISABLE, { password: 'x'.repeat(129) }, bearer()),
+        400,
+        'invalid_request',
+      );
+      expectError(await t.post(DISABLE, { password: PASSWORD }), 401, 'unauthorized');
+    });
+  });
+
+  describe('new recovery codes', () => {
+    const REPLACE = '/v1/account/two-factor/recovery-codes';
+
+    it('replace every older code', async () => {
+      const { recoveryCodes: old } = await enrol();
+      // One old code used, one not: both stop working.
+      expect(
+        (await t.post(SECOND, { challenge: await challenge(), code: old[0]! })).statusCode,
+      ).toBe(200);
+      const res = await t.post(REPLACE, { password: PASSWORD }, bearer());
+      expect(res.statusCode, res.body).toBe(200);
+      const { recoveryCodes } = RecoveryCodesResponse.parse(res.json());
+      expect(new Set(recoveryCodes).size).toBe(10);
+      expect(recoveryCodes.filter((c) => old.includes(c))).toEqual([]);
+
+      expectError(
+        await t.post(SECOND, { challenge: await challenge(), code: old[1]! }),
+        401,
+        'invalid_code',
+      );
+      expect(
+        (await t.post(SECOND, { challenge: await challenge(), code: recoveryCodes[0]! }))
+          .statusCode,
+      ).toBe(200);
+      const unused = await t.testDb.database.db
+        .selectFrom('recovery_codes')
+        .select('code_hash')
+        .where('used_at', 'is', null)
+        .execute();
+      expect(unused).toHaveLength(9);
+    });
+
+    it('need the password, and 2-step on', async () => {
+      expectError(
+        await t.post(REPLACE, { password: PASSWORD }, bearer()),
+        409,
+        'two_factor_not_enabled',
+      );
+      await enrol();
+      expectError(
+        await t.post(REPLACE, { password: 'Not-The-Password-1' }, bearer()),
+        401,
+        'wrong_password',
+      );
+    });
+
+    it('count a wrong password toward the same lockout as sign-in', async () => {
+      await enrol();
+      for (let i = 0; i < 4; i++) {
+        expectError(
+          await t.post(REPLACE, { password: 'Not-The-Password-1' }, bearer()),
+          401,
+          'wrong_password',
+        );
+      }
+      expectError(
+        await t.post(SIGN_IN, { phone: PHONE, password: 'Not-The-Password-1' }),
+        423,
+        'account_locked',
+      );
+      expectError(await t.post(REPLACE, { password: PASSWORD }, bearer()), 423, 'account_locked');
+    });
+  });
+
+  describe('security history', () => {
+    /** The services as the app builds them, reporting to `events`. */
+    const services = (events: SecurityLog) => {
+      const twoFactor = new TwoFactorService(t.testDb.database.db, t.clock, { events });
+      const auth = new AuthService(
+        t.testDb.database.db,
+        t.clock,
+        new AccessTokens(TEST_TOKEN_SECRET),
+        DEFAULT_LOCKOUT_POLICY,
+        DEFAULT_SESSION_POLICY,
+        undefined,
+        twoFactor,
+        events,
+      );
+      return { twoFactor, auth };
+    };
+
+    const DEVICE: DeviceInfo = {
+      id: '0b7a2b9e-4c3d-4e1f-8a6b-2d9c8e7f6a5b',
+      name: 'Kitchen laptop',
+      appVersion: '2.0.1',
+    };
+
+    it('reports sign-ins, failures, the lock and 2-step changes to the security log', async () => {
+      const calls: [string, string, ClientInfo][] = [];
+      const events: SecurityLog = {
+        signedIn: async (id, client) => {
+          calls.push(['signed_in', id, client]);
+          return { newDevice: false };
+        },
+        record: async (id, kind, client) => {
+          calls.push([kind, id, client]);
+        },
+      };
+      const db = t.testDb.database.db;
+      const { twoFactor, auth } = services(events);
+      const { id } = await db
+        .selectFrom('subscribers')
+        .select('id')
+        .where('phone', '=', PHONE)
+        .executeTakeFirstOrThrow();
+      const client: ClientInfo = {
+        ip: '203.0.113.7',
+        userAgent: 'Airtime-Desktop/2.0.1',
+        device: DEVICE,
+      };
+      const fails = (promise: Promise<unknown>) =>
+        promise.then(
+          () => {
+            throw new Error('expected a refusal');
+          },
+          (error: unknown) => {
+            if (!(error instanceof ApiHttpError)) throw error;
+            return error;
+          },
+        );
+
+      // Unknown numbers leave no history.
+      await fails(auth.signIn('+12065550199', 'Not-The-Password-1', client));
+      expect(calls).toEqual([]);
+
+      await fails(auth.signIn(PHONE, 'Not-The-Password-1', client));
+      await auth.signIn(PHONE, PASSWORD, client);
+
+      const enrolled = await twoFactor.enrol(id);
+      if (enrolled.method !== 'totp') throw new Error('expected totp');
+      await twoFactor.confirm(id, await totp(enrolled.secret), client);
+      t.clock.advance(30_000);
+
+      const required = await fails(auth.signIn(PHONE, PASSWORD, client));
+      const ch = required.extra.secondFactor!.challenge;
+      await fails(auth.secondFactor(ch, (await totp(enrolled.secret, 3600)) as string, client));
+      await auth.secondFactor(ch, await totp(enrolled.secret), client);
+
+      await twoFactor.replaceRecoveryCodes(id, PASSWORD, client);
+      await twoFactor.disable(id, PASSWORD, client);
+      // A wrong password for these is a guess like one at sign-in, and counts toward its lock.
+      await fails(twoFactor.disable(id, 'Not-The-Password-1', client));
+
+      for (let i = 0; i < 4; i++) await fails(auth.signIn(PHONE, 'Not-The-Password-1', client));
+
+      expect(calls.map(([kind, who]) => [kind, who])).toEqual([
+        ['wrong_password', id],
+        ['signed_in', id],
+        ['two_factor_enabled', id],
+        ['second_factor_failed', id],
+        ['signed_in', id],
+        ['recovery_codes_replaced', id],
+        ['two_factor_disabled', id],
+        ['wrong_password', id],
+        ['wrong_password', id],
+        ['wrong_password', id],
+        ['wrong_password', id],
+        ['locked', id],
+      ]);
+      for (const [, , seen] of calls) expect(seen).toEqual(client);
+    });
+
+    it('a wrong code that locks the account is recorded as the lock', async () => {
+      const kinds: string[] = [];
+      const events: SecurityLog = {
+        signedIn: async () => ({ newDevice: false }),
+        record: async (_id, kind) => {
+          kinds.push(kind);
+        },
+      };
+      const { auth } = services(events);
+      const { secret } = await enrol();
+      const wrong = (await totp(secret, 3600)) as string;
+      const ch = await challenge();
+      for (let i = 0; i < 5; i++) {
+        await auth.secondFactor(ch, wrong).catch((error: unknown) => {
+          if (!(error instanceof ApiHttpError)) throw error;
+        });
+      }
+      expect(kinds).toEqual([
+        'second_factor_failed',
+        'second_factor_failed',
+        'second_factor_failed',
+        'second_factor_failed',
+        'locked',
+      ]);
     });
   });
 });

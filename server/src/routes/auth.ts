@@ -9,7 +9,11 @@ import {
   SignInResponse,
   SignOutRequest,
 } from '../../../contract/http/auth';
-import { SecondFactorRequest } from '../../../contract/http/two-factor';
+import {
+  SecondFactorRequest,
+  SecondFactorResendRequest,
+  SecondFactorResendResponse,
+} from '../../../contract/http/two-factor';
 import type { AuthService } from '../services/auth-service';
 
 export interface AuthRoutesOptions {
@@ -45,8 +49,9 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
       opts.auth.signIn(
         request.body.phone,
         request.body.password,
-        { userAgent: request.headers['user-agent'], ip: request.ip },
+        { userAgent: request.headers['user-agent'], ip: request.ip, device: request.body.device },
         request.body.captcha,
+        request.body.deviceToken,
       ),
   );
 
@@ -57,17 +62,47 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
       schema: {
         summary: 'Finish a sign-in with 2-step verification: the challenge and a code',
         description:
-          'After sign-in answers 401 second_factor_required with error.secondFactor.challenge. The code is a 6-digit TOTP code or a one-time recovery code. Wrong codes count toward the account lockout.',
+          'After sign-in answers 401 second_factor_required with error.secondFactor.challenge. The code is a 6-digit code (from the authenticator app, or texted for this sign-in when error.secondFactor.method is sms) or a one-time recovery code. Wrong codes count toward the account lockout. With rememberDevice, the answer carries a deviceToken that skips this step for 30 days. 502 delivery_failed: the text for this sign-in could not be sent (ask for another, or use a recovery code).',
         tags: ['auth'],
         body: SecondFactorRequest,
-        response: { 200: SignInResponse, 401: ApiErrorBody, 423: ApiErrorBody, ...errors },
+        response: {
+          200: SignInResponse,
+          401: ApiErrorBody,
+          423: ApiErrorBody,
+          502: ApiErrorBody,
+          ...errors,
+        },
       },
     },
     async (request) =>
-      opts.auth.secondFactor(request.body.challenge, request.body.code, {
-        userAgent: request.headers['user-agent'],
-        ip: request.ip,
-      }),
+      opts.auth.secondFactor(
+        request.body.challenge,
+        request.body.code,
+        { userAgent: request.headers['user-agent'], ip: request.ip, device: request.body.device },
+        request.body.rememberDevice ?? false,
+      ),
+  );
+
+  app.post(
+    '/second-factor/resend',
+    {
+      config,
+      schema: {
+        summary: 'Text another code for a sign-in with 2-step verification by text message',
+        description:
+          'Only for a challenge whose error.secondFactor.method is sms (400 otherwise). One text a minute per sign-in (429 with retryAfterSeconds); the newest code is the one that counts. 502 delivery_failed when the text could not be sent, 503 when this server cannot send texts.',
+        tags: ['auth'],
+        body: SecondFactorResendRequest,
+        response: {
+          200: SecondFactorResendResponse,
+          401: ApiErrorBody,
+          502: ApiErrorBody,
+          503: ApiErrorBody,
+          ...errors,
+        },
+      },
+    },
+    async (request) => opts.auth.resendSecondFactor(request.body.challenge),
   );
 
   app.post(

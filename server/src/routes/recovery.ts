@@ -73,7 +73,10 @@ export const recoveryRoutes: FastifyPluginAsyncZod<RecoveryRoutesOptions> = asyn
       },
     },
     async (request, reply) => {
-      await opts.recovery.complete(request.body.ticket, request.body.newPassword);
+      await opts.recovery.complete(request.body.ticket, request.body.newPassword, {
+        userAgent: request.headers['user-agent'],
+        ip: request.ip,
+      });
       return reply.code(204).send(null);
     },
   );

@@ -3,21 +3,22 @@ import type { Kysely } from 'kysely';
 import type { Database, SubscribersTable } from '../db/schema';
 import type { Clock } from '../clock';
 import { DAY_MS } from '../clock';
-import type { SignInResponse, SubscriberProfile } from '../../../contract/http/auth';
+import type { DeviceInfo, SignInResponse, SubscriberProfile } from '../../../contract/http/auth';
+import type { SecondFactorResendResponse } from '../../../contract/http/two-factor';
 import { ApiHttpError, accountLocked, invalidCredentials } from '../errors';
 import { getDummyHash, verifyPassword } from '../auth/passwords';
 import {
-  afterFailure,
   afterSuccess,
   remainingLockMs,
   retryAfterSeconds,
   type LockoutPolicy,
-  type LockoutState,
 } from '../auth/lockout-policy';
+import { countWrongPassword, LOCKOUT_COLUMNS, lockoutState } from '../auth/failed-passwords';
 import { AccessTokens, hashRefreshToken, newRefreshToken } from '../auth/tokens';
 import { RiskCounters, type Captcha } from '../auth/captcha';
-import type { TwoFactorService } from './two-factor-service';
-import type { ClientInfo } from './security-log';
+import { signInExpired, type TwoFactorService } from './two-factor-service';
+import { NO_SECURITY_LOG, type ClientInfo, type SecurityLog } from './security-log';
+import { sessionDevice } from './session-device';
 
 export interface SessionPolicy {
   /** A refresh token not used for this long expires. */
@@ -48,15 +49,6 @@ const reusedRefresh = (): ApiHttpError =>
     'This sign-in was used from somewhere else, so we ended it to protect your account. Please sign in again.',
   );
 
-function lockState(row: SubscriberRow): LockoutState {
-  return {
-    failedAttempts: row.failed_attempts,
-    lockedUntil: row.locked_until,
-    lastLockedAt: row.last_locked_at,
-    lockLevel: row.lock_level,
-  };
-}
-
 function profile(row: Pick<SubscriberRow, 'id' | 'phone' | 'name' | 'email'>): SubscriberProfile {
   return { id: row.id, phone: row.phone, name: row.name, email: row.email };
 }
@@ -76,27 +68,31 @@ export class AuthService {
     private readonly risk?: { captcha: Captcha; counters: RiskCounters },
     /** When given, accounts with 2-step verification on need a second factor after the password. */
     private readonly twoFactor?: TwoFactorService,
+    /** The account's security history: sign-ins, wrong passwords and codes, lockouts. */
+    private readonly events: SecurityLog = NO_SECURITY_LOG,
   ) {}
 
   /**
    * Signs in. Once a number or a client address has `afterFailures` recent failures, every
    * attempt must carry a solved captcha, checked before the password, so a right password
-   * without one still gets `428 captcha_required` and reveals nothing.
+   * without one still gets `428 captcha_required` and reveals nothing. A `deviceToken` from an
+   * earlier "remember this computer" skips the second step when it is live for this account.
    */
   async signIn(
     phone: string,
     password: string,
     client: ClientInfo = {},
     captcha?: string,
+    deviceToken?: string,
   ): Promise<SignInResponse> {
-    if (!this.risk) return this.checkPassword(phone, password, client);
+    if (!this.risk) return this.checkPassword(phone, password, client, deviceToken);
     const keys = RiskCounters.keys(phone, client.ip);
     const now = this.clock.now();
     if (await this.risk.counters.captchaRequired(keys, now)) {
       await this.risk.captcha.require(captcha);
     }
     try {
-      const result = await this.checkPassword(phone, password, client);
+      const result = await this.checkPassword(phone, password, client, deviceToken);
       await this.risk.counters.clear(keys[0]!);
       return result;
     } catch (error) {
@@ -114,24 +110,14 @@ export class AuthService {
   private subscriberRows() {
     return this.db
       .selectFrom('subscribers')
-      .select([
-        'id',
-        'phone',
-        'name',
-        'email',
-        'password_hash',
-        'status',
-        'failed_attempts',
-        'locked_until',
-        'last_locked_at',
-        'lock_level',
-      ]);
+      .select(['id', 'phone', 'name', 'email', 'password_hash', 'status', ...LOCKOUT_COLUMNS]);
   }
 
   private async checkPassword(
     phone: string,
     password: string,
     client: ClientInfo,
+    deviceToken: string | undefined,
   ): Promise<SignInResponse> {
     const row = await this.subscriberRows().where('phone', '=', phone).executeTakeFirst();
 
@@ -145,25 +131,31 @@ export class AuthService {
     // reveal whether this password was right.
     const passwordOk = await verifyPassword(row.password_hash, password);
     const now = this.clock.now();
-    const locked = remainingLockMs(lockState(row), now);
+    const locked = remainingLockMs(lockoutState(row), now);
     if (locked > 0) throw accountLocked(retryAfterSeconds(locked));
 
     if (!passwordOk) {
-      const next = await this.recordFailure(row.id, now);
+      const next = await countWrongPassword(this.db, row.id, now, this.lockout);
       const lockedFor = remainingLockMs(next, now);
+      await this.events.record(row.id, lockedFor > 0 ? 'locked' : 'wrong_password', client);
       if (lockedFor > 0) throw accountLocked(retryAfterSeconds(lockedFor));
       throw invalidCredentials();
     }
 
     // The failure count is not reset yet: wrong second-factor codes keep adding to it, so a
     // known password cannot be used to try codes forever.
-    if (this.twoFactor && (await this.twoFactor.enabled(row.id))) {
-      throw new ApiHttpError(
-        401,
-        'second_factor_required',
-        'Enter the code from your authenticator app, or a recovery code.',
-        { secondFactor: await this.twoFactor.createChallenge(row.id) },
-      );
+    const method = this.twoFactor ? await this.twoFactor.method(row.id) : null;
+    if (this.twoFactor && method) {
+      const remembered =
+        deviceToken !== undefined && (await this.twoFactor.useTrustedDevice(row.id, deviceToken));
+      if (!remembered) {
+        const { secondFactor, message } = await this.twoFactor.createChallenge(
+          row.id,
+          method,
+          row.phone,
+        );
+        throw new ApiHttpError(401, 'second_factor_required', message, { secondFactor });
+      }
     }
 
     return this.finishSignIn(row, now, client);
@@ -175,28 +167,31 @@ export class AuthService {
     client: ClientInfo,
   ): Promise<SignInResponse> {
     if (row.failed_attempts !== 0 || row.locked_until !== null) {
-      const next = afterSuccess(lockState(row));
+      const next = afterSuccess(lockoutState(row));
       await this.db
         .updateTable('subscribers')
         .set({ failed_attempts: next.failedAttempts, locked_until: next.lockedUntil })
         .where('id', '=', row.id)
         .execute();
     }
-    return this.startSession(row, now, client);
+    const session = await this.startSession(row, now, client);
+    await this.events.signedIn(row.id, client);
+    return session;
   }
 
   /**
    * The second step of a sign-in with 2-step verification: the challenge from
-   * `second_factor_required` and a TOTP or recovery code. Wrong codes count toward the account
-   * lockout like wrong passwords, and five burn the challenge.
+   * `second_factor_required` and a TOTP, texted or recovery code. Wrong codes count toward the
+   * account lockout like wrong passwords, and five burn the challenge. With `rememberDevice`, the
+   * answer carries a device token that skips this step for 30 days.
    */
   async secondFactor(
     challenge: string,
     code: string,
     client: ClientInfo = {},
+    rememberDevice = false,
   ): Promise<SignInResponse> {
-    const expired = () =>
-      new ApiHttpError(401, 'unauthorized', 'This sign-in has expired. Please sign in again.');
+    const expired = signInExpired;
     if (!this.twoFactor) throw expired();
     const found = await this.twoFactor.findChallenge(challenge);
     if (!found) throw expired();
@@ -205,13 +200,14 @@ export class AuthService {
       .executeTakeFirst();
     if (!row) throw expired();
     const now = this.clock.now();
-    const locked = remainingLockMs(lockState(row), now);
+    const locked = remainingLockMs(lockoutState(row), now);
     if (locked > 0) throw accountLocked(retryAfterSeconds(locked));
 
-    if (!(await this.twoFactor.checkCode(row.id, code))) {
-      const next = await this.recordFailure(row.id, now);
+    if (!(await this.twoFactor.checkCode(row.id, code, found.token_hash))) {
+      const next = await countWrongPassword(this.db, row.id, now, this.lockout);
       const attemptsLeft = await this.twoFactor.failChallenge(found.token_hash);
       const lockedFor = remainingLockMs(next, now);
+      await this.events.record(row.id, lockedFor > 0 ? 'locked' : 'second_factor_failed', client);
       if (lockedFor > 0) throw accountLocked(retryAfterSeconds(lockedFor));
       if (attemptsLeft === 0) {
         throw new ApiHttpError(401, 'unauthorized', 'Too many wrong codes. Please sign in again.');
@@ -222,45 +218,15 @@ export class AuthService {
     }
     if (!(await this.twoFactor.spendChallenge(found.token_hash))) throw expired();
     await this.risk?.counters.clear(RiskCounters.keys(row.phone, undefined)[0]!);
-    return this.finishSignIn(row, now, client);
+    const session = await this.finishSignIn(row, now, client);
+    if (!rememberDevice) return session;
+    return { ...session, deviceToken: await this.twoFactor.rememberDevice(row.id, client.device) };
   }
 
-  /**
-   * Applies one failure inside a transaction that re-reads the row, so concurrent wrong passwords
-   * on several instances are all counted.
-   */
-  private async recordFailure(subscriberId: string, now: number): Promise<LockoutState> {
-    return this.db.transaction().execute(async (trx) => {
-      // Bump first: the UPDATE takes the row lock on PostgreSQL, and SQLite serialises writers.
-      await trx
-        .updateTable('subscribers')
-        .set((eb) => ({ failed_attempts: eb('failed_attempts', '+', 1) }))
-        .where('id', '=', subscriberId)
-        .execute();
-      const current = await trx
-        .selectFrom('subscribers')
-        .select(['failed_attempts', 'locked_until', 'last_locked_at', 'lock_level'])
-        .where('id', '=', subscriberId)
-        .executeTakeFirstOrThrow();
-      const before: LockoutState = {
-        failedAttempts: current.failed_attempts - 1,
-        lockedUntil: current.locked_until,
-        lastLockedAt: current.last_locked_at,
-        lockLevel: current.lock_level,
-      };
-      const next = afterFailure(before, now, this.lockout);
-      await trx
-        .updateTable('subscribers')
-        .set({
-          failed_attempts: next.failedAttempts,
-          locked_until: next.lockedUntil,
-          last_locked_at: next.lastLockedAt,
-          lock_level: next.lockLevel,
-        })
-        .where('id', '=', subscriberId)
-        .execute();
-      return next;
-    });
+  /** Another text for an `sms` sign-in's challenge (`/v1/auth/second-factor/resend`). */
+  async resendSecondFactor(challenge: string): Promise<SecondFactorResendResponse> {
+    if (!this.twoFactor) throw signInExpired();
+    return this.twoFactor.resendChallenge(challenge);
   }
 
   private async startSession(
@@ -282,6 +248,9 @@ export class AuthService {
           revoked_at: null,
           user_agent: client.userAgent?.slice(0, 200) ?? null,
           ip: client.ip ?? null,
+          device_id: client.device?.id ?? null,
+          device_name: client.device?.name ?? null,
+          app_version: client.device?.appVersion ?? null,
         })
         .execute();
       await trx
@@ -395,6 +364,11 @@ export class AuthService {
       .where('id', '=', sessionId)
       .where('revoked_at', 'is', null)
       .execute();
+  }
+
+  /** The app's description of itself as stored on a session at sign-in, if it sent one. */
+  async sessionDevice(sessionId: string): Promise<DeviceInfo | undefined> {
+    return sessionDevice(this.db, sessionId);
   }
 
   /** Checks a bearer token and that its session is still alive; returns the subscriber id. */

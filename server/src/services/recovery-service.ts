@@ -9,13 +9,12 @@ import type {
   ResetStartResponse,
   ResetVerifyResponse,
 } from '../../../contract/http/recovery';
-import { checkPassword } from '../../../contract/password-policy';
 import { ApiHttpError } from '../errors';
-import { hashPassword } from '../auth/passwords';
-import { afterUnlock } from '../auth/lockout-policy';
 import type { Delivery } from '../delivery/types';
 import type { BackgroundTasks } from '../background';
 import type { Captcha } from '../auth/captcha';
+import { NO_SECURITY_LOG, type ClientInfo, type SecurityLog } from './security-log';
+import { hashNewPassword, storeNewPassword } from './password-change';
 
 export interface RecoveryPolicy {
   /** A code works for this long after it is sent. */
@@ -110,6 +109,8 @@ export class RecoveryService {
     private readonly policy: RecoveryPolicy = DEFAULT_RECOVERY_POLICY,
     /** When given, every `start` needs a solved captcha. */
     private readonly captcha?: Captcha,
+    /** The account's security history: a completed reset is recorded and e-mailed about. */
+    private readonly events: SecurityLog = NO_SECURITY_LOG,
   ) {}
 
   /** Which channels this server can send codes by. */
@@ -330,8 +331,9 @@ export class RecoveryService {
   /**
    * Sets the new password, clears any sign-in lock, and ends every session of the account (its
    * refresh tokens stop working, and its access tokens with them, since each names its session).
+   * Remembered computers are forgotten too: whoever reset the password decides who skips 2-step.
    */
-  async complete(ticket: string, newPassword: string): Promise<void> {
+  async complete(ticket: string, newPassword: string, client: ClientInfo = {}): Promise<void> {
     const now = this.clock.now();
     const hash = sha256(ticket);
     const found = await this.db
@@ -342,22 +344,8 @@ export class RecoveryService {
       .executeTakeFirst();
     if (!found || found.used_at !== null || found.expires_at <= now) throw ticketInvalid();
 
-    const verdict = checkPassword(newPassword, {
-      phone: found.phone,
-      name: found.name,
-      email: found.email,
-    });
-    if (!verdict.ok) {
-      // The ticket stays good: the subscriber picks a stronger password and tries again.
-      throw new ApiHttpError(
-        422,
-        'weak_password',
-        verdict.feedback.warning ?? 'Choose a stronger password.',
-        { feedback: verdict.feedback },
-      );
-    }
-    const passwordHash = await hashPassword(newPassword);
-    const unlocked = afterUnlock();
+    // A weak password leaves the ticket good: the subscriber picks a stronger one and tries again.
+    const passwordHash = await hashNewPassword(newPassword, found);
     const done = await this.db.transaction().execute(async (trx) => {
       const claimed = await trx
         .updateTable('reset_tickets')
@@ -366,23 +354,7 @@ export class RecoveryService {
         .where('used_at', 'is', null)
         .executeTakeFirst();
       if (Number(claimed.numUpdatedRows) !== 1) return false;
-      await trx
-        .updateTable('subscribers')
-        .set({
-          password_hash: passwordHash,
-          failed_attempts: unlocked.failedAttempts,
-          locked_until: unlocked.lockedUntil,
-          last_locked_at: unlocked.lastLockedAt,
-          lock_level: unlocked.lockLevel,
-        })
-        .where('id', '=', found.subscriber_id)
-        .execute();
-      await trx
-        .updateTable('sessions')
-        .set({ revoked_at: now })
-        .where('subscriber_id', '=', found.subscriber_id)
-        .where('revoked_at', 'is', null)
-        .execute();
+      await storeNewPassword(trx, found.subscriber_id, passwordHash, now);
       // Any other code or ticket in flight for this account is spent too.
       await trx
         .updateTable('reset_tickets')
@@ -400,5 +372,6 @@ export class RecoveryService {
     });
     if (!done) throw ticketInvalid();
     this.log.info({ subscriberId: found.subscriber_id }, 'password reset completed');
+    await this.events.record(found.subscriber_id, 'password_reset', client);
   }
 }

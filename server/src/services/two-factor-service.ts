@@ -1,146 +1,700 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Kysely } from 'kysely';
 import { generateSecret, generateURI, verify as verifyTotp } from 'otplib';
 import type { Database } from '../db/schema';
 import type { Clock } from '../clock';
-import { MINUTE_MS } from '../clock';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../clock';
+import type { ApiError } from '../../../contract/errors';
+import type { DeviceInfo } from '../../../contract/http/auth';
 import type {
+  RecoveryCodesResponse,
+  SecondFactorResendResponse,
   TwoFactorConfirmResponse,
   TwoFactorEnrolResponse,
+  TwoFactorMethod,
 } from '../../../contract/http/two-factor';
 import { ApiHttpError } from '../errors';
+import { DEFAULT_LOCKOUT_POLICY, type LockoutPolicy } from '../auth/lockout-policy';
+import { isSealed, open, seal } from '../auth/secret-box';
+import type { Delivery, Sender } from '../delivery/types';
+import { maskPhone } from './recovery-service';
+import { NO_SECURITY_LOG, type ClientInfo, type SecurityLog } from './security-log';
+import { revokeTrustedDevices } from './trusted-devices';
+import { confirmPassword, type ConfirmationContext } from './password-confirmation';
 
 export const SECOND_FACTOR_CHALLENGE_TTL_MS = 5 * MINUTE_MS;
 export const SECOND_FACTOR_MAX_ATTEMPTS = 5;
+/** "Remember this computer": how long a device token skips the second step. */
+export const TRUSTED_DEVICE_TTL_MS = 30 * DAY_MS;
 const RECOVERY_CODE_COUNT = 10;
 /** One 30-second step either side, for phone clocks that drift. */
 const TOTP_TOLERANCE_SECONDS = 30;
 
+/** Texted codes: for turning 2-step on by text, and for each sign-in of an `sms` account. */
+export interface SmsCodePolicy {
+  /** An enrolment code works this long (a sign-in code lives as long as its challenge). */
+  enrolCodeTtlMs: number;
+  /** Wrong tries that burn a code. */
+  maxCodeAttempts: number;
+  /** Least time between two texts for one enrolment or one sign-in. */
+  resendCooldownMs: number;
+  /** Texts one account may ask for again (enrolment and resends) per hour. */
+  perSubscriberPerHour: number;
+}
+
+export const DEFAULT_SMS_CODE_POLICY: SmsCodePolicy = {
+  enrolCodeTtlMs: 10 * MINUTE_MS,
+  maxCodeAttempts: 5,
+  resendCooldownMs: MINUTE_MS,
+  perSubscriberPerHour: 10,
+};
+
+/** What `second_factor_required` carries in `error.secondFactor`. */
+export type SecondFactorChallenge = NonNullable<ApiError['secondFactor']>;
+
+export interface TwoFactorOptions {
+  /** How codes are texted; without an SMS sender, 2-step by text is refused with a 503. */
+  delivery?: Delivery;
+  log?: Pick<FastifyBaseLogger, 'warn' | 'error'>;
+  /**
+   * The account's security history: 2-step turned on or off, recovery codes replaced, and wrong
+   * passwords typed for those changes.
+   */
+  events?: SecurityLog;
+  /** The lockout that a wrong password typed for those changes counts toward. */
+  lockout?: LockoutPolicy;
+  /** AES-256 key for TOTP secrets at rest; without one they are stored as they are. */
+  secretKey?: Buffer;
+  sms?: Partial<SmsCodePolicy>;
+}
+
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+const codeHash = (salt: string, code: string): string => sha256(`${salt}:${code}`);
+
+function sameHex(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 
 /** Recovery codes are compared without case or the dash, as people type them. */
 const normaliseRecoveryCode = (code: string): string => code.toLowerCase().replace('-', '');
 
+function newRecoveryCodes(): string[] {
+  return Array.from({ length: RECOVERY_CODE_COUNT }, () => {
+    const hex = randomBytes(5).toString('hex');
+    return `${hex.slice(0, 5)}-${hex.slice(5)}`;
+  });
+}
+
+/** The answer for a second step whose challenge is gone (used, expired, burned or unknown). */
+export const signInExpired = (message = 'This sign-in has expired. Please sign in again.') =>
+  new ApiHttpError(401, 'unauthorized', message);
+
+const alreadyEnabled = () =>
+  new ApiHttpError(409, 'two_factor_already_enabled', '2-step verification is already on.');
+
+const notEnabled = () =>
+  new ApiHttpError(409, 'two_factor_not_enabled', '2-step verification is not on.');
+
+const noSmsSender = () =>
+  new ApiHttpError(
+    503,
+    'service_unavailable',
+    'This service cannot send text messages. Use an authenticator app instead.',
+  );
+
+const rateLimited = (retryAfterMs: number, message: string) =>
+  new ApiHttpError(429, 'rate_limited', message, { retryAfterSeconds: seconds(retryAfterMs) });
+
+const codeExpired = () =>
+  new ApiHttpError(
+    410,
+    'code_expired',
+    'This code has expired or was already used. Ask for a new one.',
+  );
+
+const tooManyAttempts = () =>
+  new ApiHttpError(
+    429,
+    'too_many_attempts',
+    'Too many wrong codes, so this one no longer works. Ask for a new code.',
+  );
+
+interface SmsCodeRow {
+  id: string;
+  code_salt: string;
+  code_hash: string;
+  expires_at: number;
+  attempts: number;
+  used_at: number | null;
+}
+
+type CodeCheck = { ok: true } | { ok: false; attemptsLeft: number };
+
 /**
- * TOTP (RFC 6238, 6 digits, 30 s) 2-step verification: enrolment, confirmation with a first
- * code (which also hands out ten one-time recovery codes), and the checks sign-in needs.
+ * 2-step verification: enrolment by authenticator app (TOTP, RFC 6238, 6 digits, 30 s) or by text
+ * message, confirmation with a first code (which also hands out ten one-time recovery codes), the
+ * checks sign-in needs, remembered computers, and turning it off again.
+ *
+ * Texts are sent before answering, unlike password-reset codes (which recovery-service sends in
+ * the background so that timing cannot tell whether a number has an account). Every text here
+ * goes to an account whose owner has already proven who they are, by a session or by the right
+ * password, so the answer's timing gives nothing away; sending first lets the answer itself
+ * report a text that could not be sent (`502 delivery_failed`), instead of leaving the
+ * subscriber waiting for a code that will never arrive.
  */
 export class TwoFactorService {
+  private readonly delivery: Delivery;
+  private readonly log: Pick<FastifyBaseLogger, 'warn' | 'error'>;
+  private readonly events: SecurityLog;
+  private readonly secretKey: Buffer | undefined;
+  private readonly sms: SmsCodePolicy;
+  private readonly passwords: ConfirmationContext;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
-  ) {}
+    options: TwoFactorOptions = {},
+  ) {
+    this.delivery = options.delivery ?? { sms: null, email: null };
+    this.log = options.log ?? { warn: () => undefined, error: () => undefined };
+    this.events = options.events ?? NO_SECURITY_LOG;
+    this.secretKey = options.secretKey;
+    this.sms = { ...DEFAULT_SMS_CODE_POLICY, ...options.sms };
+    this.passwords = {
+      db,
+      clock,
+      lockout: options.lockout ?? DEFAULT_LOCKOUT_POLICY,
+      events: this.events,
+    };
+  }
 
-  /** Starts (or restarts) enrolment with a new secret. Refused once 2-step is on. */
-  async enrol(subscriberId: string): Promise<TwoFactorEnrolResponse> {
+  /**
+   * Starts (or restarts) enrolment. For `totp`, a new secret for the authenticator app; for
+   * `sms`, a code texted to the account's line. Refused once 2-step is on.
+   */
+  async enrol(
+    subscriberId: string,
+    method: TwoFactorMethod = 'totp',
+  ): Promise<TwoFactorEnrolResponse> {
     const current = await this.db
       .selectFrom('two_factor')
       .select('enabled_at')
       .where('subscriber_id', '=', subscriberId)
       .executeTakeFirst();
-    if (current?.enabled_at != null) {
-      throw new ApiHttpError(409, 'invalid_request', '2-step verification is already on.');
-    }
+    if (current?.enabled_at != null) throw alreadyEnabled();
     const subscriber = await this.db
       .selectFrom('subscribers')
       .select('phone')
       .where('id', '=', subscriberId)
       .executeTakeFirstOrThrow();
-    const secret = generateSecret();
     const now = this.clock.now();
+
+    if (method === 'totp') {
+      const secret = generateSecret();
+      const stored = this.sealSecret(subscriberId, secret);
+      await this.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('two_factor')
+          .values({
+            subscriber_id: subscriberId,
+            secret: stored,
+            method: 'totp',
+            created_at: now,
+            enabled_at: null,
+            last_time_step: null,
+          })
+          .onConflict((oc) =>
+            oc.column('subscriber_id').doUpdateSet({
+              secret: stored,
+              method: 'totp',
+              created_at: now,
+              last_time_step: null,
+            }),
+          )
+          .execute();
+        // A text sent for an earlier enrolment by text no longer turns anything on.
+        await trx
+          .deleteFrom('sms_codes')
+          .where('subscriber_id', '=', subscriberId)
+          .where('purpose', '=', 'enrol')
+          .execute();
+      });
+      return {
+        method: 'totp',
+        secret,
+        otpauthUri: generateURI({ issuer: 'Airtime', label: subscriber.phone, secret }),
+      };
+    }
+
+    const sender = this.delivery.sms;
+    if (!sender) throw noSmsSender();
     await this.db
       .insertInto('two_factor')
       .values({
         subscriber_id: subscriberId,
-        secret,
+        secret: '',
+        method: 'sms',
         created_at: now,
         enabled_at: null,
         last_time_step: null,
       })
       .onConflict((oc) =>
-        oc.column('subscriber_id').doUpdateSet({ secret, created_at: now, last_time_step: null }),
+        oc
+          .column('subscriber_id')
+          .doUpdateSet({ secret: '', method: 'sms', created_at: now, last_time_step: null }),
       )
       .execute();
+    await this.textEnrolmentCode(subscriberId, subscriber.phone, sender, now);
     return {
-      method: 'totp',
-      secret,
-      otpauthUri: generateURI({ issuer: 'Airtime', label: subscriber.phone, secret }),
+      method: 'sms',
+      destination: maskPhone(subscriber.phone),
+      resendAfterSeconds: seconds(this.sms.resendCooldownMs),
     };
   }
 
+  /** Texts another enrolment code for a pending enrolment by text. */
+  async resendEnrolment(subscriberId: string): Promise<SecondFactorResendResponse> {
+    const row = await this.db
+      .selectFrom('two_factor as f')
+      .innerJoin('subscribers as s', 's.id', 'f.subscriber_id')
+      .select(['f.enabled_at', 'f.method', 's.phone'])
+      .where('f.subscriber_id', '=', subscriberId)
+      .executeTakeFirst();
+    if (row?.enabled_at != null) throw alreadyEnabled();
+    if (!row || row.method !== 'sms') {
+      throw new ApiHttpError(
+        400,
+        'invalid_request',
+        'Start setting up 2-step verification by text message first.',
+      );
+    }
+    const sender = this.delivery.sms;
+    if (!sender) throw noSmsSender();
+    await this.textEnrolmentCode(subscriberId, row.phone, sender, this.clock.now());
+    return {
+      sent: true,
+      destination: maskPhone(row.phone),
+      resendAfterSeconds: seconds(this.sms.resendCooldownMs),
+    };
+  }
+
+  private async textEnrolmentCode(
+    subscriberId: string,
+    phone: string,
+    sender: Sender,
+    now: number,
+  ): Promise<void> {
+    const minutes = Math.round(this.sms.enrolCodeTtlMs / MINUTE_MS);
+    const sent = await this.textCode({
+      subscriberId,
+      phone,
+      sender,
+      now,
+      purpose: 'enrol',
+      challengeHash: null,
+      expiresAt: now + this.sms.enrolCodeTtlMs,
+      enforceHourlyLimit: true,
+      text: (code) =>
+        `Airtime code: ${code}. Enter it to turn on 2-step verification; it expires in ${minutes} minutes. Never share it.`,
+    });
+    if (!sent) {
+      throw new ApiHttpError(
+        502,
+        'delivery_failed',
+        'We could not send the code by text message. Ask for a new code, or use an authenticator app.',
+      );
+    }
+  }
+
   /** Turns 2-step on with a first good code; returns the recovery codes (shown once). */
-  async confirm(subscriberId: string, code: string): Promise<TwoFactorConfirmResponse> {
+  async confirm(
+    subscriberId: string,
+    code: string,
+    client: ClientInfo = {},
+  ): Promise<TwoFactorConfirmResponse> {
     const row = await this.db
       .selectFrom('two_factor')
-      .select(['secret', 'enabled_at', 'last_time_step'])
+      .select(['secret', 'method', 'enabled_at', 'last_time_step'])
       .where('subscriber_id', '=', subscriberId)
       .executeTakeFirst();
     if (!row) {
       throw new ApiHttpError(400, 'invalid_request', 'Start setting up 2-step verification first.');
     }
-    if (row.enabled_at !== null) {
-      throw new ApiHttpError(409, 'invalid_request', '2-step verification is already on.');
-    }
-    if (!(await this.acceptTotp(subscriberId, row, code))) {
+    if (row.enabled_at !== null) throw alreadyEnabled();
+
+    if (row.method === 'sms') {
+      await this.confirmTexted(subscriberId, code);
+    } else if (!(await this.acceptTotp(subscriberId, row, code))) {
       throw new ApiHttpError(
         400,
         'invalid_code',
         'That code is not right. Check the time on your phone and try again.',
       );
     }
+
     const now = this.clock.now();
-    const codes = Array.from({ length: RECOVERY_CODE_COUNT }, () => {
-      const hex = randomBytes(5).toString('hex');
-      return `${hex.slice(0, 5)}-${hex.slice(5)}`;
-    });
-    await this.db.transaction().execute(async (trx) => {
-      await trx
+    const codes = newRecoveryCodes();
+    const enabled = await this.db.transaction().execute(async (trx) => {
+      // Conditional: two confirmations at once turn it on once, with one set of codes.
+      const result = await trx
         .updateTable('two_factor')
         .set({ enabled_at: now })
         .where('subscriber_id', '=', subscriberId)
-        .execute();
-      await trx.deleteFrom('recovery_codes').where('subscriber_id', '=', subscriberId).execute();
+        .where('enabled_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) return false;
+      await this.storeRecoveryCodes(trx, subscriberId, codes, now);
       await trx
-        .insertInto('recovery_codes')
-        .values(
-          codes.map((c) => ({
-            code_hash: sha256(normaliseRecoveryCode(c)),
-            subscriber_id: subscriberId,
-            created_at: now,
-            used_at: null,
-          })),
-        )
+        .deleteFrom('sms_codes')
+        .where('subscriber_id', '=', subscriberId)
+        .where('purpose', '=', 'enrol')
         .execute();
+      return true;
     });
+    if (!enabled) throw alreadyEnabled();
+    await this.events.record(subscriberId, 'two_factor_enabled', client);
     return { enabled: true, recoveryCodes: codes };
   }
 
-  async enabled(subscriberId: string): Promise<boolean> {
+  /** The newest enrolment text is the one that counts: asking for another retires the old. */
+  private async confirmTexted(subscriberId: string, code: string): Promise<void> {
     const row = await this.db
-      .selectFrom('two_factor')
-      .select('enabled_at')
+      .selectFrom('sms_codes')
+      .select(['id', 'code_salt', 'code_hash', 'expires_at', 'attempts', 'used_at'])
       .where('subscriber_id', '=', subscriberId)
+      .where('purpose', '=', 'enrol')
+      .orderBy('created_at', 'desc')
+      .limit(1)
       .executeTakeFirst();
-    return row?.enabled_at != null;
+    if (!row || row.used_at !== null || row.expires_at <= this.clock.now()) throw codeExpired();
+    const check = await this.checkTextedCode(row, code);
+    if (check.ok) return;
+    if (check.attemptsLeft === 0) throw tooManyAttempts();
+    throw new ApiHttpError(400, 'invalid_code', 'That code is not right. Check it and try again.', {
+      attemptsLeft: check.attemptsLeft,
+    });
   }
 
-  /** A challenge for a proven password, answered at `/v1/auth/second-factor`. */
+  /**
+   * Turns 2-step off after the password is entered again (a wrong one counts toward the account
+   * lockout, as everywhere the password is typed again): removes the method, the recovery codes
+   * and any code in flight, and forgets every remembered computer.
+   */
+  async disable(subscriberId: string, password: string, client: ClientInfo = {}): Promise<void> {
+    await confirmPassword(this.passwords, subscriberId, password, client);
+    const now = this.clock.now();
+    const done = await this.db.transaction().execute(async (trx) => {
+      const removed = await trx
+        .deleteFrom('two_factor')
+        .where('subscriber_id', '=', subscriberId)
+        .where('enabled_at', 'is not', null)
+        .executeTakeFirst();
+      if (Number(removed.numDeletedRows) !== 1) return false;
+      await trx.deleteFrom('recovery_codes').where('subscriber_id', '=', subscriberId).execute();
+      await trx.deleteFrom('sms_codes').where('subscriber_id', '=', subscriberId).execute();
+      await trx
+        .deleteFrom('second_factor_challenges')
+        .where('subscriber_id', '=', subscriberId)
+        .execute();
+      await revokeTrustedDevices(trx, subscriberId, now);
+      return true;
+    });
+    if (!done) throw notEnabled();
+    await this.events.record(subscriberId, 'two_factor_disabled', client);
+  }
+
+  /** Ten new recovery codes after the password is entered again; every older one stops working. */
+  async replaceRecoveryCodes(
+    subscriberId: string,
+    password: string,
+    client: ClientInfo = {},
+  ): Promise<RecoveryCodesResponse> {
+    await confirmPassword(this.passwords, subscriberId, password, client);
+    const now = this.clock.now();
+    const codes = newRecoveryCodes();
+    const done = await this.db.transaction().execute(async (trx) => {
+      // Touching the row both checks that 2-step is on and, on PostgreSQL, holds off a
+      // concurrent `disable` until the new codes are in.
+      const on = await trx
+        .updateTable('two_factor')
+        .set((eb) => ({ enabled_at: eb.ref('enabled_at') }))
+        .where('subscriber_id', '=', subscriberId)
+        .where('enabled_at', 'is not', null)
+        .executeTakeFirst();
+      if (Number(on.numUpdatedRows) !== 1) return false;
+      await this.storeRecoveryCodes(trx, subscriberId, codes, now);
+      return true;
+    });
+    if (!done) throw notEnabled();
+    await this.events.record(subscriberId, 'recovery_codes_replaced', client);
+    return { recoveryCodes: codes };
+  }
+
+  private async storeRecoveryCodes(
+    trx: Kysely<Database>,
+    subscriberId: string,
+    codes: string[],
+    now: number,
+  ): Promise<void> {
+    await trx.deleteFrom('recovery_codes').where('subscriber_id', '=', subscriberId).execute();
+    await trx
+      .insertInto('recovery_codes')
+      .values(
+        codes.map((c) => ({
+          code_hash: sha256(normaliseRecoveryCode(c)),
+          subscriber_id: subscriberId,
+          created_at: now,
+          used_at: null,
+        })),
+      )
+      .execute();
+  }
+
+  /** The method of an account with 2-step on, or null while it is off (or only being set up). */
+  async method(subscriberId: string): Promise<TwoFactorMethod | null> {
+    const row = await this.db
+      .selectFrom('two_factor')
+      .select(['enabled_at', 'method'])
+      .where('subscriber_id', '=', subscriberId)
+      .executeTakeFirst();
+    return row?.enabled_at != null ? row.method : null;
+  }
+
+  async enabled(subscriberId: string): Promise<boolean> {
+    return (await this.method(subscriberId)) !== null;
+  }
+
+  /**
+   * A challenge for a proven password, answered at `/v1/auth/second-factor`. For an `sms` account
+   * the code is texted now; if that fails the challenge is still handed out (a recovery code
+   * still works, and another text may be asked for at once), and the message says so.
+   */
   async createChallenge(
     subscriberId: string,
-  ): Promise<{ challenge: string; expiresIn: number; method: 'totp' }> {
+    method: TwoFactorMethod,
+    phone: string,
+  ): Promise<{ secondFactor: SecondFactorChallenge; message: string }> {
     const now = this.clock.now();
     const challenge = randomBytes(32).toString('base64url');
+    const tokenHash = sha256(challenge);
+    const expiresAt = now + SECOND_FACTOR_CHALLENGE_TTL_MS;
     await this.db
       .insertInto('second_factor_challenges')
       .values({
-        token_hash: sha256(challenge),
+        token_hash: tokenHash,
         subscriber_id: subscriberId,
         created_at: now,
-        expires_at: now + SECOND_FACTOR_CHALLENGE_TTL_MS,
+        expires_at: expiresAt,
         used_at: null,
       })
       .execute();
-    return { challenge, expiresIn: SECOND_FACTOR_CHALLENGE_TTL_MS / 1000, method: 'totp' };
+    const base = { challenge, expiresIn: seconds(SECOND_FACTOR_CHALLENGE_TTL_MS) };
+    if (method === 'totp') {
+      return {
+        secondFactor: { ...base, method: 'totp' },
+        message: 'Enter the code from your authenticator app, or a recovery code.',
+      };
+    }
+
+    const destination = maskPhone(phone);
+    const sender = this.delivery.sms;
+    // Not limited per hour like resends: each of these texts needs the right password, and one
+    // nobody asked for tells the subscriber that someone knows it.
+    const sent = sender
+      ? await this.textCode({
+          subscriberId,
+          phone,
+          sender,
+          now,
+          purpose: 'sign_in',
+          challengeHash: tokenHash,
+          expiresAt,
+          enforceHourlyLimit: false,
+          text: (code) => signInText(code),
+        })
+      : false;
+    if (!sender) this.log.error({ subscriberId }, 'no SMS sender for a 2-step sign-in by text');
+    return {
+      secondFactor: {
+        ...base,
+        method: 'sms',
+        destination,
+        resendAfterSeconds: sent ? seconds(this.sms.resendCooldownMs) : 0,
+      },
+      message: sent
+        ? `Enter the code we texted to ${destination}, or a recovery code.`
+        : `We could not text a code to ${destination}. Ask for a new one, or use a recovery code.`,
+    };
+  }
+
+  /** Another text for the challenge of an `sms` sign-in. */
+  async resendChallenge(challenge: string): Promise<SecondFactorResendResponse> {
+    const found = await this.findChallenge(challenge);
+    if (!found) throw signInExpired();
+    const row = await this.db
+      .selectFrom('two_factor as f')
+      .innerJoin('subscribers as s', 's.id', 'f.subscriber_id')
+      .select(['f.enabled_at', 'f.method', 's.phone'])
+      .where('f.subscriber_id', '=', found.subscriber_id)
+      .executeTakeFirst();
+    if (!row || row.enabled_at === null) throw signInExpired();
+    if (row.method !== 'sms') {
+      throw new ApiHttpError(
+        400,
+        'invalid_request',
+        'This sign-in uses an authenticator app, so there is no text message to send again.',
+      );
+    }
+    const sender = this.delivery.sms;
+    if (!sender) {
+      throw new ApiHttpError(
+        503,
+        'service_unavailable',
+        'This service cannot send text messages right now. Use a recovery code.',
+      );
+    }
+    const now = this.clock.now();
+    const sent = await this.textCode({
+      subscriberId: found.subscriber_id,
+      phone: row.phone,
+      sender,
+      now,
+      purpose: 'sign_in',
+      challengeHash: found.token_hash,
+      expiresAt: found.expires_at,
+      enforceHourlyLimit: true,
+      text: (code) => signInText(code),
+    });
+    if (!sent) {
+      throw new ApiHttpError(
+        502,
+        'delivery_failed',
+        'We could not send the code by text message. Try again, or use a recovery code.',
+      );
+    }
+    return {
+      sent: true,
+      destination: maskPhone(row.phone),
+      resendAfterSeconds: seconds(this.sms.resendCooldownMs),
+    };
+  }
+
+  /**
+   * Stores a new code and texts it. Returns false when the provider failed: the code is then
+   * deleted, so it neither holds back another try nor counts toward the limits.
+   */
+  private async textCode(args: {
+    subscriberId: string;
+    phone: string;
+    sender: Sender;
+    now: number;
+    purpose: 'enrol' | 'sign_in';
+    challengeHash: string | null;
+    expiresAt: number;
+    enforceHourlyLimit: boolean;
+    text: (code: string) => string;
+  }): Promise<boolean> {
+    const { subscriberId, now, purpose, challengeHash } = args;
+    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    const salt = randomBytes(16).toString('hex');
+    const id = randomUUID();
+    await this.db.transaction().execute(async (trx) => {
+      // Touch the account's 2-step row first: on PostgreSQL that holds off a concurrent request
+      // for the same account until this one is stored, so two cannot both pass the cooldown
+      // (SQLite runs one writer at a time anyway).
+      await trx
+        .updateTable('two_factor')
+        .set((eb) => ({ created_at: eb.ref('created_at') }))
+        .where('subscriber_id', '=', subscriberId)
+        .execute();
+      let latest = trx
+        .selectFrom('sms_codes')
+        .select('created_at')
+        .where('subscriber_id', '=', subscriberId)
+        .where('purpose', '=', purpose)
+        .orderBy('created_at', 'desc')
+        .limit(1);
+      if (challengeHash !== null) latest = latest.where('challenge_hash', '=', challengeHash);
+      const last = await latest.executeTakeFirst();
+      if (last && now - last.created_at < this.sms.resendCooldownMs) {
+        throw rateLimited(
+          last.created_at + this.sms.resendCooldownMs - now,
+          'A code was just sent. Wait a minute before asking for another.',
+        );
+      }
+      if (args.enforceHourlyLimit) {
+        const recent = await trx
+          .selectFrom('sms_codes')
+          .select('created_at')
+          .where('subscriber_id', '=', subscriberId)
+          .where('created_at', '>', now - HOUR_MS)
+          .orderBy('created_at', 'desc')
+          .limit(this.sms.perSubscriberPerHour)
+          .execute();
+        if (recent.length >= this.sms.perSubscriberPerHour) {
+          throw rateLimited(
+            recent[recent.length - 1]!.created_at + HOUR_MS - now,
+            'Too many codes were texted to this line. Try again later.',
+          );
+        }
+      }
+      await trx
+        .insertInto('sms_codes')
+        .values({
+          id,
+          subscriber_id: subscriberId,
+          purpose,
+          challenge_hash: challengeHash,
+          code_salt: salt,
+          code_hash: codeHash(salt, code),
+          created_at: now,
+          expires_at: args.expiresAt,
+          used_at: null,
+        })
+        .execute();
+    });
+    try {
+      await args.sender.send({
+        to: args.phone,
+        subject: 'Your Airtime code',
+        text: args.text(code),
+      });
+      return true;
+    } catch (error) {
+      this.log.warn({ err: error, purpose, subscriberId }, '2-step code delivery failed');
+      await this.db.deleteFrom('sms_codes').where('id', '=', id).execute();
+      return false;
+    }
+  }
+
+  /** Checks a texted code; a wrong one counts against the code, and the last allowed burns it. */
+  private async checkTextedCode(row: SmsCodeRow, code: string): Promise<CodeCheck> {
+    if (row.attempts >= this.sms.maxCodeAttempts) return { ok: false, attemptsLeft: 0 };
+    if (sameHex(codeHash(row.code_salt, code), row.code_hash)) {
+      // Conditional, so a code sent twice at once is accepted once.
+      const claimed = await this.db
+        .updateTable('sms_codes')
+        .set({ used_at: this.clock.now() })
+        .where('id', '=', row.id)
+        .where('used_at', 'is', null)
+        .where('attempts', '<', this.sms.maxCodeAttempts)
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) === 1) return { ok: true };
+      return { ok: false, attemptsLeft: 0 };
+    }
+    const after = await this.db
+      .updateTable('sms_codes')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+      .where('id', '=', row.id)
+      .where('attempts', '<', this.sms.maxCodeAttempts)
+      .returning('attempts')
+      .executeTakeFirst();
+    return { ok: false, attemptsLeft: after ? this.sms.maxCodeAttempts - after.attempts : 0 };
   }
 
   /** The live challenge for this token, or null. */
@@ -178,17 +732,42 @@ export class TwoFactorService {
     return Number(result.numUpdatedRows) === 1;
   }
 
-  /** True for a fresh TOTP code or an unused recovery code (which is then spent). */
-  async checkCode(subscriberId: string, code: string): Promise<boolean> {
+  /**
+   * True for a right code for the challenge (`challengeHash`), which is then spent: a fresh TOTP
+   * code for a `totp` account, the newest code texted for this sign-in for an `sms` account, or
+   * an unused recovery code for either. Throws `502 delivery_failed` when a 6-digit code is
+   * typed for a sign-in whose text could not be sent, without counting it as a wrong code.
+   */
+  async checkCode(subscriberId: string, code: string, challengeHash: string): Promise<boolean> {
     const trimmed = code.trim();
     if (/^\d{6}$/.test(trimmed)) {
       const row = await this.db
         .selectFrom('two_factor')
-        .select(['secret', 'last_time_step'])
+        .select(['secret', 'method', 'last_time_step'])
         .where('subscriber_id', '=', subscriberId)
         .where('enabled_at', 'is not', null)
         .executeTakeFirst();
-      return row ? this.acceptTotp(subscriberId, row, trimmed) : false;
+      if (!row) return false;
+      if (row.method === 'totp') return this.acceptTotp(subscriberId, row, trimmed);
+      const texted = await this.db
+        .selectFrom('sms_codes')
+        .select(['id', 'code_salt', 'code_hash', 'expires_at', 'attempts', 'used_at'])
+        .where('subscriber_id', '=', subscriberId)
+        .where('purpose', '=', 'sign_in')
+        .where('challenge_hash', '=', challengeHash)
+        .orderBy('created_at', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      // Failed texts are deleted, so a challenge without one is a sign-in whose text never left.
+      if (!texted) {
+        throw new ApiHttpError(
+          502,
+          'delivery_failed',
+          'We could not text you a code for this sign-in. Ask for a new one, or use a recovery code.',
+        );
+      }
+      if (texted.used_at !== null || texted.expires_at <= this.clock.now()) return false;
+      return (await this.checkTextedCode(texted, trimmed)).ok;
     }
     const result = await this.db
       .updateTable('recovery_codes')
@@ -200,15 +779,95 @@ export class TwoFactorService {
     return Number(result.numUpdatedRows) === 1;
   }
 
+  /**
+   * "Remember this computer": a device token that skips the second step for 30 days. Only its
+   * hash is stored; the token is returned once, in the sign-in answer.
+   */
+  async rememberDevice(subscriberId: string, device: DeviceInfo | undefined): Promise<string> {
+    const now = this.clock.now();
+    const token = randomBytes(32).toString('base64url');
+    await this.db
+      .insertInto('trusted_devices')
+      .values({
+        token_hash: sha256(token),
+        subscriber_id: subscriberId,
+        device_id: device?.id ?? null,
+        device_name: device?.name ?? null,
+        created_at: now,
+        expires_at: now + TRUSTED_DEVICE_TTL_MS,
+        last_used_at: now,
+        revoked_at: null,
+      })
+      .execute();
+    return token;
+  }
+
+  /**
+   * True when the token is a live remembered computer of this account (and notes its use). A
+   * token of another account, expired or revoked is simply not one: the caller asks for the
+   * second step as usual and the answer says nothing about the token.
+   */
+  async useTrustedDevice(subscriberId: string, token: string): Promise<boolean> {
+    const now = this.clock.now();
+    const result = await this.db
+      .updateTable('trusted_devices')
+      .set({ last_used_at: now })
+      .where('token_hash', '=', sha256(token))
+      .where('subscriber_id', '=', subscriberId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /**
+   * Encrypts TOTP secrets still stored as plain text (written before secrets were encrypted).
+   * Safe to run on every start and from several instances: each row is rewritten only if it is
+   * still the plain value that was read.
+   */
+  async sealStoredSecrets(): Promise<number> {
+    if (!this.secretKey) return 0;
+    const rows = await this.db
+      .selectFrom('two_factor')
+      .select(['subscriber_id', 'secret'])
+      .where('method', '=', 'totp')
+      .where('secret', 'not like', 'v1.%')
+      .where('secret', '!=', '')
+      .execute();
+    let sealed = 0;
+    for (const row of rows) {
+      if (isSealed(row.secret)) continue;
+      const result = await this.db
+        .updateTable('two_factor')
+        .set({ secret: this.sealSecret(row.subscriber_id, row.secret) })
+        .where('subscriber_id', '=', row.subscriber_id)
+        .where('secret', '=', row.secret)
+        .executeTakeFirst();
+      sealed += Number(result.numUpdatedRows);
+    }
+    return sealed;
+  }
+
+  private sealSecret(subscriberId: string, secret: string): string {
+    return this.secretKey ? seal(this.secretKey, secret, subscriberId) : secret;
+  }
+
   /** Checks a TOTP code against the injected clock; each time step is accepted once. */
   private async acceptTotp(
     subscriberId: string,
     row: { secret: string; last_time_step: number | null },
     code: string,
   ): Promise<boolean> {
+    const secret = this.secretKey ? open(this.secretKey, row.secret, subscriberId) : row.secret;
+    if (secret === null || (!this.secretKey && isSealed(row.secret))) {
+      // The key changed or the row was tampered with: no code can match, so the subscriber
+      // falls back to a recovery code; the operator needs to know.
+      this.log.error({ subscriberId }, 'a stored TOTP secret cannot be decrypted');
+      return false;
+    }
     const epoch = Math.floor(this.clock.now() / 1000);
     const result = await verifyTotp({
-      secret: row.secret,
+      secret,
       token: code,
       epoch,
       epochTolerance: TOTP_TOLERANCE_SECONDS,
@@ -225,4 +884,9 @@ export class TwoFactorService {
       .executeTakeFirst();
     return Number(claimed.numUpdatedRows) === 1;
   }
+}
+
+/** The sign-in text; it also warns a subscriber whose password someone else is using. */
+function signInText(code: string): string {
+  return `Airtime sign-in code: ${code}. Never share it. If you are not signing in, change your password.`;
 }

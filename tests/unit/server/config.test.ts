@@ -238,4 +238,17 @@ describe('resolveServeConfig', () => {
       'AIRTIME_CAPTCHA_KEY must be at least 32 characters.',
     ]);
   });
+
+  it('reads how often expired rows are pruned, 0 for never', () => {
+    expect(resolveServeConfig({}, {}).pruneIntervalMinutes).toBeUndefined();
+    expect(
+      resolveServeConfig({}, { AIRTIME_PRUNE_INTERVAL_MINUTES: '15' }).pruneIntervalMinutes,
+    ).toBe(15);
+    expect(
+      resolveServeConfig({}, { AIRTIME_PRUNE_INTERVAL_MINUTES: '0' }).pruneIntervalMinutes,
+    ).toBe(0);
+    expect(
+      errorsOf(() => resolveServeConfig({}, { AIRTIME_PRUNE_INTERVAL_MINUTES: '-1' })),
+    ).toEqual(['AIRTIME_PRUNE_INTERVAL_MINUTES must be at least 0.']);
+  });
 });

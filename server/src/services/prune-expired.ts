@@ -1,0 +1,67 @@
+import type { DeleteResult, Kysely } from 'kysely';
+import type { Database } from '../db/schema';
+import { DAY_MS, HOUR_MS } from '../clock';
+import { DEFAULT_CAPTCHA_POLICY } from '../auth/captcha';
+import { pruneSecurityEvents } from './security-events';
+
+export interface PruneOptions {
+  /** How long a failed-sign-in window lasts (`CaptchaPolicy.failureWindowMs`). */
+  riskWindowMs?: number;
+}
+
+/** Rows deleted, per table. */
+export interface PruneResult {
+  second_factor_challenges: number;
+  sms_codes: number;
+  reset_requests: number;
+  reset_tickets: number;
+  spent_captchas: number;
+  trusted_devices: number;
+  risk_counters: number;
+  security_events: number;
+}
+
+const count = (result: DeleteResult): number => Number(result.numDeletedRows);
+
+/** The tables whose rows carry an `expires_at`. */
+type ExpiringTable =
+  | 'second_factor_challenges'
+  | 'sms_codes'
+  | 'reset_requests'
+  | 'reset_tickets'
+  | 'spent_captchas'
+  | 'trusted_devices';
+
+/**
+ * Deletes rows that can no longer change any answer, so short-lived tables stay small. Each table
+ * keeps what its own checks still read:
+ * - texted codes an hour past expiry, since the per-account hourly limit on texts counts them;
+ * - reset requests and tickets a day past expiry, for looking into a reset shortly after;
+ * - failed-sign-in counters once their window has ended (a new failure starts a new window);
+ * - security history once it is a year old (`SECURITY_EVENT_RETENTION_MS`).
+ */
+export async function pruneExpired(
+  db: Kysely<Database>,
+  now: number,
+  options: PruneOptions = {},
+): Promise<PruneResult> {
+  const riskWindowMs = options.riskWindowMs ?? DEFAULT_CAPTCHA_POLICY.failureWindowMs;
+  /** Deletes the rows of `table` that expired at or before `cutoff`. */
+  const expired = async (table: ExpiringTable, cutoff: number): Promise<number> =>
+    count(await db.deleteFrom(table).where('expires_at', '<=', cutoff).executeTakeFirst());
+  return {
+    second_factor_challenges: await expired('second_factor_challenges', now),
+    sms_codes: await expired('sms_codes', now - HOUR_MS),
+    reset_requests: await expired('reset_requests', now - DAY_MS),
+    reset_tickets: await expired('reset_tickets', now - DAY_MS),
+    spent_captchas: await expired('spent_captchas', now),
+    trusted_devices: await expired('trusted_devices', now),
+    risk_counters: count(
+      await db
+        .deleteFrom('risk_counters')
+        .where('window_started_at', '<=', now - riskWindowMs)
+        .executeTakeFirst(),
+    ),
+    security_events: await pruneSecurityEvents(db, now),
+  };
+}
