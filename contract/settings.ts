@@ -93,6 +93,12 @@ export const Settings = z.object({
   /** The last phone number signed in with; kept only while `rememberPhone` is on. */
   lastPhone: E164Phone.nullable(),
   windowBounds: WindowBounds.nullable(),
+  /**
+   * This installation's random id, sent with sign-ins so the account's sessions list and sign-in
+   * history can tell one computer from another. Not a secret. `null` only until the app first
+   * loads its settings, which generates one (and a new one after a reset).
+   */
+  deviceId: z.uuid().nullable(),
 });
 export type Settings = z.infer<typeof Settings>;
 
@@ -103,6 +109,7 @@ export const DEFAULT_SETTINGS: Settings = {
   rememberPhone: true,
   lastPhone: null,
   windowBounds: null,
+  deviceId: null,
 };
 
 /** What a person can change from the settings screen. */
@@ -116,6 +123,6 @@ export const SettingsPatch = z
   .partial();
 export type SettingsPatch = z.input<typeof SettingsPatch>;
 
-/** Settings as the renderer sees them. */
-export const SettingsView = Settings.omit({ windowBounds: true });
+/** Settings as the renderer sees them: window placement and the device id are main's business. */
+export const SettingsView = Settings.omit({ windowBounds: true, deviceId: true });
 export type SettingsView = z.infer<typeof SettingsView>;

@@ -4,8 +4,12 @@ import { AppError } from './errors';
 import { createIpcRouter, type IpcHandlers, type IpcRouter } from './ipc/router';
 import { createApiClient, type ApiClient, type ApiClientOptions } from './services/api-client';
 import { systemClock, systemTimers, type Clock, type Timers } from './services/clock';
+import { deviceInfo } from './services/device';
 import { isAllowedExternalUrl } from './services/external-links';
 import { silentLog, type Log } from './services/logger';
+import { passwordVerdict } from './services/password-check';
+import { RecoveryService } from './services/recovery';
+import { SecurityService } from './services/security';
 import { SessionService, type PushEmitter } from './services/session';
 import {
   SettingsService,
@@ -36,6 +40,13 @@ export interface AppCoreDeps {
   openExternal(url: string): Promise<void> | void;
   /** Hosts `app:open-external` may open (`help.example.com`, `*.example.com`). */
   externalLinkAllowlist: readonly string[];
+  /**
+   * The computer's name as the account's sessions list shows it (`os.hostname()`; a fixed name
+   * in tests). Read at every sign-in.
+   */
+  deviceName(): string;
+  /** False in a kiosk: "remember this computer" is not offered. Default: allowed. */
+  allowRememberDevice?: () => boolean;
   /** Sends a push event to the renderer (`webContents.send`). Payloads are checked before this is called. */
   emit(event: PushEvent, payload: unknown): void;
   /** True only for frames of the app's own renderer (see `senderCheck` in main/ipc/router.ts). */
@@ -53,6 +64,8 @@ export interface AppCore {
   /** Dispatches every channel of contract/ipc.ts; register it with `ipcMain.handle` or a test binding. */
   router: IpcRouter;
   session: SessionService;
+  recovery: RecoveryService;
+  security: SecurityService;
   settings: SettingsService;
   api: ApiClient;
   /** Sends a push event after checking its payload against PUSH_EVENTS (e.g. `system:theme-changed`). */
@@ -118,7 +131,16 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
     timers: deps.timers ?? systemTimers,
     emit,
     log,
+    device: () =>
+      deviceInfo({
+        id: () => settings.deviceId(),
+        name: deps.deviceName,
+        appVersion: deps.appInfo.version,
+      }),
+    ...(deps.allowRememberDevice ? { allowRememberDevice: deps.allowRememberDevice } : {}),
   });
+  const recovery = new RecoveryService({ api, session, clock: deps.clock ?? systemClock, log });
+  const security = new SecurityService({ api, session, log });
 
   const stopSettingsEvents = settings.onChange((next, previous) => {
     if (viewChanged(next, previous)) emit('settings:changed', settings.view());
@@ -148,11 +170,52 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
       return null;
     },
     'auth:sign-in': (input) => session.signIn(input),
+    'auth:second-factor': (input) => session.completeSecondFactor(input),
+    'auth:second-factor-resend': () => session.resendSecondFactor(),
+    'auth:second-factor-cancel': async () => {
+      session.cancelSecondFactor();
+      return null;
+    },
     'auth:sign-out': async () => {
       await session.signOut();
       return null;
     },
     'auth:resume': () => session.resume(),
+    'password:check': async ({ password, purpose }) =>
+      passwordVerdict(password, purpose, {
+        reset: () => ({ phone: recovery.phone ?? undefined }),
+        change: () => {
+          const subscriber = session.info()?.subscriber;
+          return subscriber
+            ? { phone: subscriber.phone, name: subscriber.name, email: subscriber.email }
+            : {};
+        },
+      }),
+    'recovery:start': (input) => recovery.start(input),
+    'recovery:verify': (input) => recovery.verify(input),
+    'recovery:complete': (input) => recovery.complete(input),
+    'recovery:cancel': async () => {
+      recovery.cancel();
+      return null;
+    },
+    'security:overview': () => security.overview(),
+    'security:change-password': (input) => security.changePassword(input),
+    'security:change-contact': (input) => security.changeContact(input),
+    'security:sessions': () => security.sessions(),
+    'security:sign-out-session': async ({ id }) => {
+      await security.signOutSession(id);
+      return null;
+    },
+    'security:sign-out-others': () => security.signOutOthers(),
+    'security:history': (input) => security.history(input),
+    'security:two-factor-enrol': ({ method }) => security.twoFactorEnrol(method),
+    'security:two-factor-resend': () => security.twoFactorResend(),
+    'security:two-factor-confirm': ({ code }) => security.twoFactorConfirm(code),
+    'security:two-factor-disable': async ({ password }) => {
+      await security.twoFactorDisable(password);
+      return null;
+    },
+    'security:recovery-codes': ({ password }) => security.recoveryCodes(password),
     'account:summary': () => session.account.summary(),
     'account:usage': (input) => session.account.usage(input?.cycle),
     'account:statements': (input) => session.account.statements(input),
@@ -161,7 +224,9 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
     'settings:get': async () => settings.view(),
     'settings:set': async (patch) => {
       if (patch.apiBaseUrl !== undefined && patch.apiBaseUrl !== settings.get().apiBaseUrl) {
-        // Before the change, so the revoke still goes to the server that issued the token.
+        // Before the change, so the revoke still goes to the server that issued the token. A reset
+        // in progress belongs to the old server too.
+        recovery.cancel();
         await session.signOut();
         await session.dropSavedSignIns();
         log.info({}, 'settings: account service address changed; signed out');
@@ -170,6 +235,7 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
     },
     'settings:test-connection': ({ apiBaseUrl }) => api.ping(apiBaseUrl),
     'settings:forget-device': async () => {
+      recovery.cancel();
       await session.forgetDevice();
       return null;
     },
@@ -185,6 +251,8 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
   return {
     router,
     session,
+    recovery,
+    security,
     settings,
     api,
     emit,

@@ -2,6 +2,7 @@
  * Composition root of the Electron main process. Everything here is glue: it creates Electron
  * objects and hands them to plain services (see app-core.ts), which are tested under Node.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, Menu, nativeTheme, protocol, session, shell } from 'electron';
@@ -19,7 +20,7 @@ import {
   APP_ORIGIN,
   APP_SCHEME,
   EXTERNAL_LINK_ALLOWLIST,
-  denyAllPermissions,
+  restrictPermissions,
   hardenWebContents,
 } from './security';
 import { getMainWindowOptions } from './window-options';
@@ -70,7 +71,7 @@ function createMainWindow(appCore: AppCore): BrowserWindow {
 async function onReady(): Promise<void> {
   const logger = createLogger({ directory: app.getPath('logs') });
   protocol.handle(APP_SCHEME, createRendererFileHandler(RENDERER_DIR));
-  denyAllPermissions(session.defaultSession);
+  restrictPermissions(session.defaultSession);
   if (process.platform !== 'darwin') Menu.setApplicationMenu(null);
 
   const vault = await usableVault(keytarVault(keytar));
@@ -89,6 +90,7 @@ async function onReady(): Promise<void> {
       systemLanguage: () => app.getLocale(),
       systemTheme: () => (nativeTheme.shouldUseDarkColors ? 'dark' : 'light'),
     },
+    deviceName: () => os.hostname(),
     openExternal,
     externalLinkAllowlist: EXTERNAL_LINK_ALLOWLIST,
     emit: (event, payload) => mainWindow?.webContents.send(event, payload),

@@ -87,8 +87,19 @@ export function hardenWebContents(contents: HardenableContents, options: Hardeni
   });
 }
 
-/** Airtime needs no camera, microphone, location, notifications or anything else: all denied. */
-export function denyAllPermissions(session: HardenableSession): void {
-  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  session.setPermissionCheckHandler(() => false);
+/**
+ * The one permission the page gets: writing text to the clipboard, for the "Copy" buttons beside
+ * the 2-step setup key and the recovery codes. Reading the clipboard, camera, microphone,
+ * location, notifications and everything else are denied.
+ */
+export const GRANTED_PERMISSIONS: ReadonlySet<string> = new Set(['clipboard-sanitized-write']);
+
+export function restrictPermissions(session: HardenableSession): void {
+  session.setPermissionRequestHandler((_contents, permission, callback) =>
+    callback(GRANTED_PERMISSIONS.has(permission)),
+  );
+  session.setPermissionCheckHandler((...args: unknown[]) => {
+    const permission = args[1];
+    return typeof permission === 'string' && GRANTED_PERMISSIONS.has(permission);
+  });
 }

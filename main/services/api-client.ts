@@ -1,7 +1,7 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { z } from 'zod';
-import { ApiErrorBody } from '../../contract/errors';
-import { RefreshResponse, SignInResponse, type SignInRequest } from '../../contract/http/auth';
+import { ApiErrorBody, CaptchaChallenge } from '../../contract/errors';
+import { RefreshResponse, SignInResponse, type DeviceInfo } from '../../contract/http/auth';
 import {
   AccountSummary,
   PaymentList,
@@ -11,6 +11,27 @@ import {
   UsageResponse,
 } from '../../contract/http/account';
 import { Readiness } from '../../contract/http/health';
+import {
+  ResetStartResponse,
+  ResetVerifyResponse,
+  type ResetChannel,
+} from '../../contract/http/recovery';
+import {
+  ChangePasswordResponse,
+  SecurityEventList,
+  SecurityOverview,
+  SessionList,
+  SignOutOthersResponse,
+  type ChangeContactRequest,
+  type ChangePasswordRequest,
+} from '../../contract/http/security';
+import {
+  RecoveryCodesResponse,
+  SecondFactorResendResponse,
+  TwoFactorConfirmResponse,
+  TwoFactorEnrolResponse,
+  type TwoFactorMethod,
+} from '../../contract/http/two-factor';
 import { ApiBaseUrl } from '../../contract/settings';
 import { AppError } from '../errors';
 
@@ -20,12 +41,55 @@ export interface PageParams {
   limit?: number | undefined;
 }
 
+export interface SignInBody {
+  phone: string;
+  password: string;
+  captcha?: string | undefined;
+  device?: DeviceInfo | undefined;
+  /** A remembered computer's token: skips the second step while the server still honours it. */
+  deviceToken?: string | undefined;
+}
+
+export interface SecondFactorBody {
+  challenge: string;
+  code: string;
+  rememberDevice?: boolean | undefined;
+  device?: DeviceInfo | undefined;
+}
+
 /** The account API as the main process uses it. Every method resolves with contract-checked data or rejects with an {@link AppError}. */
 export interface ApiClient {
-  signIn(body: { phone: string; password: string; captcha?: string }): Promise<SignInResponse>;
+  /** A 2-step account answers `second_factor_required`, its challenge in `extra.secondFactor`. */
+  signIn(body: SignInBody): Promise<SignInResponse>;
+  secondFactor(body: SecondFactorBody): Promise<SignInResponse>;
+  /** Another text for an `sms` second-factor challenge. */
+  secondFactorResend(challenge: string): Promise<SecondFactorResendResponse>;
   refresh(refreshToken: string): Promise<RefreshResponse>;
   /** Revokes the session the token belongs to. */
   signOut(refreshToken: string): Promise<void>;
+  /** A proof-of-work challenge to solve before a risky request (a password reset). */
+  captchaChallenge(): Promise<CaptchaChallenge>;
+  resetStart(body: {
+    phone: string;
+    channel: ResetChannel;
+    captcha: string;
+  }): Promise<ResetStartResponse>;
+  resetVerify(body: { phone: string; code: string }): Promise<ResetVerifyResponse>;
+  resetComplete(body: { ticket: string; newPassword: string }): Promise<void>;
+  securityOverview(accessToken: string): Promise<SecurityOverview>;
+  changePassword(accessToken: string, body: ChangePasswordRequest): Promise<ChangePasswordResponse>;
+  changeContact(accessToken: string, body: ChangeContactRequest): Promise<SecurityOverview>;
+  sessions(accessToken: string): Promise<SessionList>;
+  signOutSession(accessToken: string, id: string): Promise<void>;
+  signOutOthers(accessToken: string): Promise<SignOutOthersResponse>;
+  securityEvents(accessToken: string, page?: PageParams): Promise<SecurityEventList>;
+  twoFactorEnrol(accessToken: string, method: TwoFactorMethod): Promise<TwoFactorEnrolResponse>;
+  /** Another text with the enrolment code for `sms`. */
+  twoFactorResend(accessToken: string): Promise<SecondFactorResendResponse>;
+  twoFactorConfirm(accessToken: string, code: string): Promise<TwoFactorConfirmResponse>;
+  twoFactorDisable(accessToken: string, password: string): Promise<void>;
+  /** Replaces the recovery codes; the old ones stop working. */
+  recoveryCodes(accessToken: string, password: string): Promise<RecoveryCodesResponse>;
   summary(accessToken: string): Promise<AccountSummary>;
   plan(accessToken: string): Promise<Plan>;
   /** `cycle`: `current` (default) or any day (`YYYY-MM-DD`) inside the wanted cycle. */
@@ -120,12 +184,17 @@ function statusError(response: AxiosResponse<unknown>): AppError {
   const status = response.status;
   const body = ApiErrorBody.safeParse(parseJson(response.data));
   if (body.success) {
-    const { code, message, retryAfterSeconds, issues, captcha } = body.data.error;
+    const { code, message, retryAfterSeconds, issues, captcha, attemptsLeft, feedback } =
+      body.data.error;
+    const { secondFactor } = body.data.error;
     return new AppError(code, message, {
       status,
       ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
       ...(issues !== undefined ? { issues } : {}),
       ...(captcha !== undefined ? { captcha } : {}),
+      ...(attemptsLeft !== undefined ? { attemptsLeft } : {}),
+      ...(feedback !== undefined ? { feedback } : {}),
+      ...(secondFactor !== undefined ? { secondFactor } : {}),
     });
   }
   if (status >= 500) return new AppError('service_unavailable', MESSAGES.unavailable, { status });
@@ -228,9 +297,14 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   }
 
   const page = (p: PageParams | undefined) => ({ cursor: p?.cursor, limit: p?.limit });
+  /** A bearer POST; `{}` when the route takes no fields, so every POST is a JSON request. */
+  const post = <T>(accessToken: string, path: string, schema: z.ZodType<T> | null, body = {}) =>
+    request({ method: 'POST', path, accessToken, body, schema });
+  const get = <T>(accessToken: string, path: string, schema: z.ZodType<T>) =>
+    request({ method: 'GET', path, accessToken, schema });
 
   return {
-    signIn: (body: SignInRequest) =>
+    signIn: (body) =>
       request({
         method: 'POST',
         path: '/v1/auth/sign-in',
@@ -238,8 +312,29 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
           phone: body.phone,
           password: body.password,
           ...(body.captcha ? { captcha: body.captcha } : {}),
+          ...(body.device ? { device: body.device } : {}),
+          ...(body.deviceToken ? { deviceToken: body.deviceToken } : {}),
         },
         schema: SignInResponse,
+      }),
+    secondFactor: (body) =>
+      request({
+        method: 'POST',
+        path: '/v1/auth/second-factor',
+        body: {
+          challenge: body.challenge,
+          code: body.code,
+          ...(body.rememberDevice !== undefined ? { rememberDevice: body.rememberDevice } : {}),
+          ...(body.device ? { device: body.device } : {}),
+        },
+        schema: SignInResponse,
+      }),
+    secondFactorResend: (challenge) =>
+      request({
+        method: 'POST',
+        path: '/v1/auth/second-factor/resend',
+        body: { challenge },
+        schema: SecondFactorResendResponse,
       }),
     refresh: (refreshToken) =>
       request({
@@ -250,6 +345,62 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       }),
     signOut: (refreshToken) =>
       request({ method: 'POST', path: '/v1/auth/sign-out', body: { refreshToken }, schema: null }),
+    captchaChallenge: () =>
+      request({ method: 'GET', path: '/v1/captcha/challenge', schema: CaptchaChallenge }),
+    resetStart: (body) =>
+      request({
+        method: 'POST',
+        path: '/v1/auth/reset/start',
+        body: { phone: body.phone, channel: body.channel, captcha: body.captcha },
+        schema: ResetStartResponse,
+      }),
+    resetVerify: (body) =>
+      request({
+        method: 'POST',
+        path: '/v1/auth/reset/verify',
+        body: { phone: body.phone, code: body.code },
+        schema: ResetVerifyResponse,
+      }),
+    resetComplete: (body) =>
+      request({
+        method: 'POST',
+        path: '/v1/auth/reset/complete',
+        body: { ticket: body.ticket, newPassword: body.newPassword },
+        schema: null,
+      }),
+    securityOverview: (t) => get(t, '/v1/account/security', SecurityOverview),
+    changePassword: (t, body) =>
+      post(t, '/v1/account/password', ChangePasswordResponse, {
+        currentPassword: body.currentPassword,
+        newPassword: body.newPassword,
+      }),
+    changeContact: (t, body) =>
+      post(t, '/v1/account/contact', SecurityOverview, {
+        password: body.password,
+        ...(body.email !== undefined ? { email: body.email } : {}),
+        ...(body.contactPhone !== undefined ? { contactPhone: body.contactPhone } : {}),
+      }),
+    sessions: (t) => get(t, '/v1/account/sessions', SessionList),
+    signOutSession: (t, id) =>
+      post(t, `/v1/account/sessions/${encodeURIComponent(id)}/sign-out`, null),
+    signOutOthers: (t) => post(t, '/v1/account/sessions/sign-out-others', SignOutOthersResponse),
+    securityEvents: (t, p) =>
+      request({
+        method: 'GET',
+        path: '/v1/account/security-events',
+        accessToken: t,
+        params: page(p),
+        schema: SecurityEventList,
+      }),
+    twoFactorEnrol: (t, method) =>
+      post(t, '/v1/account/two-factor/enrol', TwoFactorEnrolResponse, { method }),
+    twoFactorResend: (t) => post(t, '/v1/account/two-factor/resend', SecondFactorResendResponse),
+    twoFactorConfirm: (t, code) =>
+      post(t, '/v1/account/two-factor/confirm', TwoFactorConfirmResponse, { code }),
+    twoFactorDisable: (t, password) =>
+      post(t, '/v1/account/two-factor/disable', null, { password }),
+    recoveryCodes: (t, password) =>
+      post(t, '/v1/account/two-factor/recovery-codes', RecoveryCodesResponse, { password }),
     summary: (accessToken) =>
       request({ method: 'GET', path: '/v1/account/summary', accessToken, schema: AccountSummary }),
     plan: (accessToken) =>

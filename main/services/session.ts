@@ -1,5 +1,5 @@
 import { solveCaptcha } from './captcha-solver';
-import type { SignInResponse, SubscriberProfile } from '../../contract/http/auth';
+import type { DeviceInfo, SignInResponse, SubscriberProfile } from '../../contract/http/auth';
 import { RefreshToken } from '../../contract/http/auth';
 import type {
   AccountSummary,
@@ -9,13 +9,21 @@ import type {
   StatementList,
   UsageResponse,
 } from '../../contract/http/account';
-import type { PushEvent, PushPayload, ResumeResult, SessionInfo } from '../../contract/ipc';
+import type {
+  PushEvent,
+  PushPayload,
+  ResumeResult,
+  SessionInfo,
+  SignInOutcome,
+} from '../../contract/ipc';
 import { E164Phone } from '../../contract/phone';
 import type { Settings } from '../../contract/settings';
 import { AppError, isAppError } from '../errors';
-import type { ApiClient, PageParams } from './api-client';
+import type { ApiClient, PageParams, SignInBody } from './api-client';
 import type { Clock, TimerHandle, Timers } from './clock';
+import { RememberedDevices } from './device';
 import type { Log } from './logger';
+import { SecondStep, secondFactorOutcome, secondStepOver } from './second-factor';
 import type { CredentialVault, VaultEntry } from './vault';
 
 /** Sends a push event to the renderer. */
@@ -41,6 +49,13 @@ export interface SessionDeps {
   refreshLeadMs?: number;
   /** After a background refresh fails for a reason other than rejection, try again this much later. Default 30 s. */
   refreshRetryMs?: number;
+  /** This computer as sign-ins describe it to the API (see main/services/device.ts). */
+  device: () => DeviceInfo;
+  /**
+   * False where "remember this computer" must not be offered even with a keychain (a shared
+   * kiosk). Read at every sign-in. Default: allowed.
+   */
+  allowRememberDevice?: () => boolean;
 }
 
 export interface SignInParams {
@@ -48,6 +63,11 @@ export interface SignInParams {
   phone: string;
   password: string;
   keepSignedIn: boolean;
+}
+
+export interface SecondFactorParams {
+  code: string;
+  rememberDevice: boolean;
 }
 
 interface ActiveSession {
@@ -68,6 +88,8 @@ interface PendingResume {
 
 const REJECTED_REFRESH = new Set(['invalid_refresh_token', 'refresh_token_reused']);
 const ACCESS_REJECTED = new Set(['unauthorized', 'token_expired']);
+/** Second-step answers after which the challenge cannot be used again. */
+const CHALLENGE_ENDED = new Set(['unauthorized', 'token_expired', 'account_locked']);
 /** An access token this close to expiry is refreshed before use rather than sent. */
 const EXPIRY_MARGIN_MS = 5_000;
 
@@ -92,6 +114,9 @@ function isRejectedRefresh(error: unknown): error is AppError {
  * too, plus the vault when the person chose "keep me signed in" and a keychain exists (never a
  * file). Refreshes ahead of expiry on a timer and once on a 401, single-flight; refresh tokens
  * rotate on every use, so each new one replaces the vault's copy.
+ *
+ * Signing in to a 2-step account takes two calls: the password answers with what code to ask
+ * for, and {@link completeSecondFactor} finishes it. The API's challenge stays in here.
  */
 export class SessionService {
   readonly #deps: SessionDeps;
@@ -104,12 +129,15 @@ export class SessionService {
   #refreshing: Promise<ActiveSession> | null = null;
   #resuming: Promise<ResumeResult> | null = null;
   #pending: PendingResume | null = null;
+  readonly #secondStep = new SecondStep();
+  readonly #devices: RememberedDevices;
   #disposed = false;
 
   constructor(deps: SessionDeps) {
     this.#deps = deps;
     this.#leadMs = deps.refreshLeadMs ?? 60_000;
     this.#retryMs = deps.refreshRetryMs ?? 30_000;
+    this.#devices = new RememberedDevices(deps.vault, deps.log);
   }
 
   /** The current session as the renderer may see it, or `null` when signed out. */
@@ -127,17 +155,110 @@ export class SessionService {
     return this.#deps.vault !== null;
   }
 
+  /** "Remember this computer" needs somewhere safe to keep the token, and a non-kiosk app. */
+  get canRememberDevice(): boolean {
+    return this.#devices.available && (this.#deps.allowRememberDevice?.() ?? true);
+  }
+
   /**
-   * Signs in. With `keepSignedIn` and a keychain, the refresh token goes to the vault under the
-   * E.164 phone; without a keychain it is kept in memory only (`persisted: false`).
+   * Signs in with the password. With `keepSignedIn` and a keychain, the refresh token goes to the
+   * vault under the E.164 phone; without a keychain it is kept in memory only (`persisted:
+   * false`). A 2-step account answers `second-factor` instead (unless this computer is
+   * remembered for it), and {@link completeSecondFactor} finishes the sign-in.
    */
-  async signIn(params: SignInParams): Promise<SessionInfo> {
+  async signIn(params: SignInParams): Promise<SignInOutcome> {
+    const { clock } = this.#deps;
+    // A new password step replaces a second step left open.
+    this.#secondStep.clear();
+    const deviceToken = this.canRememberDevice
+      ? await this.#devices.token(params.phone)
+      : undefined;
+    let response: SignInResponse;
+    try {
+      response = await this.#signInSolvingCaptcha({
+        phone: params.phone,
+        password: params.password,
+        device: this.#deps.device(),
+        deviceToken,
+      });
+    } catch (error) {
+      const pending = this.#secondStep.begin(error, params, clock.now());
+      if (!pending) throw error;
+      // The server asked again despite the token: it no longer remembers this computer.
+      if (deviceToken) await this.#devices.forget(params.phone);
+      return secondFactorOutcome(pending, clock.now(), this.canRememberDevice);
+    }
+    return { status: 'signed-in', session: await this.#establish(response, params.keepSignedIn) };
+  }
+
+  /**
+   * Finishes a 2-step sign-in with the code. A wrong code passes through (`invalid_code` with
+   * `attemptsLeft`) and the step stays open; a used, expired or locked-out challenge closes it.
+   * With `rememberDevice` (where offered) the API's device token is kept in the vault under
+   * `device:<phone>` and sent with this phone's next sign-ins.
+   */
+  async completeSecondFactor(params: SecondFactorParams): Promise<SessionInfo> {
+    const { api, clock } = this.#deps;
+    const pending = this.#secondStep.current(clock.now());
+    const rememberDevice = params.rememberDevice && this.canRememberDevice;
+    let response: SignInResponse;
+    try {
+      response = await api.secondFactor({
+        challenge: pending.challenge,
+        code: params.code,
+        rememberDevice,
+        device: this.#deps.device(),
+      });
+    } catch (error) {
+      if (!isAppError(error) || !CHALLENGE_ENDED.has(error.code)) throw error;
+      this.#secondStep.clear(pending);
+      throw error.code === 'account_locked' ? error : secondStepOver();
+    }
+    if (!this.#secondStep.isCurrent(pending)) {
+      // Cancelled or replaced by another sign-in while the code was checked: nobody wants it.
+      void api.signOut(response.refreshToken).catch(() => undefined);
+      throw secondStepOver();
+    }
+    this.#secondStep.clear();
+    if (rememberDevice && response.deviceToken) {
+      await this.#devices.remember(response.subscriber.phone, response.deviceToken);
+    }
+    return this.#establish(response, pending.keepSignedIn);
+  }
+
+  /** Another text with the code, for an `sms` second step. */
+  async resendSecondFactor(): Promise<{ destination: string; resendAfterSeconds: number }> {
+    const pending = this.#secondStep.current(this.#deps.clock.now());
+    try {
+      const sent = await this.#deps.api.secondFactorResend(pending.challenge);
+      return { destination: sent.destination, resendAfterSeconds: sent.resendAfterSeconds };
+    } catch (error) {
+      if (!isAppError(error) || !CHALLENGE_ENDED.has(error.code)) throw error;
+      this.#secondStep.clear(pending);
+      throw error.code === 'account_locked' ? error : secondStepOver();
+    }
+  }
+
+  /** Abandons a second step (the person went back to the password). */
+  cancelSecondFactor(): void {
+    this.#secondStep.clear();
+  }
+
+  /**
+   * Forgets that this computer was remembered for `phone` (the server revokes remembered
+   * computers when the password changes). Saved sign-ins are not touched.
+   */
+  forgetRememberedDevice(phone: string): Promise<void> {
+    return this.#devices.forget(phone);
+  }
+
+  /** Starts the session a successful sign-in answered with, replacing any current one. */
+  async #establish(response: SignInResponse, keepSignedIn: boolean): Promise<SessionInfo> {
     const { vault, log } = this.#deps;
-    const response = await this.#signInSolvingCaptcha(params);
     if (this.#session) await this.signOut();
     const account = response.subscriber.phone;
     let persisted = false;
-    if (vault && params.keepSignedIn) {
+    if (vault && keepSignedIn) {
       try {
         await vault.set(account, response.refreshToken);
         persisted = true;
@@ -160,15 +281,14 @@ export class SessionService {
    * When the API asks for a proof of work first (after repeated failures), solves the challenge
    * it sent and tries once more with the solution.
    */
-  async #signInSolvingCaptcha(params: SignInParams) {
+  async #signInSolvingCaptcha(body: SignInBody) {
     const { api } = this.#deps;
-    const credentials = { phone: params.phone, password: params.password };
     try {
-      return await api.signIn(credentials);
+      return await api.signIn(body);
     } catch (error) {
       const challenge = error instanceof AppError ? error.extra.captcha : undefined;
       if (!challenge || (error as AppError).code !== 'captcha_required') throw error;
-      return api.signIn({ ...credentials, captcha: await solveCaptcha(challenge) });
+      return api.signIn({ ...body, captcha: await solveCaptcha(challenge) });
     }
   }
 
@@ -257,6 +377,7 @@ export class SessionService {
     const session = this.#session;
     const pending = this.#pending;
     this.#pending = null;
+    this.#secondStep.clear();
     this.#clear();
     // A refresh in flight must finish (or see it is stale) before the vault entry goes.
     await this.#refreshing?.catch(() => undefined);
@@ -276,8 +397,9 @@ export class SessionService {
   }
 
   /**
-   * Deletes every saved sign-in of this app from the vault without contacting any server.
-   * Resolves false when the keychain could not be cleaned.
+   * Deletes every saved sign-in of this app from the vault without contacting any server, and
+   * with them the remembered-computer tokens (`device:<phone>`): both belong to the server that
+   * issued them. Resolves false when the keychain could not be cleaned.
    */
   async dropSavedSignIns(): Promise<boolean> {
     const { vault, log } = this.#deps;
@@ -292,7 +414,10 @@ export class SessionService {
     }
   }
 
-  /** Signs out, removes every vault entry of the app, resets the settings. */
+  /**
+   * Signs out, removes every vault entry of the app (remembered computers included), resets the
+   * settings (which gives the installation a new device id).
+   */
   async forgetDevice(): Promise<void> {
     await this.signOut();
     const cleaned = await this.dropSavedSignIns();
@@ -302,16 +427,16 @@ export class SessionService {
 
   /** Account calls with the current access token (refreshed and retried once on a 401). */
   readonly account = {
-    summary: (): Promise<AccountSummary> => this.#withAccess((t) => this.#deps.api.summary(t)),
-    plan: (): Promise<Plan> => this.#withAccess((t) => this.#deps.api.plan(t)),
+    summary: (): Promise<AccountSummary> => this.withAccess((t) => this.#deps.api.summary(t)),
+    plan: (): Promise<Plan> => this.withAccess((t) => this.#deps.api.plan(t)),
     usage: (cycle?: string): Promise<UsageResponse> =>
-      this.#withAccess((t) => this.#deps.api.usage(t, cycle)),
+      this.withAccess((t) => this.#deps.api.usage(t, cycle)),
     statements: (page?: PageParams): Promise<StatementList> =>
-      this.#withAccess((t) => this.#deps.api.statements(t, page)),
+      this.withAccess((t) => this.#deps.api.statements(t, page)),
     statement: (id: string): Promise<StatementDetail> =>
-      this.#withAccess((t) => this.#deps.api.statement(t, id)),
+      this.withAccess((t) => this.#deps.api.statement(t, id)),
     payments: (page?: PageParams): Promise<PaymentList> =>
-      this.#withAccess((t) => this.#deps.api.payments(t, page)),
+      this.withAccess((t) => this.#deps.api.payments(t, page)),
   };
 
   /** Stops the refresh timer without signing out (app quit). */
@@ -320,7 +445,12 @@ export class SessionService {
     this.#cancelTimer();
   }
 
-  async #withAccess<T>(call: (accessToken: string) => Promise<T>): Promise<T> {
+  /**
+   * Runs an account API call with the current access token: refreshed first when about to
+   * expire, and refreshed and retried once when the API answers 401. For services that call
+   * bearer routes (security center); they never see the refresh token.
+   */
+  async withAccess<T>(call: (accessToken: string) => Promise<T>): Promise<T> {
     let session = this.#session;
     if (!session) throw notSignedIn();
     const generation = this.#generation;

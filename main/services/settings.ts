@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
@@ -168,7 +169,7 @@ export interface SettingsServiceOptions {
 }
 
 function toView(settings: Settings): SettingsView {
-  const { windowBounds: _bounds, ...view } = settings;
+  const { windowBounds: _bounds, deviceId: _deviceId, ...view } = settings;
   return view;
 }
 
@@ -179,7 +180,8 @@ function sameView(a: Settings, b: Settings): boolean {
 /**
  * The desktop app's settings: validated with the contract on load (an invalid value falls back
  * to its default, so a bad stored API address becomes the default address), kept in memory,
- * written through to the store on every change.
+ * written through to the store on every change. The installation's device id is generated on
+ * the first load and again after a reset, so a "forgotten" computer is a new one to the server.
  */
 export class SettingsService {
   readonly #store: SettingsStore;
@@ -259,7 +261,15 @@ export class SettingsService {
       this.#log.error({ err: error }, 'settings: could not reset the settings file');
     }
     this.#current = structuredClone(DEFAULT_SETTINGS);
+    this.#current.deviceId = randomUUID();
+    this.#write('deviceId', this.#current.deviceId);
     this.#notify(previous);
+  }
+
+  /** This installation's id (see `Settings.deviceId`); generated if there is none yet. */
+  deviceId(): string {
+    if (this.#current.deviceId === null) this.#apply({ deviceId: randomUUID() });
+    return this.#current.deviceId!;
   }
 
   /** Subscribes to changes; returns the unsubscribe function. */
@@ -289,6 +299,10 @@ export class SettingsService {
     if (invalid.length > 0) {
       this.#log.warn({ fields: invalid }, 'settings: invalid values replaced by their defaults');
       for (const key of invalid) this.#write(key, loaded[key]);
+    }
+    if (loaded.deviceId === null) {
+      loaded.deviceId = randomUUID();
+      this.#write('deviceId', loaded.deviceId);
     }
     return loaded;
   }

@@ -12,7 +12,7 @@ import { createApiClient, type ApiClient } from '../../../main/services/api-clie
 import { SessionService } from '../../../main/services/session';
 import { createSettingsService } from '../../../main/services/settings';
 import { keytarVault, probeVault } from '../../../main/services/vault';
-import { ManualTime, memoryLog, recorder } from '../../unit/main/support/fakes';
+import { ManualTime, memoryLog, recorder, testDevice } from '../../unit/main/support/fakes';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { databaseUnavailable } from '../support/test-db';
 
@@ -70,6 +70,7 @@ describe.skipIf(!keychainReachable || databaseUnavailable)(
         timers: time,
         emit: recorder().emit,
         log: memoryLog(),
+        device: testDevice,
       });
       return { session, settings, time };
     }
@@ -145,10 +146,14 @@ describe.skipIf(!keychainReachable || databaseUnavailable)(
       });
       await keytar.setPassword(SERVICE, dana.phone, randomBytes(32).toString('base64url'));
       expect(await saved()).toHaveLength(2);
+      const deviceId = app.settings.get().deviceId;
       await app.session.forgetDevice();
       expect(await saved()).toEqual([]);
-      expect(app.settings.get()).toEqual(DEFAULT_SETTINGS);
-      expect(launch().settings.get()).toEqual(DEFAULT_SETTINGS);
+      // A forgotten computer is a new one to the server: it gets a new device id.
+      const reset = { ...DEFAULT_SETTINGS, deviceId: expect.any(String) };
+      expect(app.settings.get()).toEqual(reset);
+      expect(app.settings.get().deviceId).not.toBe(deviceId);
+      expect(launch().settings.get()).toEqual({ ...reset, deviceId: app.settings.get().deviceId });
     });
   },
 );

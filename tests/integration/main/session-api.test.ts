@@ -1,14 +1,21 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../../contract/settings';
-import { IPC_CHANNELS } from '../../../contract/ipc';
+import { IPC_CHANNELS, type IpcChannel, type Result } from '../../../contract/ipc';
+import { Outbox } from '../../../server/src/delivery';
 import { DEMO_SUBSCRIBERS } from '../../../server/src/demo/seed-demo';
 import { createAppCore } from '../../../main/app-core';
 import { AppError } from '../../../main/errors';
 import { createApiClient, type ApiClient } from '../../../main/services/api-client';
+import { deviceAccount } from '../../../main/services/device';
 import { SessionService } from '../../../main/services/session';
 import { SettingsService, memorySettingsStore } from '../../../main/services/settings';
 import { memoryVault } from '../../../main/services/vault';
-import { ManualTime, memoryLog, recorder } from '../../unit/main/support/fakes';
+import { ManualTime, memoryLog, recorder, testDevice } from '../../unit/main/support/fakes';
+import { codeIn } from '../support/receivers';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { describeWithDb } from '../support/test-db';
 
@@ -35,14 +42,24 @@ describeWithDb('main process services against the real account API', () => {
   let t: TestApp;
   let baseUrl: string;
   let api: ApiClient;
+  let outboxDir: string;
+  /** The server's dev outbox: the texts and e-mails it sent (reset codes, 2-step codes). */
+  let outbox: Outbox;
 
   beforeAll(async () => {
-    t = await createTestApp({ seedDemo: true });
+    outboxDir = fs.mkdtempSync(path.join(os.tmpdir(), 'airtime-main-outbox-'));
+    outbox = new Outbox(path.join(outboxDir, 'outbox.jsonl'), { now: () => t.clock.now() });
+    t = await createTestApp({
+      seedDemo: true,
+      outbox,
+      delivery: { sms: outbox.sender('sms'), email: outbox.sender('email') },
+    });
     baseUrl = await t.app.listen({ port: 0, host: '127.0.0.1' });
     api = createApiClient({ baseUrl: () => baseUrl, appVersion: '9.9.9', sleep: async () => {} });
   });
   afterAll(async () => {
-    await t.close();
+    await t?.close();
+    fs.rmSync(outboxDir, { recursive: true, force: true });
   });
 
   function newSession(vault = memoryVault()) {
@@ -59,6 +76,7 @@ describeWithDb('main process services against the real account API', () => {
       timers: time,
       emit: pushed.emit,
       log: memoryLog(),
+      device: testDevice,
     });
     return { session, vault, settings, time, pushed };
   }
@@ -121,7 +139,10 @@ describeWithDb('main process services against the real account API', () => {
         password: maria.password,
         keepSignedIn: true,
       });
-      expect(info).toMatchObject({ persisted: true, subscriber: { phone: maria.phone } });
+      expect(info).toMatchObject({
+        status: 'signed-in',
+        session: { persisted: true, subscriber: { phone: maria.phone } },
+      });
       expect((await session.account.summary()).subscriber.phone).toBe(maria.phone);
 
       const before = await vault.get(maria.phone);
@@ -151,12 +172,15 @@ describeWithDb('main process services against the real account API', () => {
       expect(asked.code).toBe('captcha_required');
       expect(asked.extra.captcha).toBeDefined();
       const { session } = newSession();
-      const info = await session.signIn({
+      const outcome = await session.signIn({
         phone: ana.phone,
         password: ana.password,
         keepSignedIn: false,
       });
-      expect(info.subscriber.phone).toBe(ana.phone);
+      expect(outcome).toMatchObject({
+        status: 'signed-in',
+        session: { subscriber: { phone: ana.phone } },
+      });
       await session.signOut();
     });
 
@@ -240,6 +264,7 @@ describeWithDb('main process services against the real account API', () => {
           systemLanguage: 'en-US',
           systemTheme: () => 'light',
         },
+        deviceName: () => 'Integration computer',
         openExternal: () => undefined,
         externalLinkAllowlist: [],
         emit: pushed.emit,
@@ -279,6 +304,312 @@ describeWithDb('main process services against the real account API', () => {
         expect(after).toMatchObject({ ok: false, error: { code: 'not_signed_in' } });
       } finally {
         core.dispose();
+      }
+    });
+  });
+
+  describe('2-step verification, password reset and the security center over the real API', () => {
+    const SENDER = 'http://127.0.0.1:5173/';
+    const NEW_PASSWORD = 'Lighthouse-Pelican-Drift-71';
+    /** A refresh token, device token, challenge or reset ticket: none may reach the renderer. */
+    const OPAQUE_TOKEN = /[A-Za-z0-9_-]{43}/;
+
+    /** The app core over the real API, as the renderer reaches it; keeps every answer it gave. */
+    function appCore(vault = memoryVault()) {
+      const time = new ManualTime();
+      const core = createAppCore({
+        settings: new SettingsService(
+          memorySettingsStore({ ...structuredClone(DEFAULT_SETTINGS), apiBaseUrl: baseUrl }),
+        ),
+        vault,
+        appInfo: {
+          version: '0.1.0',
+          platform: 'linux',
+          systemLanguage: 'en-US',
+          systemTheme: () => 'light',
+        },
+        deviceName: () => 'Integration computer',
+        openExternal: () => undefined,
+        externalLinkAllowlist: [],
+        emit: () => undefined,
+        isTrustedSender: (url) => url === SENDER,
+        clock: time,
+        timers: time,
+        apiOptions: { sleep: async () => {} },
+      });
+      const outputs: string[] = [];
+      const dispatch = async (channel: IpcChannel, payload?: unknown): Promise<Result<unknown>> => {
+        const result = await core.router.dispatch(channel, SENDER, payload);
+        outputs.push(JSON.stringify(result));
+        if (result.ok) {
+          expect(IPC_CHANNELS[channel].output.safeParse(result.value).success, channel).toBe(true);
+        }
+        return result;
+      };
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each test reads its own fields
+      const call = async <T = any>(channel: IpcChannel, payload?: unknown): Promise<T> => {
+        const result = await dispatch(channel, payload);
+        expect(result, `${channel}: ${JSON.stringify(result)}`).toMatchObject({ ok: true });
+        return (result as { value: T }).value;
+      };
+      /** Nothing secret was in any answer. */
+      const expectNoSecretsShown = () => {
+        for (const output of outputs) expect(output).not.toMatch(OPAQUE_TOKEN);
+      };
+      return { core, vault, dispatch, call, outputs, expectNoSecretsShown };
+    }
+
+    /** The code an authenticator app would show at the API's clock. */
+    const totp = (secret: string) =>
+      generate({ secret, epoch: Math.floor(t.clock.now() / 1000) }) as Promise<string>;
+    const otherCode = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+
+    /** Turns on 2-step (authenticator app) through the security-center channels. */
+    async function enableTotp(app: ReturnType<typeof appCore>) {
+      const setup = await app.call('security:two-factor-enrol', { method: 'totp' });
+      expect(setup).toMatchObject({
+        method: 'totp',
+        otpauthUri: expect.stringMatching(/^otpauth:/),
+      });
+      const { recoveryCodes } = await app.call('security:two-factor-confirm', {
+        code: await totp(setup.secret),
+      });
+      expect(recoveryCodes).toHaveLength(10);
+      // The confirming code cannot be used again: the next sign-in uses the next 30-second step.
+      t.clock.advance(30_000);
+      return { secret: setup.secret as string, recoveryCodes: recoveryCodes as string[] };
+    }
+
+    /** The newest message the API sent to `to` over `channel`, from the dev outbox. */
+    async function lastMessage(channel: 'sms' | 'email', to: string) {
+      await t.settle();
+      const message = (await outbox.latest()).find((m) => m.channel === channel && m.to === to);
+      expect(message, `a ${channel} to ${to}`).toBeDefined();
+      return message!;
+    }
+
+    it('signs in with an authenticator code, and with a recovery code', async () => {
+      const who = await t.addSubscriber({ name: 'Robin Vale', email: 'robin@example.com' });
+      const app = appCore();
+      const credentials = { phone: who.phone, password: who.password };
+      try {
+        await app.call('auth:sign-in', { ...credentials, keepSignedIn: false });
+        const { secret, recoveryCodes } = await enableTotp(app);
+        await app.call('auth:sign-out');
+
+        expect(await app.call('auth:sign-in', { ...credentials, keepSignedIn: true })).toEqual({
+          status: 'second-factor',
+          method: 'totp',
+          destination: null,
+          resendAfterSeconds: 0,
+          expiresIn: 300,
+          canRememberDevice: true,
+        });
+        expect(app.core.session.isSignedIn()).toBe(false);
+
+        const code = await totp(secret);
+        const wrong = await app.dispatch('auth:second-factor', {
+          code: otherCode(code),
+          rememberDevice: false,
+        });
+        expect(wrong).toMatchObject({
+          ok: false,
+          error: { code: 'invalid_code', attemptsLeft: 4 },
+        });
+
+        const info = await app.call('auth:second-factor', { code, rememberDevice: false });
+        expect(info).toMatchObject({ persisted: true, subscriber: { phone: who.phone } });
+        expect((await app.vault.list()).map((e) => e.account)).toEqual([who.phone]);
+        expect((await app.call('account:summary')).subscriber.phone).toBe(who.phone);
+        await app.call('auth:sign-out');
+
+        await app.call('auth:sign-in', { ...credentials, keepSignedIn: false });
+        await app.call('auth:second-factor', { code: recoveryCodes[0], rememberDevice: false });
+        expect(app.core.session.isSignedIn()).toBe(true);
+        app.expectNoSecretsShown();
+      } finally {
+        app.core.dispose();
+      }
+    });
+
+    it('a used challenge asks for the password again', async () => {
+      const who = await t.addSubscriber({ name: 'Jo Park', email: 'jo@example.com' });
+      const app = appCore();
+      const credentials = { phone: who.phone, password: who.password, keepSignedIn: false };
+      try {
+        await app.call('auth:sign-in', credentials);
+        const { secret } = await enableTotp(app);
+        await app.call('auth:sign-out');
+        await app.call('auth:sign-in', credentials);
+        // The API's 5-minute limit passes while the app waits for the code.
+        t.clock.advance(5 * MINUTE);
+        const expired = await app.dispatch('auth:second-factor', {
+          code: await totp(secret),
+          rememberDevice: false,
+        });
+        expect(expired).toMatchObject({ ok: false, error: { code: 'session_expired' } });
+        expect(!expired.ok && expired.error.message).toMatch(/sign in again/i);
+        t.clock.advance(30_000);
+        expect(
+          await app.dispatch('auth:second-factor', {
+            code: await totp(secret),
+            rememberDevice: false,
+          }),
+        ).toMatchObject({ ok: false, error: { code: 'session_expired' } });
+      } finally {
+        app.core.dispose();
+      }
+    });
+
+    it('"remember this computer" keeps the device token, and the next sign-in skips the second step', async () => {
+      const who = await t.addSubscriber({ name: 'Ari Moss', email: 'ari@example.com' });
+      const app = appCore();
+      const credentials = { phone: who.phone, password: who.password, keepSignedIn: false };
+      try {
+        await app.call('auth:sign-in', credentials);
+        const { secret } = await enableTotp(app);
+        await app.call('auth:sign-out');
+        await app.call('auth:sign-in', credentials);
+        await app.call('auth:second-factor', { code: await totp(secret), rememberDevice: true });
+        const token = await app.vault.get(deviceAccount(who.phone));
+        expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+        await app.call('auth:sign-out');
+        expect(await app.vault.get(deviceAccount(who.phone))).toBe(token);
+        expect(await app.call('auth:sign-in', credentials)).toMatchObject({ status: 'signed-in' });
+        app.expectNoSecretsShown();
+      } finally {
+        app.core.dispose();
+      }
+    });
+
+    it('resets a forgotten password with a texted code and signs in with the new one', async () => {
+      const who = await t.addSubscriber({ name: 'Sky Lane', email: 'sky@example.com' });
+      const app = appCore();
+      try {
+        expect(await app.call('recovery:start', { phone: who.phone, channel: 'sms' })).toEqual({
+          channel: 'sms',
+          resendAfterSeconds: 60,
+          codeExpiresIn: 600,
+        });
+        const code = codeIn((await lastMessage('sms', who.phone)).text);
+
+        // The meter knows whose password is being reset.
+        const withNumber = `Orchid-${who.phone.slice(2)}-Kayak`;
+        expect(
+          await app.call('password:check', { password: withNumber, purpose: 'reset' }),
+        ).toMatchObject({ ok: false, warning: 'Do not use your phone number in your password.' });
+
+        const wrongCode = await app.dispatch('recovery:verify', { code: otherCode(code) });
+        expect(wrongCode).toMatchObject({ ok: false, error: { code: 'invalid_code' } });
+        const verified = await app.call('recovery:verify', { code });
+        expect(Object.keys(verified).sort()).toEqual(['channel', 'destination', 'expiresIn']);
+        expect(verified).toMatchObject({ channel: 'sms', expiresIn: 600 });
+
+        const weak = await app.dispatch('recovery:complete', {
+          newPassword: 'password1',
+          keepSignedIn: false,
+        });
+        expect(weak).toMatchObject({
+          ok: false,
+          error: { code: 'weak_password', feedback: { warning: expect.any(String) } },
+        });
+        expect(
+          await app.call('recovery:complete', { newPassword: NEW_PASSWORD, keepSignedIn: true }),
+        ).toMatchObject({
+          status: 'signed-in',
+          session: { persisted: true, subscriber: { phone: who.phone } },
+        });
+        expect((await app.call('account:summary')).subscriber.phone).toBe(who.phone);
+        // The old password no longer works (main solves the captcha the API may ask for first).
+        const old = await failure(
+          newSession().session.signIn({
+            phone: who.phone,
+            password: who.password,
+            keepSignedIn: false,
+          }),
+        );
+        expect(old.code).toBe('invalid_credentials');
+        // The ticket was used: the finished reset cannot be completed again.
+        expect(
+          await app.dispatch('recovery:complete', {
+            newPassword: NEW_PASSWORD,
+            keepSignedIn: false,
+          }),
+        ).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+        app.expectNoSecretsShown();
+      } finally {
+        app.core.dispose();
+      }
+    });
+
+    it('a reset of a 2-step account by e-mail ends in the second step', async () => {
+      const who = await t.addSubscriber({ name: 'Lee Fox', email: 'lee.fox@example.com' });
+      const app = appCore();
+      try {
+        await app.call('auth:sign-in', {
+          phone: who.phone,
+          password: who.password,
+          keepSignedIn: false,
+        });
+        const { secret } = await enableTotp(app);
+        await app.call('auth:sign-out');
+
+        await app.call('recovery:start', { phone: who.phone, channel: 'email' });
+        const code = codeIn((await lastMessage('email', 'lee.fox@example.com')).text);
+        await app.call('recovery:verify', { code });
+        expect(
+          await app.call('recovery:complete', { newPassword: NEW_PASSWORD, keepSignedIn: false }),
+        ).toMatchObject({ status: 'second-factor', method: 'totp' });
+        await app.call('auth:second-factor', { code: await totp(secret), rememberDevice: false });
+        expect(app.core.session.isSignedIn()).toBe(true);
+        app.expectNoSecretsShown();
+      } finally {
+        app.core.dispose();
+      }
+    });
+
+    it('the security center: this computer in the sessions list, a password change, ending this session', async () => {
+      const who = await t.addSubscriber({ name: 'Kai Reed', email: 'kai@example.com' });
+      const app = appCore();
+      try {
+        await app.call('auth:sign-in', {
+          phone: who.phone,
+          password: who.password,
+          keepSignedIn: true,
+        });
+        expect(await app.call('security:overview')).toMatchObject({
+          phone: who.phone,
+          twoFactor: { enabled: false },
+        });
+        const { sessions } = await app.call('security:sessions');
+        const mine = sessions.find((s: { current: boolean }) => s.current);
+        expect(mine).toMatchObject({ deviceName: 'Integration computer', appVersion: '0.1.0' });
+        const history = await app.call('security:history', { limit: 5 });
+        expect(history.items[0]).toMatchObject({ kind: 'signed_in' });
+
+        expect(
+          await app.dispatch('security:change-password', {
+            currentPassword: 'Not-The-Password-1',
+            newPassword: NEW_PASSWORD,
+          }),
+        ).toMatchObject({ ok: false, error: { code: 'wrong_password' } });
+        await app.vault.set(deviceAccount(who.phone), 'd'.repeat(43));
+        expect(
+          await app.call('security:change-password', {
+            currentPassword: who.password,
+            newPassword: NEW_PASSWORD,
+          }),
+        ).toEqual({ otherSessionsSignedOut: 0 });
+        expect(await app.vault.get(deviceAccount(who.phone))).toBeNull();
+        expect((await app.call('account:summary')).subscriber.phone).toBe(who.phone);
+
+        await app.call('security:sign-out-session', { id: mine.id });
+        expect(app.core.session.isSignedIn()).toBe(false);
+        expect(await app.vault.list()).toEqual([]);
+        app.expectNoSecretsShown();
+      } finally {
+        app.core.dispose();
       }
     });
   });

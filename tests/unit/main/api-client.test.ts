@@ -345,3 +345,270 @@ describe('api client: TLS', () => {
     expect(sleeps).toEqual([]);
   });
 });
+
+describe('api client: 2-step, reset and security-center routes', () => {
+  const token43 = (c: string) => c.repeat(43);
+  const device = {
+    id: '5b1f3c1e-8f7a-4c2b-9d7e-2a4f6c8e0b13',
+    name: 'Test computer',
+    appVersion: '1.2.3',
+  };
+  const tokens = {
+    accessToken: 'a',
+    refreshToken: token43('r'),
+    tokenType: 'Bearer',
+    expiresIn: 600,
+    subscriber: summary.subscriber,
+  };
+  const overview = {
+    twoFactor: { enabled: true, method: 'totp', recoveryCodesLeft: 10 },
+    phone: '+12065550100',
+    email: 'maria@example.com',
+    contactPhone: null,
+    passwordChangedAt: null,
+    rememberedDevices: 1,
+  };
+  const codes = Array.from({ length: 10 }, (_, i) => `${i}${i}${i}${i}${i}-abcde`);
+  const sessionId = '0b7c1a52-3f1e-4d8a-9c0f-6e2b4a8d1c30';
+
+  /** Each call with the request it must make and the answer the fake server gives. */
+  const routes: Array<{
+    name: string;
+    run: (api: ReturnType<typeof client>['api']) => Promise<unknown>;
+    method: 'GET' | 'POST';
+    url: string;
+    body?: unknown;
+    bearer?: boolean;
+    status?: number;
+    answer?: unknown;
+    expected?: unknown;
+  }> = [
+    {
+      name: 'sign-in with device and device token',
+      run: (api) =>
+        api.signIn({
+          phone: '+12065550100',
+          password: 'pw',
+          device,
+          deviceToken: token43('d'),
+        }),
+      method: 'POST',
+      url: '/v1/auth/sign-in',
+      body: { phone: '+12065550100', password: 'pw', device, deviceToken: token43('d') },
+      answer: tokens,
+    },
+    {
+      name: 'second factor',
+      run: (api) =>
+        api.secondFactor({ challenge: token43('c'), code: '123456', rememberDevice: true, device }),
+      method: 'POST',
+      url: '/v1/auth/second-factor',
+      body: { challenge: token43('c'), code: '123456', rememberDevice: true, device },
+      answer: { ...tokens, deviceToken: token43('d') },
+    },
+    {
+      name: 'second-factor resend',
+      run: (api) => api.secondFactorResend(token43('c')),
+      method: 'POST',
+      url: '/v1/auth/second-factor/resend',
+      body: { challenge: token43('c') },
+      answer: { sent: true, destination: '•••-0100', resendAfterSeconds: 60 },
+    },
+    {
+      name: 'captcha challenge',
+      run: (api) => api.captchaChallenge(),
+      method: 'GET',
+      url: '/v1/captcha/challenge',
+      answer: { algorithm: 'SHA-256', challenge: 'c', maxnumber: 10, salt: 's', signature: 'x' },
+    },
+    {
+      name: 'reset start',
+      run: (api) => api.resetStart({ phone: '+12065550100', channel: 'email', captcha: 'solved' }),
+      method: 'POST',
+      url: '/v1/auth/reset/start',
+      body: { phone: '+12065550100', channel: 'email', captcha: 'solved' },
+      status: 202,
+      answer: { sent: true, channel: 'email', resendAfterSeconds: 60, codeExpiresIn: 600 },
+    },
+    {
+      name: 'reset verify',
+      run: (api) => api.resetVerify({ phone: '+12065550100', code: '123456' }),
+      method: 'POST',
+      url: '/v1/auth/reset/verify',
+      body: { phone: '+12065550100', code: '123456' },
+      answer: { ticket: token43('t'), expiresIn: 600, channel: 'sms', destination: '•••-0100' },
+    },
+    {
+      name: 'reset complete (204)',
+      run: (api) => api.resetComplete({ ticket: token43('t'), newPassword: 'Lighthouse-71' }),
+      method: 'POST',
+      url: '/v1/auth/reset/complete',
+      body: { ticket: token43('t'), newPassword: 'Lighthouse-71' },
+      status: 204,
+      expected: undefined,
+    },
+    {
+      name: 'security overview',
+      run: (api) => api.securityOverview('t'),
+      method: 'GET',
+      url: '/v1/account/security',
+      bearer: true,
+      answer: overview,
+    },
+    {
+      name: 'change password',
+      run: (api) => api.changePassword('t', { currentPassword: 'old', newPassword: 'new' }),
+      method: 'POST',
+      url: '/v1/account/password',
+      body: { currentPassword: 'old', newPassword: 'new' },
+      bearer: true,
+      answer: { otherSessionsSignedOut: 3 },
+    },
+    {
+      name: 'change contact',
+      run: (api) => api.changeContact('t', { password: 'pw', contactPhone: null }),
+      method: 'POST',
+      url: '/v1/account/contact',
+      body: { password: 'pw', contactPhone: null },
+      bearer: true,
+      answer: overview,
+    },
+    {
+      name: 'sessions',
+      run: (api) => api.sessions('t'),
+      method: 'GET',
+      url: '/v1/account/sessions',
+      bearer: true,
+      answer: { sessions: [] },
+    },
+    {
+      name: 'sign out one session (204)',
+      run: (api) => api.signOutSession('t', sessionId),
+      method: 'POST',
+      url: `/v1/account/sessions/${sessionId}/sign-out`,
+      body: {},
+      bearer: true,
+      status: 204,
+      expected: undefined,
+    },
+    {
+      name: 'sign out the others',
+      run: (api) => api.signOutOthers('t'),
+      method: 'POST',
+      url: '/v1/account/sessions/sign-out-others',
+      body: {},
+      bearer: true,
+      answer: { signedOut: 2 },
+    },
+    {
+      name: 'security events, paged',
+      run: (api) => api.securityEvents('t', { limit: 5, cursor: 'abc' }),
+      method: 'GET',
+      url: '/v1/account/security-events?cursor=abc&limit=5',
+      bearer: true,
+      answer: { items: [], nextCursor: null },
+    },
+    {
+      name: 'two-factor enrol',
+      run: (api) => api.twoFactorEnrol('t', 'sms'),
+      method: 'POST',
+      url: '/v1/account/two-factor/enrol',
+      body: { method: 'sms' },
+      bearer: true,
+      answer: { method: 'sms', destination: '•••-0100', resendAfterSeconds: 60 },
+    },
+    {
+      name: 'two-factor resend',
+      run: (api) => api.twoFactorResend('t'),
+      method: 'POST',
+      url: '/v1/account/two-factor/resend',
+      body: {},
+      bearer: true,
+      answer: { sent: true, destination: '•••-0100', resendAfterSeconds: 60 },
+    },
+    {
+      name: 'two-factor confirm',
+      run: (api) => api.twoFactorConfirm('t', '123456'),
+      method: 'POST',
+      url: '/v1/account/two-factor/confirm',
+      body: { code: '123456' },
+      bearer: true,
+      answer: { enabled: true, recoveryCodes: codes },
+    },
+    {
+      name: 'two-factor disable (204)',
+      run: (api) => api.twoFactorDisable('t', 'pw'),
+      method: 'POST',
+      url: '/v1/account/two-factor/disable',
+      body: { password: 'pw' },
+      bearer: true,
+      status: 204,
+      expected: undefined,
+    },
+    {
+      name: 'new recovery codes',
+      run: (api) => api.recoveryCodes('t', 'pw'),
+      method: 'POST',
+      url: '/v1/account/two-factor/recovery-codes',
+      body: { password: 'pw' },
+      bearer: true,
+      answer: { recoveryCodes: codes },
+    },
+  ];
+
+  it('each method makes its request and returns the contract-checked answer', async () => {
+    for (const route of routes) {
+      const status = route.status ?? 200;
+      handler = (_req, res) => {
+        if (status === 204) {
+          res.writeHead(204);
+          res.end();
+        } else json(res, status, route.answer);
+      };
+      const { api } = client();
+      const value = await route.run(api);
+      expect(value, route.name).toEqual('expected' in route ? route.expected : route.answer);
+      expect(seen, route.name).toHaveLength(1);
+      expect(seen[0], route.name).toMatchObject({ method: route.method, url: route.url });
+      expect(seen[0]!.headers['authorization'], route.name).toBe(
+        route.bearer ? 'Bearer t' : undefined,
+      );
+      if (route.body === undefined) expect(seen[0]!.body, route.name).toBe('');
+      else expect(JSON.parse(seen[0]!.body), route.name).toEqual(route.body);
+    }
+  });
+
+  it('each method refuses an answer that is not the contract’s', async () => {
+    for (const route of routes.filter((r) => (r.status ?? 200) !== 204)) {
+      handler = (_req, res) => json(res, route.status ?? 200, { unexpected: true });
+      expect((await failure(route.run(client().api))).code, route.name).toBe('invalid_response');
+    }
+  });
+
+  it('sign-in sends neither device nor device token when it has none', async () => {
+    handler = (_req, res) => json(res, 200, tokens);
+    await client().api.signIn({ phone: '+12065550100', password: 'pw', deviceToken: undefined });
+    expect(JSON.parse(seen[0]!.body)).toEqual({ phone: '+12065550100', password: 'pw' });
+  });
+
+  it('keeps attemptsLeft, password feedback and the second-factor challenge of an error', async () => {
+    handler = (_req, res) =>
+      json(res, 401, apiError('invalid_code', 'Wrong code.', { attemptsLeft: 3 }));
+    expect((await failure(client().api.resetVerify({ phone: 'p', code: '1' }))).extra).toEqual({
+      status: 401,
+      attemptsLeft: 3,
+    });
+
+    const feedback = { warning: 'Too common.', suggestions: ['Add a word.'] };
+    handler = (_req, res) => json(res, 400, apiError('weak_password', 'Weak.', { feedback }));
+    const weak = await failure(client().api.resetComplete({ ticket: 't', newPassword: 'x' }));
+    expect(weak.toApiError()).toEqual({ code: 'weak_password', message: 'Weak.', feedback });
+
+    const secondFactor = { challenge: token43('c'), expiresIn: 300, method: 'totp' };
+    handler = (_req, res) =>
+      json(res, 401, apiError('second_factor_required', 'Code needed.', { secondFactor }));
+    const asked = await failure(client().api.signIn({ phone: '+12065550100', password: 'pw' }));
+    expect(asked.extra.secondFactor).toEqual(secondFactor);
+    expect(JSON.stringify(asked.toApiError())).not.toContain(token43('c'));
+  });
+});

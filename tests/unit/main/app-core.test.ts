@@ -4,7 +4,17 @@ import { DEFAULT_SETTINGS } from '../../../contract/settings';
 import { createAppCore, toSupportedLanguage, type AppCoreDeps } from '../../../main/app-core';
 import { SettingsService, memorySettingsStore } from '../../../main/services/settings';
 import { memoryVault, type CredentialVault } from '../../../main/services/vault';
-import { FakeApi, ManualTime, PASSWORD, PHONE, memoryLog, recorder } from './support/fakes';
+import {
+  FakeApi,
+  ManualTime,
+  OTHER_SESSION_ID,
+  PASSWORD,
+  PHONE,
+  RESET_CODE,
+  SECOND_FACTOR_CODE,
+  memoryLog,
+  recorder,
+} from './support/fakes';
 
 const APP_URL = 'app://airtime/index.html';
 
@@ -24,6 +34,7 @@ function setup(overrides: Partial<AppCoreDeps> & { vault?: CredentialVault | nul
       systemLanguage: () => 'es-MX',
       systemTheme: () => 'dark',
     },
+    deviceName: () => 'Test computer',
     openExternal: async (url) => void opened.push(url),
     externalLinkAllowlist: ['airtime.example.org'],
     emit: pushed.emit,
@@ -39,27 +50,53 @@ function setup(overrides: Partial<AppCoreDeps> & { vault?: CredentialVault | nul
   return { api, vault, time, pushed, log, opened, core, call };
 }
 
-/** A valid payload for every channel. */
+const NEW_PASSWORD = 'Lighthouse-Pelican-Drift-71';
+
+/**
+ * A valid payload for every channel, in an order that works against a 2-step account: signed in
+ * (through the second step) first, a reset after the security center, signed out last.
+ */
 const SAMPLES: Record<IpcChannel, unknown> = {
   'app:info': undefined,
   'app:open-external': { url: 'https://airtime.example.org/help' },
   'auth:sign-in': { phone: '(206) 555-0100', password: PASSWORD, keepSignedIn: true },
+  'auth:second-factor-resend': undefined,
+  'auth:second-factor': { code: SECOND_FACTOR_CODE, rememberDevice: true },
+  'auth:second-factor-cancel': undefined,
   'auth:resume': undefined,
   'account:summary': undefined,
   'account:usage': { cycle: 'current' },
   'account:statements': { limit: 10 },
   'account:statement': { id: 'st-1' },
   'account:payments': undefined,
+  'password:check': { password: 'Harbor-Lantern-Quietly-88', purpose: 'change' },
+  'security:overview': undefined,
+  'security:change-contact': { password: PASSWORD, email: 'maria.new@example.com' },
+  'security:sessions': undefined,
+  'security:sign-out-session': { id: OTHER_SESSION_ID },
+  'security:sign-out-others': undefined,
+  'security:history': { limit: 5 },
+  'security:two-factor-enrol': { method: 'totp' },
+  'security:two-factor-resend': undefined,
+  'security:two-factor-confirm': { code: '123456' },
+  'security:recovery-codes': { password: PASSWORD },
+  'security:two-factor-disable': { password: PASSWORD },
+  'security:change-password': { currentPassword: PASSWORD, newPassword: NEW_PASSWORD },
   'settings:get': undefined,
   'settings:set': { theme: 'dark' },
   'settings:test-connection': { apiBaseUrl: 'https://api.example.com' },
+  'recovery:start': { phone: '(206) 555-0100', channel: 'sms' },
+  'recovery:verify': { code: RESET_CODE },
+  'recovery:complete': { newPassword: 'Quiet-Meadow-Orchard-35', keepSignedIn: false },
+  'recovery:cancel': undefined,
   'auth:sign-out': undefined,
   'settings:forget-device': undefined,
 };
 
 describe('app core router', () => {
   it('answers every channel of the contract with a value its output schema accepts', async () => {
-    const { call } = setup();
+    const { call, api } = setup();
+    api.twoFactor = { method: 'sms' };
     // Signed in first, signed out last: the order of SAMPLES.
     const order = Object.keys(SAMPLES) as IpcChannel[];
     expect([...order].sort()).toEqual([...IPC_CHANNEL_NAMES].sort());
@@ -245,9 +282,11 @@ describe('app core handlers', () => {
     await call('settings:set', { theme: 'dark' });
     await call('auth:sign-in', SAMPLES['auth:sign-in']);
     expect(await vault!.list()).toHaveLength(1);
+    const deviceId = core.settings.get().deviceId;
     expect(await call('settings:forget-device')).toEqual({ ok: true, value: null });
     expect(await vault!.list()).toEqual([]);
-    expect(core.settings.get()).toEqual(DEFAULT_SETTINGS);
+    expect(core.settings.get()).toEqual({ ...DEFAULT_SETTINGS, deviceId: expect.any(String) });
+    expect(core.settings.get().deviceId).not.toBe(deviceId);
     expect(core.session.isSignedIn()).toBe(false);
   });
 

@@ -3,11 +3,20 @@ import { describe, expect, it } from 'vitest';
 import type { SignInResponse } from '../../../contract/http/auth';
 import { DEFAULT_SETTINGS } from '../../../contract/settings';
 import { AppError } from '../../../main/errors';
+import type { SignInBody } from '../../../main/services/api-client';
 import { solveCaptcha } from '../../../main/services/captcha-solver';
 import { SessionService } from '../../../main/services/session';
 import { memorySettingsStore, SettingsService } from '../../../main/services/settings';
 import { memoryVault } from '../../../main/services/vault';
-import { FakeApi, ManualTime, memoryLog, PASSWORD, PHONE, recorder } from './support/fakes';
+import {
+  FakeApi,
+  ManualTime,
+  memoryLog,
+  PASSWORD,
+  PHONE,
+  recorder,
+  testDevice,
+} from './support/fakes';
 
 const KEY = 'captcha-test-key-0123456789abcdef';
 const challenge = () => createChallenge({ hmacKey: KEY, maxNumber: 2_000 });
@@ -15,11 +24,7 @@ const challenge = () => createChallenge({ hmacKey: KEY, maxNumber: 2_000 });
 /** An API that, like the real one after repeated failures, wants a solved challenge first. */
 class CaptchaApi extends FakeApi {
   readonly solutions: string[] = [];
-  override async signIn(body: {
-    phone: string;
-    password: string;
-    captcha?: string;
-  }): Promise<SignInResponse> {
+  override async signIn(body: SignInBody): Promise<SignInResponse> {
     if (!body.captcha) {
       throw new AppError('captcha_required', 'Solve the challenge first.', {
         status: 428,
@@ -51,9 +56,13 @@ describe('SessionService sign-in with a captcha', () => {
       timers: time,
       emit: recorder().emit,
       log: memoryLog(),
+      device: testDevice,
     });
-    const info = await session.signIn({ phone: PHONE, password: PASSWORD, keepSignedIn: false });
-    expect(info.subscriber.phone).toBe(PHONE);
+    const outcome = await session.signIn({ phone: PHONE, password: PASSWORD, keepSignedIn: false });
+    expect(outcome).toMatchObject({
+      status: 'signed-in',
+      session: { subscriber: { phone: PHONE } },
+    });
     expect(api.solutions).toHaveLength(1);
   });
 
@@ -68,6 +77,7 @@ describe('SessionService sign-in with a captcha', () => {
       timers: time,
       emit: recorder().emit,
       log: memoryLog(),
+      device: testDevice,
     });
     await expect(
       session.signIn({ phone: PHONE, password: 'nope', keepSignedIn: false }),

@@ -69,8 +69,11 @@ describe('createIpcRouter', () => {
 
   it('passes the parsed input (phone normalised to E.164) to the handler and wraps the value', async () => {
     const signIn = vi.fn(async () => ({
-      subscriber: { id: 's', phone: '+12065550100', name: 'N', email: 'e@example.com' },
-      persisted: false,
+      status: 'signed-in' as const,
+      session: {
+        subscriber: { id: 's', phone: '+12065550100', name: 'N', email: 'e@example.com' },
+        persisted: false,
+      },
     }));
     const router = createIpcRouter({
       handlers: handlers({ 'auth:sign-in': signIn }),

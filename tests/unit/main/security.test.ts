@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import {
   APP_ORIGIN,
   CONTENT_SECURITY_POLICY,
-  denyAllPermissions,
+  restrictPermissions,
   hardenWebContents,
   isAppUrl,
   type HardenableContents,
@@ -71,11 +71,11 @@ describe('hardenWebContents', () => {
   });
 });
 
-describe('denyAllPermissions', () => {
-  it('answers no to every permission request and check', () => {
+describe('restrictPermissions', () => {
+  it('grants writing to the clipboard and answers no to every other request and check', () => {
     let request: Parameters<HardenableSession['setPermissionRequestHandler']>[0] = null;
     let check: Parameters<HardenableSession['setPermissionCheckHandler']>[0] = null;
-    denyAllPermissions({
+    restrictPermissions({
       setPermissionRequestHandler: (h) => (request = h),
       setPermissionCheckHandler: (h) => (check = h),
     });
@@ -90,7 +90,12 @@ describe('denyAllPermissions', () => {
       request!({}, permission, callback);
       expect(callback).toHaveBeenCalledWith(false);
     }
-    expect(check!()).toBe(false);
+    expect(check!({}, 'clipboard-read', 'app://airtime', {})).toBe(false);
+    expect(check!({}, 'media', 'app://airtime', {})).toBe(false);
+    const copy = vi.fn();
+    request!({}, 'clipboard-sanitized-write', copy);
+    expect(copy).toHaveBeenCalledWith(true);
+    expect(check!({}, 'clipboard-sanitized-write', 'app://airtime', {})).toBe(true);
   });
 });
 

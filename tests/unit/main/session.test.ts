@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Conf from 'conf';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { SessionInfo, SignInOutcome } from '../../../contract/ipc';
 import type { Settings } from '../../../contract/settings';
 import { AppError } from '../../../main/errors';
 import { SessionService, type SessionDeps } from '../../../main/services/session';
@@ -24,6 +25,7 @@ import {
   recorder,
   settle,
   summary,
+  testDevice,
 } from './support/fakes';
 
 const credentials = { phone: PHONE, password: PASSWORD };
@@ -44,11 +46,18 @@ function setup(options: { vault?: CredentialVault | null; settings?: SettingsSer
     timers: time,
     emit: pushed.emit,
     log,
+    device: testDevice,
   };
   const session = new SessionService(deps);
   /** A second service on the same vault and settings: the app after a restart. */
   const restart = () => new SessionService({ ...deps, timers: time });
   return { api, vault, settings, time, pushed, log, session, restart };
+}
+
+/** The session a sign-in answered with; fails the test on a second-step outcome. */
+function signedIn(outcome: SignInOutcome): SessionInfo {
+  if (outcome.status !== 'signed-in') throw new Error(`expected signed-in, got ${outcome.status}`);
+  return outcome.session;
 }
 
 async function expectAppError(promise: Promise<unknown>, code: string): Promise<AppError> {
@@ -71,7 +80,7 @@ afterEach(() => {
 describe('SessionService sign-in', () => {
   it('keeps the refresh token in the vault under the E.164 phone with keepSignedIn', async () => {
     const { session, vault, api, settings } = setup();
-    const info = await session.signIn({ ...credentials, keepSignedIn: true });
+    const info = signedIn(await session.signIn({ ...credentials, keepSignedIn: true }));
     expect(info).toEqual({ subscriber: summary.subscriber, persisted: true });
     const entries = await vault!.list();
     expect(entries).toEqual([{ account: PHONE, secret: [...api.live][0] }]);
@@ -81,7 +90,7 @@ describe('SessionService sign-in', () => {
   it('keeps nothing in the vault without keepSignedIn, and removes an older entry', async () => {
     const vault = memoryVault([{ account: PHONE, secret: newRefreshToken() }]);
     const { session } = setup({ vault });
-    const info = await session.signIn({ ...credentials, keepSignedIn: false });
+    const info = signedIn(await session.signIn({ ...credentials, keepSignedIn: false }));
     expect(info.persisted).toBe(false);
     expect(await vault.list()).toEqual([]);
   });
@@ -94,7 +103,7 @@ describe('SessionService sign-in', () => {
       createStore: (defaults) => new Conf<Settings>({ cwd: dir, configName: 'settings', defaults }),
     });
     const { session, api } = setup({ vault: null, settings });
-    const info = await session.signIn({ ...credentials, keepSignedIn: true });
+    const info = signedIn(await session.signIn({ ...credentials, keepSignedIn: true }));
     expect(info.persisted).toBe(false);
     const token = [...api.live][0]!;
     for (const file of fs.readdirSync(dir)) {
@@ -130,7 +139,7 @@ describe('SessionService sign-in', () => {
       throw new Error('The keyring is locked');
     };
     const { session } = setup({ vault });
-    const info = await session.signIn({ ...credentials, keepSignedIn: true });
+    const info = signedIn(await session.signIn({ ...credentials, keepSignedIn: true }));
     expect(info.persisted).toBe(false);
     expect(session.isSignedIn()).toBe(true);
   });
@@ -422,7 +431,7 @@ describe('SessionService sign-out and forget', () => {
     expect(vault.entries.size).toBe(2);
     await session.forgetDevice();
     expect(vault.entries.size).toBe(0);
-    expect(settings.get()).toEqual(DEFAULT_SETTINGS);
+    expect(settings.get()).toEqual({ ...DEFAULT_SETTINGS, deviceId: expect.any(String) });
     expect(session.isSignedIn()).toBe(false);
     expect(api.revoked).toHaveLength(1);
   });

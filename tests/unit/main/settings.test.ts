@@ -8,9 +8,12 @@ import { AppError } from '../../../main/errors';
 import {
   createSettingsService,
   recoverSettingsFile,
+  viewChanged,
   type SettingsStoreFactory,
 } from '../../../main/services/settings';
 import { memoryLog } from './support/fakes';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 let dir: string;
 let file: string;
@@ -35,16 +38,19 @@ const open = (log = memoryLog()) =>
     now: () => Date.parse('2026-11-25T12:00:00.000Z'),
   });
 
+/** The defaults as a fresh installation has them: with a device id of its own. */
+const FRESH = { ...DEFAULT_SETTINGS, deviceId: expect.stringMatching(UUID) };
+
 const readFile = () => JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
 const asideFiles = () => fs.readdirSync(dir).filter((f) => f.startsWith('settings.json.corrupt-'));
 
 describe('settings load and save', () => {
   it('starts from the defaults and creates the file', () => {
     const settings = open();
-    expect(settings.get()).toEqual(DEFAULT_SETTINGS);
+    expect(settings.get()).toEqual(FRESH);
     expect(settings.recovery).toEqual({ status: 'missing' });
     expect(settings.path).toBe(file);
-    expect(readFile()).toMatchObject(DEFAULT_SETTINGS);
+    expect(readFile()).toMatchObject(FRESH);
   });
 
   it('keeps changes across a restart and normalises the API address', () => {
@@ -123,6 +129,40 @@ describe('settings load and save', () => {
     expect(open().get().theme).toBe('dark');
   });
 
+  it('generates the device id once, keeps it across restarts, and a reset makes a new one', () => {
+    const settings = open();
+    const id = settings.get().deviceId;
+    expect(id).toMatch(UUID);
+    expect(settings.deviceId()).toBe(id);
+    expect(readFile()['deviceId']).toBe(id);
+    expect(open().get().deviceId).toBe(id);
+    // The renderer never sees it.
+    expect(settings.view()).not.toHaveProperty('deviceId');
+    settings.reset();
+    const next = settings.get().deviceId;
+    expect(next).toMatch(UUID);
+    expect(next).not.toBe(id);
+    expect(readFile()['deviceId']).toBe(next);
+    expect(open().get().deviceId).toBe(next);
+  });
+
+  it('replaces a stored device id that is not a UUID', () => {
+    fs.writeFileSync(file, JSON.stringify({ deviceId: 'not-a-uuid', theme: 'dark' }));
+    const settings = open();
+    expect(settings.get()).toEqual({ ...FRESH, theme: 'dark' });
+    expect(readFile()['deviceId']).toBe(settings.get().deviceId);
+  });
+
+  it('a device id change is not a renderer-visible change', () => {
+    const settings = open();
+    const heard: string[] = [];
+    settings.onChange((next, previous) => {
+      if (viewChanged(next, previous)) heard.push('view');
+    });
+    settings.reset();
+    expect(heard).toEqual([]);
+  });
+
   it('returns copies: callers cannot change the settings behind its back', () => {
     const settings = open();
     const copy = settings.get();
@@ -136,7 +176,7 @@ describe('settings file recovery', () => {
     fs.writeFileSync(file, '{"theme": "dark", oops');
     const log = memoryLog();
     const settings = open(log);
-    expect(settings.get()).toEqual(DEFAULT_SETTINGS);
+    expect(settings.get()).toEqual(FRESH);
     expect(settings.recovery).toMatchObject({ status: 'recovered', reason: 'not_json' });
     const [aside] = asideFiles();
     expect(aside).toBe('settings.json.corrupt-2026-11-25T12-00-00-000Z');
@@ -160,7 +200,7 @@ describe('settings file recovery', () => {
     );
     const settings = open();
     expect(settings.get()).toEqual({
-      ...DEFAULT_SETTINGS,
+      ...FRESH,
       language: 'es',
       lastPhone: '+12065550100',
     });
@@ -182,14 +222,14 @@ describe('settings file recovery', () => {
     fs.writeFileSync(file, '[1, 2, 3]');
     const settings = open();
     expect(settings.recovery).toMatchObject({ status: 'recovered', reason: 'not_an_object' });
-    expect(settings.get()).toEqual(DEFAULT_SETTINGS);
+    expect(settings.get()).toEqual(FRESH);
   });
 
   it('does not count missing or unknown keys as damage', () => {
     fs.writeFileSync(file, JSON.stringify({ theme: 'dark', fromANewerVersion: true }));
     const settings = open();
     expect(settings.recovery).toEqual({ status: 'ok' });
-    expect(settings.get()).toEqual({ ...DEFAULT_SETTINGS, theme: 'dark' });
+    expect(settings.get()).toEqual({ ...FRESH, theme: 'dark' });
     expect(asideFiles()).toHaveLength(0);
   });
 
@@ -222,7 +262,7 @@ describe('settings file recovery', () => {
         throw new Error('EACCES');
       },
     });
-    expect(settings.get()).toEqual(DEFAULT_SETTINGS);
+    expect(settings.get()).toEqual(FRESH);
     expect(settings.path).toBe(':memory:');
   });
 

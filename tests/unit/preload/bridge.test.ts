@@ -26,11 +26,38 @@ describe('buildBridge', () => {
       password: 'pw',
       keepSignedIn: true,
     });
+    await bridge.auth.secondFactor({ code: '123456', rememberDevice: true });
+    expect(invoke).toHaveBeenLastCalledWith('auth:second-factor', {
+      code: '123456',
+      rememberDevice: true,
+    });
+    await bridge.auth.secondFactorCancel();
+    expect(invoke).toHaveBeenLastCalledWith('auth:second-factor-cancel', undefined);
+    await bridge.password.check({ password: 'pw', purpose: 'reset' });
+    expect(invoke).toHaveBeenLastCalledWith('password:check', { password: 'pw', purpose: 'reset' });
+    await bridge.recovery.start({ phone: '2065550100', channel: 'sms' });
+    expect(invoke).toHaveBeenLastCalledWith('recovery:start', {
+      phone: '2065550100',
+      channel: 'sms',
+    });
+    await bridge.security.twoFactorEnrol({ method: 'totp' });
+    expect(invoke).toHaveBeenLastCalledWith('security:two-factor-enrol', { method: 'totp' });
+    await bridge.security.recoveryCodes({ password: 'pw' });
+    expect(invoke).toHaveBeenLastCalledWith('security:recovery-codes', { password: 'pw' });
   });
 
   it('exposes nothing but the domains and on()', () => {
     const bridge = buildBridge(vi.fn(), () => () => {});
-    expect(Object.keys(bridge).sort()).toEqual(['account', 'app', 'auth', 'on', 'settings']);
+    expect(Object.keys(bridge).sort()).toEqual([
+      'account',
+      'app',
+      'auth',
+      'on',
+      'password',
+      'recovery',
+      'security',
+      'settings',
+    ]);
   });
 
   it('hands listeners the payload only, never the transport event, and unsubscribes', () => {

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createChallenge, verifySolution } from 'altcha-lib/v1';
+import type { CaptchaChallenge } from '../../../../contract/errors';
 import type {
   AccountSummary,
   PaymentList,
@@ -7,10 +9,31 @@ import type {
   StatementList,
   UsageResponse,
 } from '../../../../contract/http/account';
-import type { SignInResponse, SubscriberProfile } from '../../../../contract/http/auth';
+import type { DeviceInfo, SignInResponse, SubscriberProfile } from '../../../../contract/http/auth';
+import type {
+  ResetChannel,
+  ResetStartResponse,
+  ResetVerifyResponse,
+} from '../../../../contract/http/recovery';
+import type {
+  ChangeContactRequest,
+  ChangePasswordRequest,
+  ChangePasswordResponse,
+  SecurityEventList,
+  SecurityOverview,
+  SessionList,
+  SignOutOthersResponse,
+} from '../../../../contract/http/security';
+import type {
+  RecoveryCodesResponse,
+  SecondFactorResendResponse,
+  TwoFactorConfirmResponse,
+  TwoFactorEnrolResponse,
+  TwoFactorMethod,
+} from '../../../../contract/http/two-factor';
 import type { PushEvent } from '../../../../contract/ipc';
 import { AppError } from '../../../../main/errors';
-import type { ApiClient } from '../../../../main/services/api-client';
+import type { ApiClient, SecondFactorBody, SignInBody } from '../../../../main/services/api-client';
 import type { Clock, TimerHandle, Timers } from '../../../../main/services/clock';
 import type { Log } from '../../../../main/services/logger';
 
@@ -19,6 +42,19 @@ export const PASSWORD = 'Sunset-Harbor-42';
 export const NOW = Date.parse('2026-11-25T12:00:00.000Z');
 
 export const newRefreshToken = () => randomBytes(32).toString('base64url');
+/** Challenges, device tokens and reset tickets share the refresh token's shape. */
+export const newOpaqueToken = newRefreshToken;
+
+/** What the app says about this computer in the unit tests. */
+export const DEVICE: DeviceInfo = {
+  id: '5b1f3c1e-8f7a-4c2b-9d7e-2a4f6c8e0b13',
+  name: 'Test computer',
+  appVersion: '0.1.0',
+};
+export const testDevice = (): DeviceInfo => ({ ...DEVICE });
+
+/** Signs the fake API's proof-of-work challenges. */
+const CAPTCHA_KEY = 'fake-api-captcha-key-0123456789abcdef';
 
 /** A clock and timers that only move when the test says so. */
 export class ManualTime implements Clock, Timers {
@@ -147,7 +183,68 @@ export const payments: PaymentList = {
   nextCursor: null,
 };
 
+export const securityOverview: SecurityOverview = {
+  twoFactor: { enabled: false, method: null, recoveryCodesLeft: 0 },
+  phone: PHONE,
+  email: subscriber.email,
+  contactPhone: null,
+  passwordChangedAt: '2026-10-01T09:00:00.000Z',
+  rememberedDevices: 0,
+};
+
+export const CURRENT_SESSION_ID = '0b7c1a52-3f1e-4d8a-9c0f-6e2b4a8d1c30';
+export const OTHER_SESSION_ID = '7e4d2b91-6a3c-4f5e-8b1d-0c9a2e7f4d61';
+
+export const sessionList: SessionList = {
+  sessions: [
+    {
+      id: CURRENT_SESSION_ID,
+      current: true,
+      deviceName: 'Test computer',
+      appVersion: '0.1.0',
+      signedInAt: '2026-11-25T11:00:00.000Z',
+      lastSeenAt: '2026-11-25T12:00:00.000Z',
+      ip: '127.0.0.1',
+    },
+    {
+      id: OTHER_SESSION_ID,
+      current: false,
+      deviceName: 'Kitchen laptop',
+      appVersion: '0.1.0',
+      signedInAt: '2026-11-20T08:00:00.000Z',
+      lastSeenAt: '2026-11-24T20:00:00.000Z',
+      ip: '192.0.2.10',
+    },
+  ],
+};
+
+export const securityEvents: SecurityEventList = {
+  items: [
+    {
+      id: 'ev-1',
+      at: '2026-11-25T11:00:00.000Z',
+      kind: 'signed_in',
+      newDevice: false,
+      deviceName: 'Test computer',
+      appVersion: '0.1.0',
+      ip: '127.0.0.1',
+    },
+  ],
+  nextCursor: null,
+};
+
+export const RECOVERY_CODES = Array.from({ length: 10 }, (_, i) => `${String(i).repeat(5)}-abcde`);
+export const TOTP_SECRET = 'JBSWY3DPEHPK3PXP';
+export const SECOND_FACTOR_CODE = '123456';
+export const RESET_CODE = '654321';
+
 type Call = { method: string; token?: string; args?: unknown[] };
+
+/** A challenge the fake API handed out for a 2-step sign-in. */
+interface FakeChallenge {
+  used: boolean;
+  attempts: number;
+}
 
 /**
  * An account API in memory with the real server's token rules: refresh tokens rotate on every
@@ -194,15 +291,141 @@ export class FakeApi implements ApiClient {
     return this.calls.filter((c) => c.method === method).length;
   }
 
-  async signIn(body: { phone: string; password: string }): Promise<SignInResponse> {
+  /** The account's password (a reset or a change replaces it). */
+  password = PASSWORD;
+  /** 2-step verification on the account, or null. */
+  twoFactor: { method: TwoFactorMethod } | null = null;
+  /** Every sign-in body as sent. */
+  readonly signInBodies: SignInBody[] = [];
+  /** Every second-factor body as sent. */
+  readonly secondFactorBodies: SecondFactorBody[] = [];
+  /** Challenges handed out by sign-in, by token. */
+  readonly challenges = new Map<string, FakeChallenge>();
+  /** Device tokens of remembered computers the server honours. */
+  readonly deviceTokens = new Set<string>();
+
+  async signIn(body: SignInBody): Promise<SignInResponse> {
     this.calls.push({ method: 'signIn', args: [body.phone] });
+    this.signInBodies.push(structuredClone(body));
     if (this.offline) throw this.offline;
-    if (body.phone !== PHONE || body.password !== PASSWORD) {
+    if (body.phone !== PHONE || body.password !== this.password) {
       throw new AppError('invalid_credentials', 'That phone number or password is not right.', {
         status: 401,
       });
     }
+    if (this.twoFactor && !(body.deviceToken && this.deviceTokens.has(body.deviceToken))) {
+      const challenge = newOpaqueToken();
+      this.challenges.set(challenge, { used: false, attempts: 0 });
+      const sms = this.twoFactor.method === 'sms';
+      throw new AppError('second_factor_required', 'Enter the code to finish signing in.', {
+        status: 401,
+        secondFactor: {
+          challenge,
+          expiresIn: 300,
+          method: this.twoFactor.method,
+          ...(sms ? { destination: '•••-0100', resendAfterSeconds: 60 } : {}),
+        },
+      });
+    }
     return this.#pair();
+  }
+
+  #challenge(challenge: string): FakeChallenge {
+    const found = this.challenges.get(challenge);
+    if (!found || found.used) {
+      throw new AppError('unauthorized', 'That sign-in can no longer be finished.', {
+        status: 401,
+      });
+    }
+    return found;
+  }
+
+  async secondFactor(body: SecondFactorBody): Promise<SignInResponse> {
+    this.calls.push({ method: 'secondFactor' });
+    this.secondFactorBodies.push(structuredClone(body));
+    if (this.offline) throw this.offline;
+    const challenge = this.#challenge(body.challenge);
+    if (body.code !== SECOND_FACTOR_CODE) {
+      challenge.attempts += 1;
+      if (challenge.attempts >= 5) {
+        challenge.used = true;
+        throw new AppError('account_locked', 'Locked.', { status: 423, retryAfterSeconds: 900 });
+      }
+      throw new AppError('invalid_code', 'That code is not right.', {
+        status: 401,
+        attemptsLeft: 5 - challenge.attempts,
+      });
+    }
+    challenge.used = true;
+    const pair = this.#pair();
+    if (!body.rememberDevice) return pair;
+    const deviceToken = newOpaqueToken();
+    this.deviceTokens.add(deviceToken);
+    return { ...pair, deviceToken };
+  }
+
+  async secondFactorResend(challenge: string): Promise<SecondFactorResendResponse> {
+    this.calls.push({ method: 'secondFactorResend' });
+    if (this.offline) throw this.offline;
+    this.#challenge(challenge);
+    return { sent: true, destination: '•••-0100', resendAfterSeconds: 60 };
+  }
+
+  /** Reset flow state: the phone a code went to, the live ticket. */
+  readonly resets: Array<{ phone: string; channel: ResetChannel; captcha: string }> = [];
+  #resetPhone: string | null = null;
+  #ticket: string | null = null;
+  /** Answer the next `resetComplete` with this error. */
+  nextResetCompleteError: AppError | null = null;
+
+  async captchaChallenge(): Promise<CaptchaChallenge> {
+    this.calls.push({ method: 'captchaChallenge' });
+    if (this.offline) throw this.offline;
+    return createChallenge({ hmacKey: CAPTCHA_KEY, maxNumber: 2_000 });
+  }
+
+  async resetStart(body: {
+    phone: string;
+    channel: ResetChannel;
+    captcha: string;
+  }): Promise<ResetStartResponse> {
+    this.calls.push({ method: 'resetStart', args: [body.phone, body.channel] });
+    if (this.offline) throw this.offline;
+    if (!(await verifySolution(body.captcha, CAPTCHA_KEY, false))) {
+      throw new AppError('captcha_invalid', 'Wrong solution.', { status: 400 });
+    }
+    this.resets.push(structuredClone(body));
+    this.#resetPhone = body.phone;
+    return { sent: true, channel: body.channel, resendAfterSeconds: 60, codeExpiresIn: 600 };
+  }
+
+  async resetVerify(body: { phone: string; code: string }): Promise<ResetVerifyResponse> {
+    this.calls.push({ method: 'resetVerify', args: [body.phone] });
+    if (this.offline) throw this.offline;
+    if (body.phone !== this.#resetPhone || body.code !== RESET_CODE) {
+      throw new AppError('invalid_code', 'That code is not right.', {
+        status: 400,
+        attemptsLeft: 4,
+      });
+    }
+    this.#ticket = newOpaqueToken();
+    return { ticket: this.#ticket, expiresIn: 600, channel: 'sms', destination: '•••-0100' };
+  }
+
+  async resetComplete(body: { ticket: string; newPassword: string }): Promise<void> {
+    this.calls.push({ method: 'resetComplete', args: [body.ticket] });
+    if (this.offline) throw this.offline;
+    if (this.nextResetCompleteError) {
+      const error = this.nextResetCompleteError;
+      this.nextResetCompleteError = null;
+      throw error;
+    }
+    if (body.ticket !== this.#ticket) {
+      throw new AppError('reset_ticket_invalid', 'That reset has ended.', { status: 400 });
+    }
+    this.#ticket = null;
+    this.password = body.newPassword;
+    this.deviceTokens.clear();
   }
 
   async refresh(refreshToken: string): Promise<SignInResponse> {
@@ -252,6 +475,66 @@ export class FakeApi implements ApiClient {
           new AppError('statement_not_found', 'There is no such statement.', { status: 404 }),
         );
   payments = (t: string, page?: unknown) => this.#account('payments', t, payments, [page]);
+
+  securityOverview = (t: string) => this.#account('securityOverview', t, securityOverview);
+  changePassword = async (
+    t: string,
+    body: ChangePasswordRequest,
+  ): Promise<ChangePasswordResponse> => {
+    await this.#account('changePassword', t, null);
+    if (body.currentPassword !== this.password) {
+      throw new AppError('wrong_password', 'That is not your current password.', { status: 400 });
+    }
+    this.password = body.newPassword;
+    this.deviceTokens.clear();
+    return { otherSessionsSignedOut: 2 };
+  };
+  changeContact = (t: string, body: ChangeContactRequest) =>
+    this.#account(
+      'changeContact',
+      t,
+      { ...securityOverview, ...(body.email ? { email: body.email } : {}) },
+      [body],
+    );
+  sessions = (t: string) => this.#account('sessions', t, sessionList);
+  signOutSession = async (t: string, id: string): Promise<void> => {
+    await this.#account('signOutSession', t, null, [id]);
+  };
+  signOutOthers = (t: string): Promise<SignOutOthersResponse> =>
+    this.#account('signOutOthers', t, { signedOut: 1 });
+  securityEvents = (t: string, page?: unknown) =>
+    this.#account('securityEvents', t, securityEvents, [page]);
+  twoFactorEnrol = (t: string, method: TwoFactorMethod): Promise<TwoFactorEnrolResponse> =>
+    this.#account(
+      'twoFactorEnrol',
+      t,
+      method === 'totp'
+        ? {
+            method: 'totp' as const,
+            secret: TOTP_SECRET,
+            otpauthUri: `otpauth://totp/Airtime:%2B12065550100?secret=${TOTP_SECRET}&issuer=Airtime`,
+          }
+        : { method: 'sms' as const, destination: '•••-0100', resendAfterSeconds: 60 },
+      [method],
+    );
+  twoFactorResend = (t: string): Promise<SecondFactorResendResponse> =>
+    this.#account('twoFactorResend', t, {
+      sent: true as const,
+      destination: '•••-0100',
+      resendAfterSeconds: 60,
+    });
+  twoFactorConfirm = (t: string, code: string): Promise<TwoFactorConfirmResponse> =>
+    this.#account(
+      'twoFactorConfirm',
+      t,
+      { enabled: true as const, recoveryCodes: RECOVERY_CODES },
+      [code],
+    );
+  twoFactorDisable = async (t: string, password: string): Promise<void> => {
+    await this.#account('twoFactorDisable', t, null, [password]);
+  };
+  recoveryCodes = (t: string, password: string): Promise<RecoveryCodesResponse> =>
+    this.#account('recoveryCodes', t, { recoveryCodes: RECOVERY_CODES }, [password]);
 
   async ping(baseUrl: string): Promise<{ latencyMs: number }> {
     this.calls.push({ method: 'ping', args: [baseUrl] });
