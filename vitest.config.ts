@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
 
 /**
  * One run, several projects: unit tests, and the same integration suite twice — once on an
@@ -8,6 +9,11 @@ export default defineConfig({
   test: {
     projects: [
       {
+        // The renderer's state classes (`*.svelte.ts`) use runes: compile them for the browser,
+        // as the app does, so their reactivity is the real thing even under Node.
+        plugins: [
+          svelte({ configFile: false, dynamicCompileOptions: () => ({ generate: 'client' }) }),
+        ],
         test: {
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],

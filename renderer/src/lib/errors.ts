@@ -35,7 +35,16 @@ const WORDED: ReadonlySet<ErrorCode> = new Set([
   'statement_not_found',
   'captcha_required',
   'captcha_invalid',
-  'second_factor_required',
+  'invalid_code',
+  'code_expired',
+  'too_many_attempts',
+  'reset_ticket_invalid',
+  'weak_password',
+  'delivery_failed',
+  'wrong_password',
+  'session_not_found',
+  'two_factor_not_enabled',
+  'two_factor_already_enabled',
 ]);
 
 export function isRetryable(code: ErrorCode): boolean {
@@ -52,11 +61,25 @@ export function errorMessage(error: ApiError): Message {
     const message = contractMessage(error.issues[0].message);
     if ('key' in message) return message;
   }
+  if (error.code === 'invalid_code' && error.attemptsLeft !== undefined) {
+    return error.attemptsLeft > 0
+      ? { key: 'errors.attemptsLeft', values: { count: error.attemptsLeft } }
+      : { key: 'errors.noAttemptsLeft' };
+  }
   if (error.code === 'not_signed_in' || SESSION_ENDED.has(error.code)) {
     return { key: 'errors.session_expired' };
   }
   if (WORDED.has(error.code)) return { key: `errors.${error.code}` as TranslationKey };
   return { key: 'errors.generic' };
+}
+
+/** True for a lock or rate limit that says how long it lasts (a countdown can be shown). */
+export function isTimedWait(error: ApiError | null): boolean {
+  return (
+    error !== null &&
+    (error.code === 'account_locked' || error.code === 'rate_limited') &&
+    error.retryAfterSeconds !== undefined
+  );
 }
 
 /** "You can try again in 15 minutes.", for a lock or rate limit that says how long it lasts. */

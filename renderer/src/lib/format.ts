@@ -132,3 +132,40 @@ export function addDays(isoDay: string, days: number): string {
   date.setUTCDate(date.getUTCDate() + days);
   return date.toISOString().slice(0, 10);
 }
+
+/**
+ * `Nov 3, 2025, 2:15 PM`: a moment (an ISO-8601 timestamp) with its local date and time, in the
+ * computer's time zone unless one is given.
+ */
+export function formatMoment(isoDateTime: string, locale: string, timeZone?: string): string {
+  const options: Intl.DateTimeFormatOptions = { dateStyle: 'medium', timeStyle: 'short' };
+  if (timeZone) options.timeZone = timeZone;
+  return new Intl.DateTimeFormat(locale, options).format(new Date(isoDateTime));
+}
+
+const RELATIVE_UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 365 * 24 * 3600],
+  ['month', 30 * 24 * 3600],
+  ['week', 7 * 24 * 3600],
+  ['day', 24 * 3600],
+  ['hour', 3600],
+  ['minute', 60],
+];
+
+/**
+ * `5 minutes ago`, `yesterday`, `now`: how long ago a moment was, in the largest whole unit.
+ * Anything under a minute is "now", so a list does not tick through seconds.
+ */
+export function formatRelative(isoDateTime: string, now: number, locale: string): string {
+  const format = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  const seconds = Math.round((new Date(isoDateTime).getTime() - now) / 1000);
+  for (const [unit, size] of RELATIVE_UNITS) {
+    if (Math.abs(seconds) >= size) return format.format(Math.trunc(seconds / size), unit);
+  }
+  return format.format(0, 'second');
+}
+
+/** Whole minutes for a validity period said in words ("works for 10 minutes"), at least one. */
+export function minutesOf(totalSeconds: number): number {
+  return Math.max(1, Math.round(totalSeconds / 60));
+}

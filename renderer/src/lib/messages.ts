@@ -1,9 +1,10 @@
 import type { Message, TranslationKey } from '../i18n/keys';
 
 /**
- * The contract's validation messages (phone numbers, passwords, the API address) are English
- * sentences. This maps each one to its catalogue key, so it shows in the person's language;
- * the English catalogue holds the very same sentences (a unit test keeps them equal).
+ * The contract's validation messages (phone numbers, passwords, e-mail addresses, codes, the API
+ * address) are English sentences. This maps each one to its catalogue key, so it shows in the
+ * person's language; the English catalogue holds the very same sentences (a unit test keeps them
+ * equal).
  */
 export const CONTRACT_MESSAGES: Readonly<Record<string, TranslationKey>> = {
   'Enter your phone number.': 'validation.phone.empty',
@@ -15,6 +16,16 @@ export const CONTRACT_MESSAGES: Readonly<Record<string, TranslationKey>> = {
   'Enter the phone number without an extension.': 'validation.phone.extension',
   'Enter your password.': 'validation.password.empty',
   'Passwords are at most 128 characters.': 'validation.password.tooLong',
+  'Enter a new password.': 'validation.password.newEmpty',
+  'Enter an e-mail address.': 'validation.email.empty',
+  'E-mail addresses are at most 254 characters.': 'validation.email.tooLong',
+  'That is not a valid e-mail address.': 'validation.email.invalid',
+  'Give a new e-mail address or contact number.': 'validation.email.nothingToChange',
+  'Enter the 6-digit code.': 'validation.code.sixDigits',
+  'Enter the code from your authenticator app or a recovery code.':
+    'validation.code.secondFactorEmpty',
+  'Enter the 6-digit code from your authenticator app or a recovery code.':
+    'validation.code.secondFactor',
   'Enter the address of the account service.': 'validation.apiBaseUrl.empty',
   'That address is too long.': 'validation.apiBaseUrl.tooLong',
   'Enter a full address such as https://api.example.com.': 'validation.apiBaseUrl.full',

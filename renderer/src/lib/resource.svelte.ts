@@ -60,6 +60,31 @@ export class Resource<T> {
     return undefined;
   }
 
+  /**
+   * Fetches again while the current value stays on show (no skeleton, nothing moves under the
+   * person's focus). A failure leaves the value as it was; `onError` still hears of it.
+   */
+  async refresh(): Promise<T | undefined> {
+    if (this.#status !== 'ready') return this.load();
+    const generation = ++this.#generation;
+    const result = await settle(this.#fetch);
+    if (generation !== this.#generation) return this.#value;
+    if (result.ok) {
+      this.#value = result.value;
+      return result.value;
+    }
+    this.#options.onError?.(result.error);
+    return undefined;
+  }
+
+  /** Takes a fresh value that arrived another way (the answer to a change, say). */
+  replace(value: T): void {
+    this.#generation++;
+    this.#value = value;
+    this.#error = null;
+    this.#status = 'ready';
+  }
+
   /** Loads once; later calls do nothing unless the first one failed. */
   ensure(): void {
     if (this.#status === 'idle') void this.load();

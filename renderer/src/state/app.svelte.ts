@@ -1,6 +1,6 @@
 import { getContext, setContext } from 'svelte';
 import type { ApiError } from '../../../contract/errors';
-import type { AppInfo, Result, SessionInfo } from '../../../contract/ipc';
+import type { AppInfo, Result, SessionInfo, SignInOutcome } from '../../../contract/ipc';
 import type { Language, SettingsPatch, SettingsView } from '../../../contract/settings';
 import { airtime, settle } from '../lib/airtime';
 import { isRetryable, isSessionEnded } from '../lib/errors';
@@ -8,15 +8,26 @@ import { resolveLanguage, resolveTheme, type Theme } from '../lib/preferences';
 import { DashboardData } from '../screens/dashboard/dashboard-data.svelte';
 
 /** Why the sign-in screen is showing, when there is something to tell. */
-export type Notice = 'session_expired' | 'signed_out' | 'device_forgotten';
+export type Notice =
+  | 'session_expired'
+  | 'signed_out'
+  | 'device_forgotten'
+  | 'second_factor_expired'
+  | 'second_factor_failed';
+
+/** A sign-in waiting for its second step: which code to ask for (the challenge stays in main). */
+export type SecondFactorChallenge = Extract<SignInOutcome, { status: 'second-factor' }>;
 
 export type Route =
   | { name: 'starting' }
   | { name: 'unreachable'; error: ApiError }
   | { name: 'sign-in' }
+  | { name: 'second-factor'; challenge: SecondFactorChallenge }
+  | { name: 'recovery' }
   | { name: 'dashboard' }
   | { name: 'statement'; id: string }
-  | { name: 'settings'; from: 'sign-in' | 'dashboard' };
+  | { name: 'settings'; from: 'sign-in' | 'dashboard' }
+  | { name: 'security'; from: 'dashboard' | 'settings' };
 
 /**
  * The whole app's state: which screen shows, who is signed in, settings and what the operating
@@ -32,6 +43,8 @@ export class AppState {
   #session = $state.raw<SessionInfo | null>(null);
   #notice = $state<Notice | null>(null);
   #dashboard = $state.raw<DashboardData | null>(null);
+  /** The phone number as typed on sign-in, kept while the person steps away to reset or verify. */
+  #phoneDraft = $state<string | null>(null);
 
   #theme = $derived<Theme>(resolveTheme(this.#settings?.theme ?? 'system', this.#systemTheme));
   #language = $derived<Language>(
@@ -60,6 +73,10 @@ export class AppState {
   }
   get dashboard(): DashboardData | null {
     return this.#dashboard;
+  }
+  /** What was in sign-in's phone field when the person went to reset or verify, if anything. */
+  get phoneDraft(): string | null {
+    return this.#phoneDraft;
   }
   /** The theme being painted (`light` or `dark`). */
   get theme(): Theme {
@@ -124,6 +141,7 @@ export class AppState {
   signedIn(session: SessionInfo): void {
     this.#session = session;
     this.#notice = null;
+    this.#phoneDraft = null;
     this.#dashboard = new DashboardData({ onError: (error) => this.#onDataError(error) });
     this.#route = { name: 'dashboard' };
     // Signing in records the phone number (when remembered): pick the new settings up.
@@ -141,11 +159,59 @@ export class AppState {
       this.#notice = 'session_expired';
       return;
     }
+    // Signed out already and part-way through a reset or a second step: an older session ending
+    // is no reason to interrupt that.
+    if (
+      this.#session === null &&
+      (this.#route.name === 'recovery' || this.#route.name === 'second-factor')
+    ) {
+      return;
+    }
     this.#leave('session_expired');
   }
 
   clearNotice(): void {
     this.#notice = null;
+  }
+
+  /** Where a sign-in (or a password reset) leads: the dashboard, or the second step. */
+  signInOutcome(outcome: SignInOutcome): void {
+    if (outcome.status === 'signed-in') this.signedIn(outcome.session);
+    else this.#route = { name: 'second-factor', challenge: outcome };
+  }
+
+  /** Keeps what sign-in's phone field holds, for coming back to it (or starting a reset with it). */
+  keepPhoneDraft(phone: string): void {
+    this.#phoneDraft = phone;
+  }
+
+  /** The second step was cancelled or has ended: back to sign-in, saying why when it ended. */
+  endSecondFactor(notice: Notice | null = null): void {
+    if (this.#route.name !== 'second-factor') return;
+    this.#notice = notice;
+    this.#route = { name: 'sign-in' };
+  }
+
+  /** "Forgot password?": the reset flow, starting from the phone number typed so far. */
+  openRecovery(phone?: string): void {
+    if (this.#session) return;
+    if (phone !== undefined) this.#phoneDraft = phone;
+    this.#notice = null;
+    this.#route = { name: 'recovery' };
+  }
+
+  /** Leaves the reset flow for sign-in. */
+  closeRecovery(): void {
+    if (this.#route.name === 'recovery') this.#route = { name: 'sign-in' };
+  }
+
+  /** The security center, from the account bar or from settings. */
+  openSecurity(): void {
+    if (!this.#session) return;
+    this.#route = {
+      name: 'security',
+      from: this.#route.name === 'settings' ? 'settings' : 'dashboard',
+    };
   }
 
   openSettings(): void {
@@ -156,8 +222,16 @@ export class AppState {
     if (this.#session) this.#route = { name: 'statement', id };
   }
 
-  /** Back from settings or a statement to the dashboard (or sign-in when signed out). */
+  /**
+   * Back from settings, a statement or the security center: to settings when security was opened
+   * from there, else to the dashboard (or sign-in when signed out).
+   */
   back(): void {
+    const route = this.#route;
+    if (this.#session && route.name === 'security' && route.from === 'settings') {
+      this.#route = { name: 'settings', from: 'dashboard' };
+      return;
+    }
     this.#route = this.#session ? { name: 'dashboard' } : { name: 'sign-in' };
   }
 

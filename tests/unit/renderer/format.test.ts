@@ -11,9 +11,12 @@ import {
   formatDayRange,
   formatGb,
   formatMb,
+  formatMoment,
   formatMomentDay,
   formatMonth,
+  formatRelative,
   mbToGb,
+  minutesOf,
   minutesToWait,
   usageShare,
 } from '../../../renderer/src/lib/format';
@@ -127,5 +130,35 @@ describe('countdowns and names', () => {
     expect(firstName('Maria Garcia')).toBe('Maria');
     expect(firstName('  Luis  Ortega ')).toBe('Luis');
     expect(firstName('Cher')).toBe('Cher');
+  });
+});
+
+describe('moments and how long ago they were', () => {
+  it('formats a moment with date and time in the given time zone', () => {
+    const text = plain(formatMoment('2025-11-03T22:15:00Z', 'en-US', 'America/Los_Angeles'));
+    expect(text).toContain('Nov 3, 2025');
+    expect(text).toContain('2:15');
+    expect(text).toMatch(/PM/);
+    expect(plain(formatMoment('2025-11-03T22:15:00Z', 'es-US', 'America/Los_Angeles'))).toContain(
+      '2025',
+    );
+  });
+
+  it('says how long ago in the largest whole unit, in the language', () => {
+    const now = Date.parse('2025-11-03T12:00:00Z');
+    expect(formatRelative('2025-11-03T11:59:40Z', now, 'en-US')).toBe('now');
+    expect(formatRelative('2025-11-03T11:55:00Z', now, 'en-US')).toBe('5 minutes ago');
+    expect(formatRelative('2025-11-03T09:00:00Z', now, 'en-US')).toBe('3 hours ago');
+    expect(formatRelative('2025-11-02T12:00:00Z', now, 'en-US')).toBe('yesterday');
+    expect(formatRelative('2025-10-20T12:00:00Z', now, 'en-US')).toBe('2 weeks ago');
+    expect(formatRelative('2025-11-03T11:55:00Z', now, 'es-US')).toBe('hace 5 minutos');
+    expect(formatRelative('2025-11-02T12:00:00Z', now, 'es-US')).toBe('ayer');
+  });
+
+  it('rounds validity periods to whole minutes, at least one', () => {
+    expect(minutesOf(600)).toBe(10);
+    expect(minutesOf(900)).toBe(15);
+    expect(minutesOf(20)).toBe(1);
+    expect(minutesOf(0)).toBe(1);
   });
 });

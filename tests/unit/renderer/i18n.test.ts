@@ -2,6 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { ApiBaseUrl } from '../../../contract/settings';
 import { parsePhone } from '../../../contract/phone';
 import { Password } from '../../../contract/http/auth';
+import { ResetCode } from '../../../contract/http/recovery';
+import { ChangeContactRequest, ChangePasswordRequest } from '../../../contract/http/security';
+import { SecondFactorCode } from '../../../contract/http/two-factor';
+import { EmailAddress } from '../../../contract/subscriber';
+import type { ZodType } from 'zod';
 import { ERROR_CODES } from '../../../contract/errors';
 import en from '../../../renderer/src/i18n/en.json';
 import es from '../../../renderer/src/i18n/es.json';
@@ -33,6 +38,7 @@ describe('the language catalogues', () => {
       'statement.subtotal',
       'statement.total',
       'settings.about',
+      'security.sessions.appVersion',
     ]);
     for (const key of flattenKeys(en)) {
       const spanish = lookup(es, key)!;
@@ -93,6 +99,29 @@ describe('contract messages', () => {
       expect(contractMessage(password.error.issues[0]!.message)).toHaveProperty('key');
   });
 
+  it('cover what the e-mail, code and password-change schemas say', () => {
+    const cases: [ZodType, unknown][] = [
+      [EmailAddress, ''],
+      [EmailAddress, 'not an address'],
+      [EmailAddress, `${'a'.repeat(250)}@example.com`],
+      [ResetCode, '12345'],
+      [ResetCode, undefined],
+      [SecondFactorCode, 'abc'],
+      [SecondFactorCode, undefined],
+      [ChangePasswordRequest, { currentPassword: 'x', newPassword: '' }],
+      [ChangeContactRequest, { password: 'x' }],
+    ];
+    for (const [schema, input] of cases) {
+      const result = schema.safeParse(input);
+      expect(result.success, JSON.stringify(input)).toBe(false);
+      if (!result.success) {
+        for (const issue of result.error.issues) {
+          expect(contractMessage(issue.message), issue.message).toHaveProperty('key');
+        }
+      }
+    }
+  });
+
   it('fall back to the verbatim text when unknown', () => {
     expect(contractMessage('Something new.')).toEqual({ text: 'Something new.' });
   });
@@ -108,6 +137,26 @@ describe('error messages', () => {
         expect(found, `${code} → ${message.key}`).toBeDefined();
       }
     }
+  });
+
+  it('says how many tries are left after a wrong code', () => {
+    expect(errorMessage({ code: 'invalid_code', message: 'x', attemptsLeft: 2 })).toEqual({
+      key: 'errors.attemptsLeft',
+      values: { count: 2 },
+    });
+    expect(errorMessage({ code: 'invalid_code', message: 'x', attemptsLeft: 0 })).toEqual({
+      key: 'errors.noAttemptsLeft',
+    });
+    expect(errorMessage({ code: 'invalid_code', message: 'x' })).toEqual({
+      key: 'errors.invalid_code',
+    });
+  });
+
+  it('never says this version cannot do 2-step verification', () => {
+    expect(errorMessage({ code: 'second_factor_required', message: 'x' })).toEqual({
+      key: 'errors.generic',
+    });
+    expect(lookup(en, 'errors.second_factor_required')).toBeUndefined();
   });
 
   it('never shows the technical message', () => {

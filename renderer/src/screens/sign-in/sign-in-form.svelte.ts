@@ -1,16 +1,18 @@
 import type { ApiError } from '../../../../contract/errors';
 import type { SessionInfo } from '../../../../contract/ipc';
+import type { SecondFactorChallenge } from '../../state/app.svelte';
 import { Password } from '../../../../contract/http/auth';
 import { formatPhone, parsePhone } from '../../../../contract/phone';
 import type { Message } from '../../i18n/keys';
 import { airtime, settle } from '../../lib/airtime';
 import { Countdown } from '../../lib/countdown.svelte';
-import { errorMessage, isRetryable, waitMessage } from '../../lib/errors';
+import { errorMessage, isRetryable, isTimedWait, waitMessage } from '../../lib/errors';
 import { contractMessage } from '../../lib/messages';
 
 /** What a submit led to, so the screen can move focus to the right place. */
 export type SubmitOutcome =
   | { kind: 'signed-in'; session: SessionInfo }
+  | { kind: 'second-factor'; challenge: SecondFactorChallenge }
   | { kind: 'invalid'; field: 'phone' | 'password' }
   | { kind: 'failed'; error: ApiError }
   | { kind: 'ignored' };
@@ -33,8 +35,13 @@ export class SignInForm {
   /** Set once a submit has failed validation, so fields re-check as they are corrected. */
   #validateLive = false;
 
-  constructor(lastPhone: string | null) {
-    if (lastPhone) this.phone = formatPhone(lastPhone);
+  /**
+   * `draft` is what the field held before the person stepped away (to reset a password or to a
+   * second step); otherwise the remembered number, if any, is filled in.
+   */
+  constructor(lastPhone: string | null, draft: string | null = null) {
+    if (draft) this.phone = draft;
+    else if (lastPhone) this.phone = formatPhone(lastPhone);
   }
 
   get phoneError(): Message | null {
@@ -64,18 +71,16 @@ export class SignInForm {
   get errorMessage(): Message | null {
     const error = this.#error;
     if (!error) return null;
-    if (
-      (error.code === 'account_locked' || error.code === 'rate_limited') &&
-      error.retryAfterSeconds !== undefined &&
-      !this.waiting
-    ) {
-      return { key: 'errors.unlocked' };
-    }
+    if (isTimedWait(error) && !this.waiting) return { key: 'errors.unlocked' };
     return errorMessage(error);
   }
   /** How long the wait is, in words, while it lasts (announced with the error). */
   get waitMessage(): Message | null {
     return this.#error && this.waiting ? waitMessage(this.#error) : null;
+  }
+  /** True while sign-in is paused after too many tries: a reset code can unlock it now. */
+  get locked(): boolean {
+    return this.#error?.code === 'account_locked' && this.waiting;
   }
   /** Whether the error offers a Retry button (the connection failed, not the credentials). */
   get retryable(): boolean {
@@ -120,7 +125,10 @@ export class SignInForm {
     if (result.ok) {
       this.password = '';
       this.#countdown.reset();
-      return { kind: 'signed-in', session: result.value };
+      const outcome = result.value;
+      return outcome.status === 'signed-in'
+        ? { kind: 'signed-in', session: outcome.session }
+        : { kind: 'second-factor', challenge: outcome };
     }
     this.#fail(result.error);
     return { kind: 'failed', error: result.error };
@@ -135,10 +143,7 @@ export class SignInForm {
       if (issue.path === 'password') this.#passwordError = message;
     }
     this.#error = error;
-    if (
-      (error.code === 'account_locked' || error.code === 'rate_limited') &&
-      error.retryAfterSeconds !== undefined
-    ) {
+    if (isTimedWait(error) && error.retryAfterSeconds !== undefined) {
       this.#countdown.start(error.retryAfterSeconds);
     } else {
       this.#countdown.reset();
