@@ -122,6 +122,64 @@ test.describe('axe finds no WCAG 2.2 AA violations', () => {
     await expectNoAxeViolations(page, 'dashboard in Spanish');
   });
 
+  test('forgot password: choosing a channel, the code with an error, the new password with its meter', async ({
+    launch,
+    api,
+  }) => {
+    const { page } = await launch();
+    await page.getByLabel(t('en', 'signIn.phoneLabel'), { exact: true }).fill(maria.display);
+    await page.getByText(t('en', 'signIn.forgotPassword'), { exact: true }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(
+      t('en', 'recovery.chooseHeading'),
+    );
+    await expectNoAxeViolations(page, 'forgot password, choose');
+    await page.getByLabel(t('en', 'recovery.channelSms')).check();
+    await page.getByRole('button', { name: t('en', 'recovery.send'), exact: true }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(
+      t('en', 'recovery.codeHeading'),
+    );
+    await expect.poll(() => api.lastTextedCode(maria.phone)).not.toBeNull();
+    const code = api.lastTextedCode(maria.phone)!;
+    const codeField = page.getByLabel(t('en', 'recovery.codeLabel'), { exact: true });
+    await codeField.fill(String((Number(code) + 1) % 1_000_000).padStart(6, '0'));
+    await page.getByRole('button', { name: t('en', 'recovery.verify'), exact: true }).click();
+    await expect(page.getByText(t('en', 'errors.attemptsLeft', { count: 4 }))).toBeVisible();
+    await expectNoAxeViolations(page, 'forgot password, wrong code');
+    await codeField.fill(code);
+    await page.getByRole('button', { name: t('en', 'recovery.verify'), exact: true }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(
+      t('en', 'recovery.passwordHeading'),
+    );
+    await page.getByLabel(t('en', 'recovery.newPasswordLabel'), { exact: true }).fill('password1');
+    await expect(page.getByRole('meter')).toBeVisible();
+    await expectNoAxeViolations(page, 'forgot password, new password');
+  });
+
+  test('security center and the 2-step set-up, light and dark', async ({ launch }) => {
+    for (const theme of ['light', 'dark'] as const) {
+      const desktop = await launch({ systemTheme: theme });
+      const page = await toDashboard(desktop);
+      await page.getByRole('button', { name: t('en', 'header.security'), exact: true }).click();
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText(t('en', 'security.heading'));
+      await expect(page.locator('[aria-busy="true"]')).toHaveCount(0);
+      await expectNoAxeViolations(page, `security center, ${theme}`);
+      await page
+        .getByRole('button', { name: t('en', 'security.twoFactor.turnOn'), exact: true })
+        .click();
+      await page.getByLabel(t('en', 'security.twoFactor.methodTotp')).check();
+      await page
+        .getByRole('button', { name: t('en', 'security.twoFactor.continue'), exact: true })
+        .click();
+      await expect(
+        page.getByRole('img', { name: t('en', 'security.twoFactor.qrLabel') }),
+      ).toBeVisible();
+      await expectNoAxeViolations(page, `2-step set-up, ${theme}`);
+      await page.getByRole('button', { name: t('en', 'header.signOut'), exact: true }).click();
+      await expectSignInScreen(page);
+      await desktop.quit();
+    }
+  });
+
   test('"can\'t reach" start screen', async ({ launch, profile }) => {
     test.skip(
       (await profile.vault()) === null,

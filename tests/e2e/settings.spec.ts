@@ -99,6 +99,8 @@ test('"Forget this computer" signs out and puts every setting back to its defaul
   await signIn(page, maria);
   await waitForDashboard(page);
   await openSettings(page);
+  const deviceIdBefore = desktop.core.settings.get().deviceId;
+  expect(deviceIdBefore).toMatch(/^[0-9a-f-]{36}$/);
   await page.getByLabel(t('en', 'settings.theme'), { exact: true }).selectOption('dark');
   expect(settingsFile(profile.settingsDir)).toMatchObject({
     theme: 'dark',
@@ -121,9 +123,14 @@ test('"Forget this computer" signs out and puts every setting back to its defaul
   await expect(page.getByLabel(t('en', 'signIn.phoneLabel'), { exact: true })).toHaveValue('');
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
   expect(desktop.core.session.isSignedIn()).toBe(false);
-  expect(desktop.core.settings.get()).toEqual(DEFAULT_SETTINGS);
+  // Everything is back to its default, except that this is now a different "device" to the
+  // account service: the next sign-in here counts as a new computer.
+  const { deviceId: deviceIdAfter, ...rest } = desktop.core.settings.get();
+  expect(rest).toEqual({ ...DEFAULT_SETTINGS, deviceId: undefined });
+  expect(deviceIdAfter).toMatch(/^[0-9a-f-]{36}$/);
+  expect(deviceIdAfter).not.toBe(deviceIdBefore);
   const { __internal__: _conf, ...stored } = settingsFile(profile.settingsDir);
-  expect(stored).toEqual(DEFAULT_SETTINGS);
+  expect(stored).toEqual({ ...DEFAULT_SETTINGS, deviceId: deviceIdAfter });
 });
 
 test('"Forget this computer" removes the saved sign-in from the keychain', async ({

@@ -16,15 +16,43 @@ import { createRendererFileHandler } from '../../../main/protocol';
 import { keytarVault, usableVault, type CredentialVault } from '../../../main/services/vault';
 import type { SettingsStore } from '../../../main/services/settings';
 import type { PushEvent } from '../../../contract/ipc';
+import {
+  codeIn,
+  startMailReceiver,
+  startSmsReceiver,
+  type MailReceiver,
+  type SmsReceiver,
+} from '../../integration/support/receivers';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const RENDERER_DIR = path.join(root, 'out', 'renderer');
 export const BRIDGE_BUNDLE = path.join(root, 'out', 'e2e', 'browser-bridge.js');
 export const SCREENSHOTS = path.join(root, 'test-results', 'screenshots');
 
-/** The real account API on loopback, on a private SQLite file seeded with the demo subscribers. */
-export async function startApi(): Promise<RunningServer & { dir: string }> {
+export interface ApiUnderTest extends RunningServer {
+  dir: string;
+  /** A real SMTP server on loopback that receives the API's e-mail (reset codes, notices). */
+  mail: MailReceiver;
+  /** A real HTTP endpoint on loopback standing in for the carrier's SMS gateway. */
+  sms: SmsReceiver;
+  /** Texts the API sent to a number (E.164), oldest first. */
+  textsTo(phone: string): string[];
+  /** Raw e-mails (headers and body) the API sent to an address, oldest first. */
+  mailsTo(address: string): string[];
+  /** The 6-digit code in the newest text to a number, or null. */
+  lastTextedCode(phone: string): string | null;
+  /** The 6-digit code in the newest e-mail to an address, or null. */
+  lastMailedCode(address: string): string | null;
+}
+
+/**
+ * The real account API on loopback, on a private SQLite file seeded with the demo subscribers,
+ * sending e-mail over SMTP and texts over HTTP to receivers the test can read.
+ */
+export async function startApi(): Promise<ApiUnderTest> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airtime-e2e-api-'));
+  const mail = await startMailReceiver();
+  const sms = await startSmsReceiver();
   const config: ServeConfig = {
     db: path.join(dir, 'api.sqlite'),
     host: '127.0.0.1',
@@ -35,13 +63,37 @@ export async function startApi(): Promise<RunningServer & { dir: string }> {
     seedDemo: true,
     dev: false,
     tokenSecret: undefined,
+    smtpUrl: mail.url,
+    mailFrom: 'Airtime <no-reply@airtime.test>',
+    smsUrl: sms.url,
+    // Small, so the app's proof of work is quick in tests; the rules are the real ones.
+    captchaMaxNumber: 5_000,
   };
   const server = await startServer(config, undefined, () => {});
+  const textsTo = (phone: string) =>
+    sms.requests
+      .map((r) => r.body as { to?: string; text?: string })
+      .filter((b) => b.to === phone)
+      .map((b) => b.text ?? '');
+  const mailsTo = (address: string) =>
+    mail.messages.filter((m) => m.to.includes(address)).map((m) => m.raw);
+  const lastCode = (texts: string[]) => {
+    const last = texts.at(-1);
+    return last === undefined ? null : codeIn(last);
+  };
   return {
     ...server,
     dir,
+    mail,
+    sms,
+    textsTo,
+    mailsTo,
+    lastTextedCode: (phone) => lastCode(textsTo(phone)),
+    lastMailedCode: (address) => lastCode(mailsTo(address)),
     close: async () => {
       await server.close();
+      await mail.close();
+      await sms.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -141,6 +193,7 @@ export class Desktop {
         systemLanguage: options.systemLanguage ?? 'en-US',
         systemTheme: () => options.systemTheme ?? 'light',
       },
+      deviceName: () => 'Airtime e2e computer',
       openExternal: () => {},
       externalLinkAllowlist: [],
       emit: (event: PushEvent, payload: unknown) => {

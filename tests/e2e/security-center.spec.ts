@@ -1,0 +1,125 @@
+import type { Page } from '@playwright/test';
+import { test, expect, DEMO_SUBSCRIBERS } from './support/fixtures';
+import { DesktopProfile } from './support/harness';
+import { accountFacts, sessionsOf } from './support/account-facts';
+import { expectSignInScreen, signIn, t, waitForDashboard } from './support/ui';
+
+const maria = DEMO_SUBSCRIBERS[0]!;
+const ana = DEMO_SUBSCRIBERS[3]!;
+
+async function openSecurity(page: Page): Promise<void> {
+  await page.getByRole('button', { name: t('en', 'header.security'), exact: true }).click();
+  await expect(
+    page.getByRole('heading', { level: 1, name: t('en', 'security.heading'), exact: true }),
+  ).toBeVisible();
+}
+
+test('security center: another computer signed in to the account is listed and signed out from here, and it lands on sign-in', async ({
+  launch,
+  api,
+}) => {
+  const otherComputer = new DesktopProfile();
+  try {
+    const here = await launch();
+    const there = await launch({ profile: otherComputer });
+    await signIn(there.page, maria);
+    await waitForDashboard(there.page);
+    await signIn(here.page, maria);
+    await waitForDashboard(here.page);
+
+    await openSecurity(here.page);
+    const rows = here.page.getByTestId('session-row');
+    await expect(rows).toHaveCount(2);
+    const current = rows.filter({ has: here.page.getByTestId('this-computer') });
+    await expect(current).toHaveCount(1);
+    await expect(current).toContainText(
+      t('en', 'security.sessions.appVersion', { version: '0.1.0' }),
+    );
+    await expect(here.page.getByTestId('history-row').first()).toBeVisible();
+    await here.screenshot('security-sessions');
+
+    // Sign out the other one: a confirmation first, then it is gone from the list.
+    const other = rows.filter({ hasNot: here.page.getByTestId('this-computer') });
+    await other
+      .getByRole('button', { name: new RegExp(`^${t('en', 'security.sessions.signOut')}`) })
+      .click();
+    const dialog = here.page.getByRole('dialog');
+    await expect(dialog).toBeVisible();
+    await dialog
+      .getByRole('button', { name: t('en', 'security.sessions.signOut'), exact: true })
+      .click();
+    await expect(rows).toHaveCount(1);
+    await expect(here.page.getByTestId('sessions-done')).not.toBeEmpty();
+
+    // On the server only this computer's session is alive …
+    const { subscriberId } = await accountFacts(api.database.db, maria.phone);
+    const live = (await sessionsOf(api.database.db, subscriberId)).filter(
+      (s) => s.revokedAt === null,
+    );
+    expect(live).toHaveLength(1);
+    // … and the other computer is sent to sign-in the next time it needs the service.
+    await there.page.getByTestId('statement-row').first().click();
+    await expectSignInScreen(there.page);
+    // The history lists the sign-ins and the sign-out.
+    await here.page.reload();
+    await openSecurity(here.page);
+    await expect(
+      here.page.getByTestId('history-row').filter({
+        hasText: t('en', 'security.history.events.session_signed_out'),
+      }),
+    ).toHaveCount(1);
+  } finally {
+    await otherComputer.destroy();
+  }
+});
+
+test('security center: changing the password signs out everywhere else and e-mails a notice', async ({
+  launch,
+  api,
+}) => {
+  const otherComputer = new DesktopProfile();
+  try {
+    const here = await launch();
+    const there = await launch({ profile: otherComputer });
+    await signIn(there.page, ana);
+    await waitForDashboard(there.page);
+    await signIn(here.page, ana);
+    await waitForDashboard(here.page);
+    await openSecurity(here.page);
+
+    const page = here.page;
+    await page
+      .getByLabel(t('en', 'security.password.currentLabel'), { exact: true })
+      .fill('Not-My-Password-1');
+    await page
+      .getByLabel(t('en', 'security.password.newLabel'), { exact: true })
+      .fill('Granite-Meadow-Falcon-27');
+    await page
+      .getByLabel(t('en', 'security.password.confirmLabel'), { exact: true })
+      .fill('Granite-Meadow-Falcon-27');
+    await page
+      .getByRole('button', { name: t('en', 'security.password.submit'), exact: true })
+      .click();
+    await expect(page.getByText(t('en', 'errors.wrong_password'))).toBeVisible();
+
+    await page
+      .getByLabel(t('en', 'security.password.currentLabel'), { exact: true })
+      .fill(ana.password);
+    await page
+      .getByRole('button', { name: t('en', 'security.password.submit'), exact: true })
+      .click();
+    await expect(page.getByText(t('en', 'security.password.changed', { count: 1 }))).toBeVisible();
+    await here.screenshot('security-password-changed');
+
+    await expect.poll(() => api.mailsTo(ana.email).some((m) => /password/i.test(m))).toBe(true);
+    await there.page.getByTestId('statement-row').first().click();
+    await expectSignInScreen(there.page);
+    // This computer stays signed in.
+    await page
+      .getByRole('button', { name: t('en', 'security.backToAccount'), exact: true })
+      .click();
+    await waitForDashboard(page);
+  } finally {
+    await otherComputer.destroy();
+  }
+});

@@ -1,0 +1,147 @@
+import type { Page } from '@playwright/test';
+import { generate } from 'otplib';
+import { test, expect, DEMO_SUBSCRIBERS } from './support/fixtures';
+import { expectSignInScreen, signIn, t, waitForDashboard } from './support/ui';
+
+const luis = DEMO_SUBSCRIBERS[2]!;
+const ana = DEMO_SUBSCRIBERS[3]!;
+
+/** The authenticator app's current code for a secret, `stepsAhead` 30-second steps from now. */
+const totp = (secret: string, stepsAhead = 0) =>
+  generate({ secret, epoch: Math.floor(Date.now() / 1000) + stepsAhead * 30 }) as Promise<string>;
+
+const heading = (page: Page, key: string, level = 1) =>
+  page.getByRole('heading', { level, name: t('en', key), exact: true });
+
+async function openSecurity(page: Page): Promise<void> {
+  await page.getByRole('button', { name: t('en', 'header.security'), exact: true }).click();
+  await expect(heading(page, 'security.heading')).toBeVisible();
+}
+
+test('2-step verification with an authenticator app: set up from a locally drawn QR code, then sign-in asks for the code, and a remembered computer skips it', async ({
+  launch,
+  api,
+  profile,
+}) => {
+  const desktop = await launch();
+  const page = desktop.page;
+  await signIn(page, luis, { keepSignedIn: true });
+  await waitForDashboard(page);
+  await openSecurity(page);
+  await expect(page.getByTestId('two-factor-status')).toContainText(
+    t('en', 'security.twoFactor.off'),
+  );
+  await desktop.screenshot('security-center');
+
+  await page
+    .getByRole('button', { name: t('en', 'security.twoFactor.turnOn'), exact: true })
+    .click();
+  await page.getByLabel(t('en', 'security.twoFactor.methodTotp')).check();
+  await page
+    .getByRole('button', { name: t('en', 'security.twoFactor.continue'), exact: true })
+    .click();
+  await expect(heading(page, 'security.twoFactor.totpHeading', 3)).toBeVisible();
+  // The QR code is drawn in the page (no request leaves for an image service) …
+  const qr = page.getByRole('img', { name: t('en', 'security.twoFactor.qrLabel') });
+  await expect(qr).toBeVisible();
+  // … and the setup key is shown for typing by hand.
+  const shown = (await page.getByTestId('totp-secret').textContent()) ?? '';
+  const secret = shown.split(':').at(-1)!.replace(/\s+/g, '');
+  expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
+  await desktop.screenshot('security-two-factor-setup');
+
+  await page
+    .getByLabel(t('en', 'security.twoFactor.codeLabel'), { exact: true })
+    .fill(await totp(secret));
+  await page
+    .getByRole('button', { name: t('en', 'security.twoFactor.verify'), exact: true })
+    .click();
+  const codes = page.getByTestId('recovery-code');
+  await expect(codes).toHaveCount(10);
+  await desktop.screenshot('security-recovery-codes');
+  await page.getByLabel(t('en', 'security.twoFactor.savedCheck'), { exact: true }).check();
+  await page.getByRole('button', { name: t('en', 'security.twoFactor.done'), exact: true }).click();
+  await expect(page.getByTestId('two-factor-status')).toContainText(
+    t('en', 'security.twoFactor.on'),
+  );
+  // A notice went to Luis's e-mail about the change.
+  await expect.poll(() => api.mailsTo(luis.email).length).toBeGreaterThan(0);
+
+  // Signing in again now needs the code.
+  await page.getByRole('button', { name: t('en', 'header.signOut'), exact: true }).click();
+  await expectSignInScreen(page);
+  await signIn(page, luis, { keepSignedIn: true });
+  await expect(heading(page, 'secondFactor.heading')).toBeVisible();
+  await expect(page.getByText(t('en', 'secondFactor.totpIntro'))).toBeVisible();
+  await desktop.screenshot('second-factor-totp');
+
+  // The enrolment used this 30-second step's code; the app accepts the next one.
+  await page
+    .getByLabel(t('en', 'secondFactor.codeLabel'), { exact: true })
+    .fill(await totp(secret, 1));
+  await page.getByLabel(t('en', 'secondFactor.rememberDevice'), { exact: true }).check();
+  await page.getByRole('button', { name: t('en', 'secondFactor.submit'), exact: true }).click();
+  await waitForDashboard(page);
+  // The remembered computer's token sits in the OS keychain beside the saved sign-in.
+  expect((await profile.keychainEntries()).map((e) => e.account).sort()).toEqual(
+    [`device:${luis.phone}`, luis.phone].sort(),
+  );
+
+  // Next time on this computer: password only.
+  await page.getByRole('button', { name: t('en', 'header.signOut'), exact: true }).click();
+  await expectSignInScreen(page);
+  await signIn(page, luis);
+  await waitForDashboard(page);
+});
+
+test('with 2-step on, a recovery code signs in once, and a wrong code is counted in words', async ({
+  launch,
+  api,
+}) => {
+  const desktop = await launch();
+  const page = desktop.page;
+  await signIn(page, ana);
+  await waitForDashboard(page);
+  await openSecurity(page);
+  await page
+    .getByRole('button', { name: t('en', 'security.twoFactor.turnOn'), exact: true })
+    .click();
+  await page.getByLabel(t('en', 'security.twoFactor.methodTotp')).check();
+  await page
+    .getByRole('button', { name: t('en', 'security.twoFactor.continue'), exact: true })
+    .click();
+  const shown = (await page.getByTestId('totp-secret').textContent()) ?? '';
+  const secret = shown.split(':').at(-1)!.replace(/\s+/g, '');
+  await page
+    .getByLabel(t('en', 'security.twoFactor.codeLabel'), { exact: true })
+    .fill(await totp(secret));
+  await page
+    .getByRole('button', { name: t('en', 'security.twoFactor.verify'), exact: true })
+    .click();
+  const recoveryCode = (await page.getByTestId('recovery-code').first().textContent())!.trim();
+  await page.getByLabel(t('en', 'security.twoFactor.savedCheck'), { exact: true }).check();
+  await page.getByRole('button', { name: t('en', 'security.twoFactor.done'), exact: true }).click();
+  await page.getByRole('button', { name: t('en', 'header.signOut'), exact: true }).click();
+
+  await signIn(page, ana);
+  await expect(heading(page, 'secondFactor.heading')).toBeVisible();
+  const code = page.getByLabel(t('en', 'secondFactor.codeLabel'), { exact: true });
+  await code.fill('000000');
+  await page.getByRole('button', { name: t('en', 'secondFactor.submit'), exact: true }).click();
+  await expect(page.getByText(t('en', 'errors.attemptsLeft', { count: 4 }))).toBeVisible();
+
+  await page.getByText(t('en', 'secondFactor.useRecoveryCode'), { exact: true }).click();
+  await page
+    .getByLabel(t('en', 'secondFactor.recoveryCodeLabel'), { exact: true })
+    .fill(recoveryCode);
+  await page.getByRole('button', { name: t('en', 'secondFactor.submit'), exact: true }).click();
+  await waitForDashboard(page);
+  const used = await api.database.db
+    .selectFrom('recovery_codes as r')
+    .innerJoin('subscribers as s', 's.id', 'r.subscriber_id')
+    .select('r.used_at')
+    .where('s.phone', '=', ana.phone)
+    .where('r.used_at', 'is not', null)
+    .execute();
+  expect(used).toHaveLength(1);
+});
