@@ -123,3 +123,42 @@ test('security center: changing the password signs out everywhere else and e-mai
     await otherComputer.destroy();
   }
 });
+
+test('security center: a new e-mail address needs the password, and the old address is told', async ({
+  launch,
+  api,
+}) => {
+  const luis = DEMO_SUBSCRIBERS[2]!;
+  const desktop = await launch();
+  const page = desktop.page;
+  await signIn(page, luis);
+  await waitForDashboard(page);
+  await openSecurity(page);
+  await expect(page.getByTestId('contact-email')).toHaveText(luis.email);
+
+  await page.getByRole('button', { name: t('en', 'security.contact.edit'), exact: true }).click();
+  await page
+    .getByLabel(t('en', 'security.contact.emailLabel'), { exact: true })
+    .fill('luis.new@example.com');
+  const password = page.locator('#contact-password');
+  await password.fill('Not-My-Password-1');
+  await page.getByRole('button', { name: t('en', 'security.contact.save'), exact: true }).click();
+  await expect(page.getByText(t('en', 'errors.wrong_password'))).toBeVisible();
+  await desktop.screenshot('security-contact');
+  await password.fill(luis.password);
+  await page.getByRole('button', { name: t('en', 'security.contact.save'), exact: true }).click();
+  await expect(page.getByTestId('contact-saved')).toHaveText(
+    t('en', 'security.contact.savedEmail'),
+  );
+  await expect(page.getByTestId('contact-email')).toHaveText('luis.new@example.com');
+
+  // The notice went to the address the account had before, not to the new one.
+  await expect.poll(() => api.mailsTo(luis.email).length).toBeGreaterThan(0);
+  expect(api.mailsTo('luis.new@example.com')).toEqual([]);
+  const row = await api.database.db
+    .selectFrom('subscribers')
+    .select('email')
+    .where('phone', '=', luis.phone)
+    .executeTakeFirstOrThrow();
+  expect(row.email).toBe('luis.new@example.com');
+});

@@ -145,3 +145,54 @@ test('with 2-step on, a recovery code signs in once, and a wrong code is counted
     .execute();
   expect(used).toHaveLength(1);
 });
+
+test('2-step verification by text message: the line is confirmed with a texted code, and sign-in asks for the next one', async ({
+  launch,
+  api,
+}) => {
+  const dana = DEMO_SUBSCRIBERS[1]!;
+  const desktop = await launch();
+  const page = desktop.page;
+  await signIn(page, dana);
+  await waitForDashboard(page);
+  await openSecurity(page);
+  await page
+    .getByRole('button', { name: t('en', 'security.twoFactor.turnOn'), exact: true })
+    .click();
+  await page.getByLabel(t('en', 'security.twoFactor.methodSms')).check();
+  await page
+    .getByRole('button', { name: t('en', 'security.twoFactor.continue'), exact: true })
+    .click();
+  await expect(heading(page, 'security.twoFactor.smsHeading', 3)).toBeVisible();
+  await expect.poll(() => api.textsTo(dana.phone).length).toBe(1);
+  await desktop.screenshot('security-two-factor-sms');
+  await page
+    .getByLabel(t('en', 'security.twoFactor.codeLabel'), { exact: true })
+    .fill(api.lastTextedCode(dana.phone)!);
+  await page
+    .getByRole('button', { name: t('en', 'security.twoFactor.verify'), exact: true })
+    .click();
+  await expect(page.getByTestId('recovery-code')).toHaveCount(10);
+  await page.getByLabel(t('en', 'security.twoFactor.savedCheck'), { exact: true }).check();
+  await page.getByRole('button', { name: t('en', 'security.twoFactor.done'), exact: true }).click();
+  await expect(page.getByTestId('two-factor-status')).toContainText(
+    t('en', 'security.twoFactor.on'),
+  );
+
+  await page.getByRole('button', { name: t('en', 'header.signOut'), exact: true }).click();
+  await expectSignInScreen(page);
+  await signIn(page, dana);
+  await expect(heading(page, 'secondFactor.heading')).toBeVisible();
+  // A second text went to the line with the sign-in code; the screen names the masked number.
+  await expect.poll(() => api.textsTo(dana.phone).length).toBe(2);
+  await expect(page.getByText(/•••/)).toBeVisible();
+  await expect(
+    page.getByRole('button', { name: t('en', 'secondFactor.resend'), exact: true }),
+  ).toBeVisible();
+  await desktop.screenshot('second-factor-sms');
+  await page
+    .getByLabel(t('en', 'secondFactor.codeLabel'), { exact: true })
+    .fill(api.lastTextedCode(dana.phone)!);
+  await page.getByRole('button', { name: t('en', 'secondFactor.submit'), exact: true }).click();
+  await waitForDashboard(page);
+});
