@@ -9,7 +9,9 @@ import {
   closedPortUrl,
   expectNoAxeViolations,
   expectSignInScreen,
+  openSecurity,
   signIn,
+  startTwoFactorSetUp,
   t,
   waitForDashboard,
 } from './support/ui';
@@ -159,17 +161,10 @@ test.describe('axe finds no WCAG 2.2 AA violations', () => {
     for (const theme of ['light', 'dark'] as const) {
       const desktop = await launch({ systemTheme: theme });
       const page = await toDashboard(desktop);
-      await page.getByRole('button', { name: t('en', 'header.security'), exact: true }).click();
-      await expect(page.getByRole('heading', { level: 1 })).toHaveText(t('en', 'security.heading'));
+      await openSecurity(page);
       await expect(page.locator('[aria-busy="true"]')).toHaveCount(0);
       await expectNoAxeViolations(page, `security center, ${theme}`);
-      await page
-        .getByRole('button', { name: t('en', 'security.twoFactor.turnOn'), exact: true })
-        .click();
-      await page.getByLabel(t('en', 'security.twoFactor.methodTotp')).check();
-      await page
-        .getByRole('button', { name: t('en', 'security.twoFactor.continue'), exact: true })
-        .click();
+      await startTwoFactorSetUp(page, 'totp');
       await expect(
         page.getByRole('img', { name: t('en', 'security.twoFactor.qrLabel') }),
       ).toBeVisible();

@@ -1,18 +1,10 @@
-import type { Page } from '@playwright/test';
 import { test, expect, DEMO_SUBSCRIBERS } from './support/fixtures';
 import { DesktopProfile } from './support/harness';
 import { accountFacts, sessionsOf } from './support/account-facts';
-import { expectSignInScreen, signIn, t, waitForDashboard } from './support/ui';
+import { expectSignInScreen, openSecurity, signIn, t, waitForDashboard } from './support/ui';
 
 const maria = DEMO_SUBSCRIBERS[0]!;
 const ana = DEMO_SUBSCRIBERS[3]!;
-
-async function openSecurity(page: Page): Promise<void> {
-  await page.getByRole('button', { name: t('en', 'header.security'), exact: true }).click();
-  await expect(
-    page.getByRole('heading', { level: 1, name: t('en', 'security.heading'), exact: true }),
-  ).toBeVisible();
-}
 
 test('security center: another computer signed in to the account is listed and signed out from here, and it lands on sign-in', async ({
   launch,

@@ -1,7 +1,17 @@
 import type { Page } from '@playwright/test';
 import { generate } from 'otplib';
 import { test, expect, DEMO_SUBSCRIBERS } from './support/fixtures';
-import { expectSignInScreen, signIn, t, waitForDashboard } from './support/ui';
+import {
+  confirmTwoFactor,
+  confirmTwoFactorCodesSaved,
+  expectSignInScreen,
+  openSecurity,
+  shownTotpSecret,
+  signIn,
+  startTwoFactorSetUp,
+  t,
+  waitForDashboard,
+} from './support/ui';
 
 const luis = DEMO_SUBSCRIBERS[2]!;
 const ana = DEMO_SUBSCRIBERS[3]!;
@@ -12,11 +22,6 @@ const totp = (secret: string, stepsAhead = 0) =>
 
 const heading = (page: Page, key: string, level = 1) =>
   page.getByRole('heading', { level, name: t('en', key), exact: true });
-
-async function openSecurity(page: Page): Promise<void> {
-  await page.getByRole('button', { name: t('en', 'header.security'), exact: true }).click();
-  await expect(heading(page, 'security.heading')).toBeVisible();
-}
 
 test('2-step verification with an authenticator app: set up from a locally drawn QR code, then sign-in asks for the code, and a remembered computer skips it', async ({
   launch,
@@ -33,20 +38,13 @@ test('2-step verification with an authenticator app: set up from a locally drawn
   );
   await desktop.screenshot('security-center');
 
-  await page
-    .getByRole('button', { name: t('en', 'security.twoFactor.turnOn'), exact: true })
-    .click();
-  await page.getByLabel(t('en', 'security.twoFactor.methodTotp')).check();
-  await page
-    .getByRole('button', { name: t('en', 'security.twoFactor.continue'), exact: true })
-    .click();
+  await startTwoFactorSetUp(page, 'totp');
   await expect(heading(page, 'security.twoFactor.totpHeading', 3)).toBeVisible();
   // The QR code is drawn in the page (no request leaves for an image service) …
   const qr = page.getByRole('img', { name: t('en', 'security.twoFactor.qrLabel') });
   await expect(qr).toBeVisible();
   // … and the setup key is shown for typing by hand.
-  const shown = (await page.getByTestId('totp-secret').textContent()) ?? '';
-  const secret = shown.split(':').at(-1)!.replace(/\s+/g, '');
+  const secret = await shownTotpSecret(page);
   expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
   await desktop.screenshot('security-two-factor-setup');
 
@@ -56,14 +54,9 @@ test('2-step verification with an authenticator app: set up from a locally drawn
   await page
     .getByRole('button', { name: t('en', 'security.twoFactor.verify'), exact: true })
     .click();
-  const codes = page.getByTestId('recovery-code');
-  await expect(codes).toHaveCount(10);
+  await expect(page.getByTestId('recovery-code')).toHaveCount(10);
   await desktop.screenshot('security-recovery-codes');
-  await page.getByLabel(t('en', 'security.twoFactor.savedCheck'), { exact: true }).check();
-  await page.getByRole('button', { name: t('en', 'security.twoFactor.done'), exact: true }).click();
-  await expect(page.getByTestId('two-factor-status')).toContainText(
-    t('en', 'security.twoFactor.on'),
-  );
+  await confirmTwoFactorCodesSaved(page);
   // A notice went to Luis's e-mail about the change.
   await expect.poll(() => api.mailsTo(luis.email).length).toBeGreaterThan(0);
 
@@ -103,24 +96,9 @@ test('with 2-step on, a recovery code signs in once, and a wrong code is counted
   await signIn(page, ana);
   await waitForDashboard(page);
   await openSecurity(page);
-  await page
-    .getByRole('button', { name: t('en', 'security.twoFactor.turnOn'), exact: true })
-    .click();
-  await page.getByLabel(t('en', 'security.twoFactor.methodTotp')).check();
-  await page
-    .getByRole('button', { name: t('en', 'security.twoFactor.continue'), exact: true })
-    .click();
-  const shown = (await page.getByTestId('totp-secret').textContent()) ?? '';
-  const secret = shown.split(':').at(-1)!.replace(/\s+/g, '');
-  await page
-    .getByLabel(t('en', 'security.twoFactor.codeLabel'), { exact: true })
-    .fill(await totp(secret));
-  await page
-    .getByRole('button', { name: t('en', 'security.twoFactor.verify'), exact: true })
-    .click();
-  const recoveryCode = (await page.getByTestId('recovery-code').first().textContent())!.trim();
-  await page.getByLabel(t('en', 'security.twoFactor.savedCheck'), { exact: true }).check();
-  await page.getByRole('button', { name: t('en', 'security.twoFactor.done'), exact: true }).click();
+  await startTwoFactorSetUp(page, 'totp');
+  const secret = await shownTotpSecret(page);
+  const [recoveryCode] = await confirmTwoFactor(page, await totp(secret));
   await page.getByRole('button', { name: t('en', 'header.signOut'), exact: true }).click();
 
   await signIn(page, ana);
@@ -133,7 +111,7 @@ test('with 2-step on, a recovery code signs in once, and a wrong code is counted
   await page.getByText(t('en', 'secondFactor.useRecoveryCode'), { exact: true }).click();
   await page
     .getByLabel(t('en', 'secondFactor.recoveryCodeLabel'), { exact: true })
-    .fill(recoveryCode);
+    .fill(recoveryCode!);
   await page.getByRole('button', { name: t('en', 'secondFactor.submit'), exact: true }).click();
   await waitForDashboard(page);
   const used = await api.database.db
@@ -156,28 +134,11 @@ test('2-step verification by text message: the line is confirmed with a texted c
   await signIn(page, dana);
   await waitForDashboard(page);
   await openSecurity(page);
-  await page
-    .getByRole('button', { name: t('en', 'security.twoFactor.turnOn'), exact: true })
-    .click();
-  await page.getByLabel(t('en', 'security.twoFactor.methodSms')).check();
-  await page
-    .getByRole('button', { name: t('en', 'security.twoFactor.continue'), exact: true })
-    .click();
+  await startTwoFactorSetUp(page, 'sms');
   await expect(heading(page, 'security.twoFactor.smsHeading', 3)).toBeVisible();
   await expect.poll(() => api.textsTo(dana.phone).length).toBe(1);
   await desktop.screenshot('security-two-factor-sms');
-  await page
-    .getByLabel(t('en', 'security.twoFactor.codeLabel'), { exact: true })
-    .fill(api.lastTextedCode(dana.phone)!);
-  await page
-    .getByRole('button', { name: t('en', 'security.twoFactor.verify'), exact: true })
-    .click();
-  await expect(page.getByTestId('recovery-code')).toHaveCount(10);
-  await page.getByLabel(t('en', 'security.twoFactor.savedCheck'), { exact: true }).check();
-  await page.getByRole('button', { name: t('en', 'security.twoFactor.done'), exact: true }).click();
-  await expect(page.getByTestId('two-factor-status')).toContainText(
-    t('en', 'security.twoFactor.on'),
-  );
+  await confirmTwoFactor(page, api.lastTextedCode(dana.phone)!);
 
   await page.getByRole('button', { name: t('en', 'header.signOut'), exact: true }).click();
   await expectSignInScreen(page);

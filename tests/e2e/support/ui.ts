@@ -179,6 +179,57 @@ export async function waitForDashboard(page: Page): Promise<void> {
     .toBe(true);
 }
 
+/** From any signed-in screen to Security, via the header button. */
+export async function openSecurity(page: Page): Promise<void> {
+  await page.getByRole('button', { name: t('en', 'header.security'), exact: true }).click();
+  await expect(
+    page.getByRole('heading', { level: 1, name: t('en', 'security.heading'), exact: true }),
+  ).toBeVisible();
+}
+
+/** On Security: "Turn on 2-step verification", pick a method, Continue. */
+export async function startTwoFactorSetUp(page: Page, method: 'totp' | 'sms'): Promise<void> {
+  await page
+    .getByRole('button', { name: t('en', 'security.twoFactor.turnOn'), exact: true })
+    .click();
+  await page
+    .getByLabel(
+      t('en', method === 'totp' ? 'security.twoFactor.methodTotp' : 'security.twoFactor.methodSms'),
+    )
+    .check();
+  await page
+    .getByRole('button', { name: t('en', 'security.twoFactor.continue'), exact: true })
+    .click();
+}
+
+/** The setup key as the authenticator-app screen shows it, without its label and spaces. */
+export async function shownTotpSecret(page: Page): Promise<string> {
+  const shown = (await page.getByTestId('totp-secret').textContent()) ?? '';
+  return shown.split(':').at(-1)!.replace(/\s+/g, '');
+}
+
+/** Confirms 2-step set-up with `code`, ticks "I saved these codes", and returns the 10 codes. */
+export async function confirmTwoFactor(page: Page, code: string): Promise<string[]> {
+  await page.getByLabel(t('en', 'security.twoFactor.codeLabel'), { exact: true }).fill(code);
+  await page
+    .getByRole('button', { name: t('en', 'security.twoFactor.verify'), exact: true })
+    .click();
+  const codes = page.getByTestId('recovery-code');
+  await expect(codes).toHaveCount(10);
+  const values = (await codes.allTextContents()).map((c) => c.trim());
+  await confirmTwoFactorCodesSaved(page);
+  return values;
+}
+
+/** With the recovery codes on screen: "I saved these codes", Done, and 2-step shows On. */
+export async function confirmTwoFactorCodesSaved(page: Page): Promise<void> {
+  await page.getByLabel(t('en', 'security.twoFactor.savedCheck'), { exact: true }).check();
+  await page.getByRole('button', { name: t('en', 'security.twoFactor.done'), exact: true }).click();
+  await expect(page.getByTestId('two-factor-status')).toContainText(
+    t('en', 'security.twoFactor.on'),
+  );
+}
+
 /** `mm:ss` → seconds. */
 export function countdownSeconds(text: string): number {
   const match = /^(\d{2,}):([0-5]\d)$/.exec(text.trim());

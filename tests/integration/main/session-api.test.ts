@@ -81,6 +81,55 @@ describeWithDb('main process services against the real account API', () => {
     return { session, vault, settings, time, pushed };
   }
 
+  const SENDER = 'http://127.0.0.1:5173/';
+  /** A refresh token, device token, challenge or reset ticket: none may reach the renderer. */
+  const OPAQUE_TOKEN = /[A-Za-z0-9_-]{43}/;
+
+  /** The app core over the real API, as the renderer reaches it; keeps every answer it gave. */
+  function appCore(vault = memoryVault()) {
+    const time = new ManualTime();
+    const core = createAppCore({
+      settings: new SettingsService(
+        memorySettingsStore({ ...structuredClone(DEFAULT_SETTINGS), apiBaseUrl: baseUrl }),
+      ),
+      vault,
+      appInfo: {
+        version: '0.1.0',
+        platform: 'linux',
+        systemLanguage: 'en-US',
+        systemTheme: () => 'light',
+      },
+      deviceName: () => 'Integration computer',
+      openExternal: () => undefined,
+      externalLinkAllowlist: [],
+      emit: () => undefined,
+      isTrustedSender: (url) => url === SENDER,
+      clock: time,
+      timers: time,
+      apiOptions: { sleep: async () => {} },
+    });
+    const outputs: string[] = [];
+    const dispatch = async (channel: IpcChannel, payload?: unknown): Promise<Result<unknown>> => {
+      const result = await core.router.dispatch(channel, SENDER, payload);
+      outputs.push(JSON.stringify(result));
+      if (result.ok) {
+        expect(IPC_CHANNELS[channel].output.safeParse(result.value).success, channel).toBe(true);
+      }
+      return result;
+    };
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each test reads its own fields
+    const call = async <T = any>(channel: IpcChannel, payload?: unknown): Promise<T> => {
+      const result = await dispatch(channel, payload);
+      expect(result, `${channel}: ${JSON.stringify(result)}`).toMatchObject({ ok: true });
+      return (result as { value: T }).value;
+    };
+    /** Nothing secret was in any answer. */
+    const expectNoSecretsShown = () => {
+      for (const output of outputs) expect(output).not.toMatch(OPAQUE_TOKEN);
+    };
+    return { core, vault, dispatch, call, outputs, expectNoSecretsShown };
+  }
+
   describe('api client', () => {
     it('signs in, reads every account resource and passes the contract', async () => {
       const signedIn = await api.signIn({ phone: maria.phone, password: maria.password });
@@ -251,113 +300,33 @@ describeWithDb('main process services against the real account API', () => {
 
   describe('app core over the real API', () => {
     it('serves the renderer channels end to end', async () => {
-      const time = new ManualTime();
-      const pushed = recorder();
-      const core = createAppCore({
-        settings: new SettingsService(
-          memorySettingsStore({ ...structuredClone(DEFAULT_SETTINGS), apiBaseUrl: baseUrl }),
-        ),
-        vault: memoryVault(),
-        appInfo: {
-          version: '0.1.0',
-          platform: 'linux',
-          systemLanguage: 'en-US',
-          systemTheme: () => 'light',
-        },
-        deviceName: () => 'Integration computer',
-        openExternal: () => undefined,
-        externalLinkAllowlist: [],
-        emit: pushed.emit,
-        isTrustedSender: (url) => url === 'http://127.0.0.1:5173/',
-        clock: time,
-        timers: time,
-        apiOptions: { sleep: async () => {} },
-      });
-      const call = async (channel: keyof typeof IPC_CHANNELS, payload?: unknown) => {
-        const result = await core.router.dispatch(channel, 'http://127.0.0.1:5173/', payload);
-        expect(result, `${channel}: ${JSON.stringify(result)}`).toMatchObject({ ok: true });
-        const value = (result as { value: unknown }).value;
-        expect(IPC_CHANNELS[channel].output.safeParse(value).success).toBe(true);
-        return value as never;
-      };
+      const app = appCore();
       try {
-        expect(await call('auth:resume')).toEqual({ status: 'signed-out', notice: 'none' });
-        await call('auth:sign-in', {
+        expect(await app.call('auth:resume')).toEqual({ status: 'signed-out', notice: 'none' });
+        await app.call('auth:sign-in', {
           phone: maria.display,
           password: maria.password,
           keepSignedIn: false,
         });
-        await call('account:summary');
-        await call('account:usage', { cycle: 'current' });
-        const list: { items: Array<{ id: string }> } = await call('account:statements', {
+        await app.call('account:summary');
+        await app.call('account:usage', { cycle: 'current' });
+        const list: { items: Array<{ id: string }> } = await app.call('account:statements', {
           limit: 3,
         });
-        await call('account:statement', { id: list.items[0]!.id });
-        await call('account:payments');
-        await call('settings:test-connection', { apiBaseUrl: baseUrl });
-        await call('auth:sign-out');
-        const after = await core.router.dispatch(
-          'account:summary',
-          'http://127.0.0.1:5173/',
-          undefined,
-        );
+        await app.call('account:statement', { id: list.items[0]!.id });
+        await app.call('account:payments');
+        await app.call('settings:test-connection', { apiBaseUrl: baseUrl });
+        await app.call('auth:sign-out');
+        const after = await app.dispatch('account:summary');
         expect(after).toMatchObject({ ok: false, error: { code: 'not_signed_in' } });
       } finally {
-        core.dispose();
+        app.core.dispose();
       }
     });
   });
 
   describe('2-step verification, password reset and the security center over the real API', () => {
-    const SENDER = 'http://127.0.0.1:5173/';
     const NEW_PASSWORD = 'Lighthouse-Pelican-Drift-71';
-    /** A refresh token, device token, challenge or reset ticket: none may reach the renderer. */
-    const OPAQUE_TOKEN = /[A-Za-z0-9_-]{43}/;
-
-    /** The app core over the real API, as the renderer reaches it; keeps every answer it gave. */
-    function appCore(vault = memoryVault()) {
-      const time = new ManualTime();
-      const core = createAppCore({
-        settings: new SettingsService(
-          memorySettingsStore({ ...structuredClone(DEFAULT_SETTINGS), apiBaseUrl: baseUrl }),
-        ),
-        vault,
-        appInfo: {
-          version: '0.1.0',
-          platform: 'linux',
-          systemLanguage: 'en-US',
-          systemTheme: () => 'light',
-        },
-        deviceName: () => 'Integration computer',
-        openExternal: () => undefined,
-        externalLinkAllowlist: [],
-        emit: () => undefined,
-        isTrustedSender: (url) => url === SENDER,
-        clock: time,
-        timers: time,
-        apiOptions: { sleep: async () => {} },
-      });
-      const outputs: string[] = [];
-      const dispatch = async (channel: IpcChannel, payload?: unknown): Promise<Result<unknown>> => {
-        const result = await core.router.dispatch(channel, SENDER, payload);
-        outputs.push(JSON.stringify(result));
-        if (result.ok) {
-          expect(IPC_CHANNELS[channel].output.safeParse(result.value).success, channel).toBe(true);
-        }
-        return result;
-      };
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each test reads its own fields
-      const call = async <T = any>(channel: IpcChannel, payload?: unknown): Promise<T> => {
-        const result = await dispatch(channel, payload);
-        expect(result, `${channel}: ${JSON.stringify(result)}`).toMatchObject({ ok: true });
-        return (result as { value: T }).value;
-      };
-      /** Nothing secret was in any answer. */
-      const expectNoSecretsShown = () => {
-        for (const output of outputs) expect(output).not.toMatch(OPAQUE_TOKEN);
-      };
-      return { core, vault, dispatch, call, outputs, expectNoSecretsShown };
-    }
 
     /** The code an authenticator app would show at the API's clock. */
     const totp = (secret: string) =>
@@ -380,6 +349,21 @@ describeWithDb('main process services against the real account API', () => {
       return { secret: setup.secret as string, recoveryCodes: recoveryCodes as string[] };
     }
 
+    /** Turns on 2-step (authenticator app) for `who`, signed in just for that. */
+    async function signedOutWithTotp(
+      app: ReturnType<typeof appCore>,
+      who: { phone: string; password: string },
+    ) {
+      await app.call('auth:sign-in', {
+        phone: who.phone,
+        password: who.password,
+        keepSignedIn: false,
+      });
+      const enabled = await enableTotp(app);
+      await app.call('auth:sign-out');
+      return enabled;
+    }
+
     /** The newest message the API sent to `to` over `channel`, from the dev outbox. */
     async function lastMessage(channel: 'sms' | 'email', to: string) {
       await t.settle();
@@ -393,9 +377,7 @@ describeWithDb('main process services against the real account API', () => {
       const app = appCore();
       const credentials = { phone: who.phone, password: who.password };
       try {
-        await app.call('auth:sign-in', { ...credentials, keepSignedIn: false });
-        const { secret, recoveryCodes } = await enableTotp(app);
-        await app.call('auth:sign-out');
+        const { secret, recoveryCodes } = await signedOutWithTotp(app, who);
 
         expect(await app.call('auth:sign-in', { ...credentials, keepSignedIn: true })).toEqual({
           status: 'second-factor',
@@ -437,9 +419,7 @@ describeWithDb('main process services against the real account API', () => {
       const app = appCore();
       const credentials = { phone: who.phone, password: who.password, keepSignedIn: false };
       try {
-        await app.call('auth:sign-in', credentials);
-        const { secret } = await enableTotp(app);
-        await app.call('auth:sign-out');
+        const { secret } = await signedOutWithTotp(app, who);
         await app.call('auth:sign-in', credentials);
         // The API's 5-minute limit passes while the app waits for the code.
         t.clock.advance(5 * MINUTE);
@@ -466,9 +446,7 @@ describeWithDb('main process services against the real account API', () => {
       const app = appCore();
       const credentials = { phone: who.phone, password: who.password, keepSignedIn: false };
       try {
-        await app.call('auth:sign-in', credentials);
-        const { secret } = await enableTotp(app);
-        await app.call('auth:sign-out');
+        const { secret } = await signedOutWithTotp(app, who);
         await app.call('auth:sign-in', credentials);
         await app.call('auth:second-factor', { code: await totp(secret), rememberDevice: true });
         const token = await app.vault.get(deviceAccount(who.phone));
@@ -547,13 +525,7 @@ describeWithDb('main process services against the real account API', () => {
       const who = await t.addSubscriber({ name: 'Lee Fox', email: 'lee.fox@example.com' });
       const app = appCore();
       try {
-        await app.call('auth:sign-in', {
-          phone: who.phone,
-          password: who.password,
-          keepSignedIn: false,
-        });
-        const { secret } = await enableTotp(app);
-        await app.call('auth:sign-out');
+        const { secret } = await signedOutWithTotp(app, who);
 
         await app.call('recovery:start', { phone: who.phone, channel: 'email' });
         const code = codeIn((await lastMessage('email', 'lee.fox@example.com')).text);

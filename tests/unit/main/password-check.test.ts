@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { IPC_CHANNELS } from '../../../contract/ipc';
-import { DEFAULT_SETTINGS } from '../../../contract/settings';
-import { createAppCore } from '../../../main/app-core';
 import { passwordVerdict } from '../../../main/services/password-check';
-import { SettingsService, memorySettingsStore } from '../../../main/services/settings';
-import { memoryVault } from '../../../main/services/vault';
-import { FakeApi, ManualTime, PASSWORD, RESET_CODE } from './support/fakes';
+import { fakeAppCore } from './support/app-core';
+import { PASSWORD, RESET_CODE } from './support/fakes';
 
 /** Strong on its own; refused only for the account whose number it contains (+1 206 555 0100). */
 const WITH_PHONE = 'Orchid-2065550100-Kayak';
@@ -14,28 +11,7 @@ const WITH_NAME = 'MariaGarcia-Lantern-Quokka-77';
 const STRONG = 'Harbor-Lantern-Quietly-88';
 
 function setup() {
-  const api = new FakeApi();
-  const time = new ManualTime();
-  const core = createAppCore({
-    settings: new SettingsService(memorySettingsStore(structuredClone(DEFAULT_SETTINGS))),
-    vault: memoryVault(),
-    appInfo: {
-      version: '0.1.0',
-      platform: 'linux',
-      systemLanguage: 'en',
-      systemTheme: () => 'light',
-    },
-    deviceName: () => 'Test computer',
-    openExternal: () => undefined,
-    externalLinkAllowlist: [],
-    emit: () => undefined,
-    isTrustedSender: () => true,
-    clock: time,
-    timers: time,
-    api,
-  });
-  const call = (channel: string, payload?: unknown) =>
-    core.router.dispatch(channel, 'app://airtime/', payload);
+  const { api, core, dispatch: call } = fakeAppCore();
   const check = async (password: string, purpose: 'reset' | 'change') => {
     const result = await call('password:check', { password, purpose });
     if (!result.ok) throw new Error(result.error.message);

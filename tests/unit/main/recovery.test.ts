@@ -1,14 +1,10 @@
 import { verifySolution } from 'altcha-lib/v1';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SETTINGS } from '../../../contract/settings';
-import { createAppCore } from '../../../main/app-core';
 import { AppError } from '../../../main/errors';
 import { deviceAccount } from '../../../main/services/device';
-import { SettingsService, memorySettingsStore } from '../../../main/services/settings';
-import { memoryVault } from '../../../main/services/vault';
+import { fakeAppCore } from './support/app-core';
 import {
   FakeApi,
-  ManualTime,
   PASSWORD,
   PHONE,
   RESET_CODE,
@@ -19,33 +15,7 @@ import {
 const NEW_PASSWORD = 'Lighthouse-Pelican-Drift-71';
 
 function setup() {
-  const api = new FakeApi();
-  const vault = memoryVault();
-  const time = new ManualTime();
-  const core = createAppCore({
-    settings: new SettingsService(memorySettingsStore(structuredClone(DEFAULT_SETTINGS))),
-    vault,
-    appInfo: {
-      version: '0.1.0',
-      platform: 'linux',
-      systemLanguage: 'en',
-      systemTheme: () => 'light',
-    },
-    deviceName: () => 'Test computer',
-    openExternal: () => undefined,
-    externalLinkAllowlist: [],
-    emit: () => undefined,
-    isTrustedSender: () => true,
-    clock: time,
-    timers: time,
-    api,
-  });
-  const outputs: string[] = [];
-  const call = async (channel: string, payload?: unknown) => {
-    const result = await core.router.dispatch(channel, 'app://airtime/', payload);
-    outputs.push(JSON.stringify(result));
-    return result;
-  };
+  const { api, vault, time, core, dispatch: call, outputs } = fakeAppCore();
   const start = () => call('recovery:start', { phone: '(206) 555-0100', channel: 'sms' });
   const verify = (code = RESET_CODE) => call('recovery:verify', { code });
   const complete = (newPassword = NEW_PASSWORD, keepSignedIn = false) =>

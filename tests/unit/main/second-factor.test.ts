@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../../contract/settings';
 import type { SessionInfo, SignInOutcome } from '../../../contract/ipc';
-import { createAppCore } from '../../../main/app-core';
 import { AppError } from '../../../main/errors';
 import { deviceAccount } from '../../../main/services/device';
 import { SessionService, type SessionDeps } from '../../../main/services/session';
 import { SettingsService, memorySettingsStore } from '../../../main/services/settings';
 import { memoryVault, type CredentialVault } from '../../../main/services/vault';
+import { fakeAppCore } from './support/app-core';
 import {
   DEVICE,
   FakeApi,
@@ -374,12 +374,13 @@ describe('remember this computer', () => {
 
 describe('the challenge never leaves the main process', () => {
   function core() {
-    const api = new FakeApi();
-    api.twoFactor = { method: 'sms' };
-    const time = new ManualTime();
-    const appCore = createAppCore({
-      settings: new SettingsService(memorySettingsStore(structuredClone(DEFAULT_SETTINGS))),
-      vault: memoryVault(),
+    const {
+      api,
+      core: appCore,
+      dispatch: call,
+      outputs,
+      time,
+    } = fakeAppCore({
       appInfo: {
         version: '2.3.4',
         platform: 'linux',
@@ -387,20 +388,8 @@ describe('the challenge never leaves the main process', () => {
         systemTheme: () => 'light',
       },
       deviceName: () => '  Maria’s laptop  ',
-      openExternal: () => undefined,
-      externalLinkAllowlist: [],
-      emit: () => undefined,
-      isTrustedSender: () => true,
-      clock: time,
-      timers: time,
-      api,
     });
-    const outputs: string[] = [];
-    const call = async (channel: string, payload?: unknown) => {
-      const result = await appCore.router.dispatch(channel, 'app://airtime/', payload);
-      outputs.push(JSON.stringify(result));
-      return result;
-    };
+    api.twoFactor = { method: 'sms' };
     return { api, appCore, call, outputs, time };
   }
 

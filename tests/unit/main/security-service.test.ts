@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { IPC_CHANNELS, type IpcChannel } from '../../../contract/ipc';
-import { DEFAULT_SETTINGS } from '../../../contract/settings';
-import { createAppCore } from '../../../main/app-core';
 import { AppError } from '../../../main/errors';
 import { deviceAccount } from '../../../main/services/device';
-import { SettingsService, memorySettingsStore } from '../../../main/services/settings';
-import { memoryVault } from '../../../main/services/vault';
+import { fakeAppCore } from './support/app-core';
 import {
   CURRENT_SESSION_ID,
-  FakeApi,
-  ManualTime,
   OTHER_SESSION_ID,
   PASSWORD,
   PHONE,
@@ -24,29 +19,9 @@ import {
 const NEW_PASSWORD = 'Lighthouse-Pelican-Drift-71';
 
 function setup() {
-  const api = new FakeApi();
-  const vault = memoryVault();
-  const time = new ManualTime();
-  const core = createAppCore({
-    settings: new SettingsService(memorySettingsStore(structuredClone(DEFAULT_SETTINGS))),
-    vault,
-    appInfo: {
-      version: '0.1.0',
-      platform: 'linux',
-      systemLanguage: 'en',
-      systemTheme: () => 'light',
-    },
-    deviceName: () => 'Test computer',
-    openExternal: () => undefined,
-    externalLinkAllowlist: [],
-    emit: () => undefined,
-    isTrustedSender: () => true,
-    clock: time,
-    timers: time,
-    api,
-  });
+  const { api, vault, time, core, dispatch } = fakeAppCore();
   const call = async (channel: IpcChannel, payload?: unknown) => {
-    const result = await core.router.dispatch(channel, 'app://airtime/', payload);
+    const result = await dispatch(channel, payload);
     if (result.ok) {
       expect(IPC_CHANNELS[channel].output.safeParse(result.value).success, channel).toBe(true);
     }

@@ -29,6 +29,28 @@ const sms: SecondFactorChallenge = {
   canRememberDevice: false,
 };
 
+/** A sign-in form for Maria's number with `password` typed in. */
+function filledSignInForm(password: string): SignInForm {
+  const form = new SignInForm(null);
+  form.phone = '(206) 555-0100';
+  form.password = password;
+  return form;
+}
+
+/** Accepts every second-step code; returns what the form sent, call by call. */
+function signInOnSecondStep(): unknown[] {
+  const calls: unknown[] = [];
+  installBridge({
+    auth: {
+      secondFactor: (input) => {
+        calls.push(input);
+        return ok(session);
+      },
+    },
+  });
+  return calls;
+}
+
 beforeEach(() => {
   vi.useFakeTimers();
 });
@@ -40,18 +62,14 @@ afterEach(() => {
 describe('sign-in', () => {
   it('leads to the second step when the account asks for one', async () => {
     installBridge({ auth: { signIn: () => ok(totp) } });
-    const form = new SignInForm(null);
-    form.phone = '(206) 555-0100';
-    form.password = 'secret password';
+    const form = filledSignInForm('secret password');
     expect(await form.submit()).toEqual({ kind: 'second-factor', challenge: totp });
     expect(form.password).toBe('');
   });
 
   it('signs straight in otherwise', async () => {
     installBridge({ auth: { signIn: () => ok({ status: 'signed-in' as const, session }) } });
-    const form = new SignInForm(null);
-    form.phone = '(206) 555-0100';
-    form.password = 'secret password';
+    const form = filledSignInForm('secret password');
     expect(await form.submit()).toEqual({ kind: 'signed-in', session });
   });
 
@@ -61,9 +79,7 @@ describe('sign-in', () => {
         signIn: () => fail({ code: 'account_locked', message: 'locked', retryAfterSeconds: 60 }),
       },
     });
-    const form = new SignInForm(null);
-    form.phone = '(206) 555-0100';
-    form.password = 'wrong';
+    const form = filledSignInForm('wrong');
     await form.submit();
     expect(form.locked).toBe(true);
     await vi.advanceTimersByTimeAsync(61_000);
@@ -80,15 +96,7 @@ describe('sign-in', () => {
 
 describe('the second step', () => {
   it('asks for the authenticator code and signs in with it', async () => {
-    const calls: unknown[] = [];
-    installBridge({
-      auth: {
-        secondFactor: (input) => {
-          calls.push(input);
-          return ok(session);
-        },
-      },
-    });
+    const calls = signInOnSecondStep();
     const form = new SecondFactorForm(totp);
     expect(form.method).toBe('totp');
     expect(form.canResend).toBe(false);
@@ -99,15 +107,7 @@ describe('the second step', () => {
   });
 
   it('never asks to remember the computer where that is not offered', async () => {
-    const calls: unknown[] = [];
-    installBridge({
-      auth: {
-        secondFactor: (input) => {
-          calls.push(input);
-          return ok(session);
-        },
-      },
-    });
+    const calls = signInOnSecondStep();
     const form = new SecondFactorForm(sms);
     form.rememberDevice = true;
     form.setCode('123456');
@@ -130,15 +130,7 @@ describe('the second step', () => {
   });
 
   it('takes a recovery code instead, and back', async () => {
-    const calls: unknown[] = [];
-    installBridge({
-      auth: {
-        secondFactor: (input) => {
-          calls.push(input);
-          return ok(session);
-        },
-      },
-    });
+    const calls = signInOnSecondStep();
     const form = new SecondFactorForm(totp);
     form.setCode('123');
     form.toggleRecoveryCode();

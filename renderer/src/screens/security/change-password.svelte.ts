@@ -6,6 +6,7 @@ import { errorMessage, isRetryable } from '../../lib/errors';
 import { contractMessage } from '../../lib/messages';
 import { feedbackMessage } from '../../lib/password-feedback';
 import { PasswordStrength, type PasswordChecker } from '../../lib/password-strength.svelte';
+import { fieldIssue } from './field-issue';
 
 export type ChangePasswordOutcome =
   | { kind: 'done' }
@@ -144,17 +145,11 @@ export class ChangePasswordForm {
         : { key: 'errors.weak_password' };
       return { kind: 'invalid', field: 'new' };
     }
-    if (error.code === 'invalid_request' && error.issues?.[0]) {
-      const issue = error.issues[0];
-      const message = contractMessage(issue.message);
-      if (issue.path === 'currentPassword') {
-        this.#currentError = message;
-        return { kind: 'invalid', field: 'current' };
-      }
-      if (issue.path === 'newPassword') {
-        this.#newError = message;
-        return { kind: 'invalid', field: 'new' };
-      }
+    const issue = fieldIssue(error, { currentPassword: 'current', newPassword: 'new' } as const);
+    if (issue) {
+      if (issue.field === 'current') this.#currentError = issue.message;
+      else this.#newError = issue.message;
+      return { kind: 'invalid', field: issue.field };
     }
     this.#error = error;
     this.#onError(error);

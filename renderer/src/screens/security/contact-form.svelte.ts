@@ -7,6 +7,7 @@ import type { Message } from '../../i18n/keys';
 import { airtime, settle } from '../../lib/airtime';
 import { errorMessage, isRetryable } from '../../lib/errors';
 import { contractMessage } from '../../lib/messages';
+import { fieldIssue } from './field-issue';
 
 export type ContactOutcome =
   | { kind: 'done'; overview: SecurityOverview }
@@ -148,21 +149,16 @@ export class ContactForm {
       this.#passwordError = { key: 'errors.wrong_password' };
       return { kind: 'invalid', field: 'password' };
     }
-    if (error.code === 'invalid_request' && error.issues?.[0]) {
-      const issue = error.issues[0];
-      const message = contractMessage(issue.message);
-      if (issue.path === 'email') {
-        this.#emailError = message;
-        return { kind: 'invalid', field: 'email' };
-      }
-      if (issue.path === 'contactPhone') {
-        this.#phoneError = message;
-        return { kind: 'invalid', field: 'contactPhone' };
-      }
-      if (issue.path === 'password') {
-        this.#passwordError = message;
-        return { kind: 'invalid', field: 'password' };
-      }
+    const issue = fieldIssue(error, {
+      email: 'email',
+      contactPhone: 'contactPhone',
+      password: 'password',
+    } as const);
+    if (issue) {
+      if (issue.field === 'email') this.#emailError = issue.message;
+      else if (issue.field === 'contactPhone') this.#phoneError = issue.message;
+      else this.#passwordError = issue.message;
+      return { kind: 'invalid', field: issue.field };
     }
     this.#error = error;
     this.#onError(error);
