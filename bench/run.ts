@@ -11,6 +11,7 @@ import { DEFAULT_SCALE_SUBSCRIBERS, scaleBench } from './scale';
 import { bridgeBench } from './bridge';
 import { desktopSignInBench } from './desktop-sign-in';
 import { rendererSizeBench } from './renderer-size';
+import { statementsBench } from './statements';
 
 const USAGE = `usage: npm run bench [-- <bench>] [--duration S] [--connections N] [--subscribers N[,N…]] [--runs N]
 
@@ -21,7 +22,8 @@ benches:
   bridge           IPC router dispatch (sender check, zod, envelope) vs calling the handler, in µs
   desktop-sign-in  click "Sign in" → balance on the dashboard in the Chromium harness, and argon2's part
   renderer-size    renderer JS/CSS up front and lazy (raw, brotli); first paint vs a blank Svelte 5 page
-  (none)           all six, scale with ${DEFAULT_SCALE_SUBSCRIBERS.toLocaleString('en-US')} subscribers
+  statements       10 years of statements: list pages, CSV exports, PDF render vs an empty pdfkit document
+  (none)           all seven, scale with ${DEFAULT_SCALE_SUBSCRIBERS.toLocaleString('en-US')} subscribers
 
 options:
   --duration S       seconds of each measured autocannon run (default 6; a 2 s warm-up precedes it)
@@ -38,6 +40,7 @@ const BENCHES = [
   'bridge',
   'desktop-sign-in',
   'renderer-size',
+  'statements',
 ];
 /** Benches that drive autocannon (the load settings are printed only when one of them runs). */
 const HTTP_BENCHES = new Set(['all', 'summary', 'sign-in', 'scale']);
@@ -96,6 +99,7 @@ async function main(): Promise<void> {
   if (bench === 'all' || bench === 'bridge') await bridgeBench(ctx);
   if (bench === 'all' || bench === 'desktop-sign-in') await desktopSignInBench(ctx, runs);
   if (bench === 'all' || bench === 'renderer-size') await rendererSizeBench(ctx, runs);
+  if (bench === 'all' || bench === 'statements') await statementsBench(ctx);
   if (bench === 'all' && !subscribers.includes(1_000_000)) {
     ctx.print(
       '\nThe 1,000,000-subscriber case is not in the default run (its database, ~2.7 GB, takes a minute or two to build):\n' +

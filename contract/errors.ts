@@ -50,6 +50,24 @@ export const ERROR_CODES = [
   'session_not_found',
   'two_factor_not_enabled',
   'two_factor_already_enabled',
+  // payments and refills (API)
+  'idempotency_key_required',
+  'idempotency_key_reused',
+  'idempotency_in_progress',
+  'card_invalid',
+  'card_declined',
+  'payment_processor_unavailable',
+  'payment_method_not_found',
+  'payment_not_found',
+  'invalid_refill_pin_format',
+  'refill_pin_invalid',
+  // plans and add-ons (API)
+  'plan_not_found',
+  'plan_unchanged',
+  'plan_price_changed',
+  'account_suspended',
+  'insufficient_balance',
+  'add_on_not_found',
 ] as const;
 
 export const ErrorCode = z.enum(ERROR_CODES);
@@ -88,6 +106,10 @@ export const ApiError = z.object({
   retryAfterSeconds: z.number().int().nonnegative().optional(),
   /** Present on `invalid_request`: which fields were wrong and why. */
   issues: z.array(ErrorIssue).optional(),
+  /** Present on `card_declined`: the processor's reason (`card_declined`, `insufficient_funds`). */
+  declineCode: z.string().optional(),
+  /** Present on `insufficient_balance`: how much more credit the request needs, in cents. */
+  shortfallCents: z.number().int().positive().optional(),
   /** Present on `invalid_code`: wrong codes still allowed before the code stops working. */
   attemptsLeft: z.number().int().nonnegative().optional(),
   /** Present on `weak_password`: why, and what would make it stronger. */

@@ -45,6 +45,15 @@ export type UsageTotals = z.infer<typeof UsageTotals>;
 
 export const AccountStatus = z.enum(['active', 'suspended']);
 
+/** A plan change that waits for the renewal (`POST /v1/account/plan/change` with next_renewal). */
+export const PendingPlanChange = z.object({
+  id: z.string(),
+  plan: Plan,
+  effectiveOn: IsoDate,
+  requestedAt: IsoDateTime,
+});
+export type PendingPlanChange = z.infer<typeof PendingPlanChange>;
+
 export const AccountSummary = z.object({
   subscriber: SubscriberProfile,
   status: AccountStatus,
@@ -56,6 +65,20 @@ export const AccountSummary = z.object({
   plan: Plan,
   cycle: Cycle,
   usage: UsageTotals,
+  /** A plan change that starts at the renewal, or `null`. Always sent by the API. */
+  pendingPlanChange: PendingPlanChange.nullable().optional(),
+  /** High-speed data added this cycle by data passes, on top of the plan's allowance. */
+  addOnDataMb: z.number().int().nonnegative().optional(),
+  /** What the dashboard flags about AutoPay (details at `GET /v1/account/autopay`). Always sent by the API. */
+  autopay: z
+    .object({
+      enabled: z.boolean(),
+      /** The last AutoPay run failed (a declined or expired card): the renewal is not paid. */
+      lastRunFailed: z.boolean(),
+      /** AutoPay is on and its card expires before the next charge. */
+      cardExpiresSoon: z.boolean(),
+    })
+    .optional(),
 });
 export type AccountSummary = z.infer<typeof AccountSummary>;
 
@@ -97,6 +120,73 @@ export const PageQuery = z.strictObject({
     .optional(),
 });
 export type PageQuery = z.input<typeof PageQuery>;
+
+/** A calendar month, `YYYY-MM`. */
+export const YearMonth = z
+  .string()
+  .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'Use a month written as YYYY-MM, such as 2026-04.');
+
+const AmountCentsFilter = (name: string) =>
+  z.coerce
+    .number({ error: `${name} must be a number.` })
+    .int(`${name} must be whole cents.`)
+    .min(0, `${name} cannot be negative.`)
+    .max(100_000_000_00, `${name} is too large.`);
+
+/**
+ * Optional filters shared by the statement list and the CSV exports. Months are calendar months
+ * in UTC: a statement belongs to the month its period starts in, a payment to the month it was
+ * made in. Amounts are inclusive bounds in cents on the total (statements) or amount (payments).
+ */
+const ExportFilterShape = {
+  month: YearMonth.optional(),
+  from: YearMonth.optional(),
+  to: YearMonth.optional(),
+  minAmountCents: AmountCentsFilter('minAmountCents').optional(),
+  maxAmountCents: AmountCentsFilter('maxAmountCents').optional(),
+};
+
+/** Filters that cannot be combined are refused up front rather than silently ignored. */
+function checkFilterCombination(
+  value: {
+    month?: string | undefined;
+    from?: string | undefined;
+    to?: string | undefined;
+    minAmountCents?: number | undefined;
+    maxAmountCents?: number | undefined;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  if (value.month !== undefined && (value.from !== undefined || value.to !== undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['month'],
+      message: 'Use either month or from/to, not both.',
+    });
+  }
+  if (value.from !== undefined && value.to !== undefined && value.from > value.to) {
+    ctx.addIssue({ code: 'custom', path: ['to'], message: 'to must not be before from.' });
+  }
+  if (
+    value.minAmountCents !== undefined &&
+    value.maxAmountCents !== undefined &&
+    value.minAmountCents > value.maxAmountCents
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['maxAmountCents'],
+      message: 'maxAmountCents must not be below minAmountCents.',
+    });
+  }
+}
+
+export const ExportFilters = z.strictObject(ExportFilterShape).superRefine(checkFilterCombination);
+export type ExportFilters = z.infer<typeof ExportFilters>;
+
+/** `GET /v1/account/statements`: the page query plus the optional filters. */
+export const StatementsQuery =
+  PageQuery.extend(ExportFilterShape).superRefine(checkFilterCombination);
+export type StatementsQuery = z.input<typeof StatementsQuery>;
 
 export const StatementStatus = z.enum(['paid', 'due', 'overdue']);
 export type StatementStatus = z.infer<typeof StatementStatus>;

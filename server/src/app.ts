@@ -20,7 +20,7 @@ import { AuthService, DEFAULT_SESSION_POLICY, type SessionPolicy } from './servi
 import { AccountService } from './services/account-service';
 import { authRoutes } from './routes/auth';
 import { accountRoutes } from './routes/account';
-import { loadCaptchaSecret, loadTokenSecret, loadTotpKey } from './secrets';
+import { loadCaptchaSecret, loadRefillPinKey, loadTokenSecret, loadTotpKey } from './secrets';
 import { Captcha, DEFAULT_CAPTCHA_POLICY, RiskCounters, type CaptchaPolicy } from './auth/captcha';
 import { CaptchaChallenge } from '../../contract/errors';
 import { recoveryRoutes } from './routes/recovery';
@@ -38,6 +38,20 @@ import { deriveKey } from './auth/secret-box';
 import { DbSecurityLog } from './services/security-events';
 import { SecurityService } from './services/security-service';
 import { securityRoutes } from './routes/security';
+import { statementExportRoutes } from './routes/statement-exports';
+import { insightsRoutes } from './routes/insights';
+import { InsightsService } from './services/insights';
+import { StatementExports } from './services/statement-exports';
+import { paymentRoutes } from './routes/payments';
+import { PaymentService, type RefillLimit } from './services/payment-service';
+import { recoverPendingOperations } from './services/idempotency';
+import type { PaymentProcessor } from './payments/processor';
+import { SandboxProcessor } from './payments/sandbox-processor';
+import { planCatalogueRoutes, planRoutes } from './routes/plans';
+import { applyDuePlanChanges, PlanService } from './services/plan-service';
+import { AddOnService } from './services/add-on-service';
+import { autopayRoutes } from './routes/autopay';
+import { AutopayService, runAutopay } from './services/autopay';
 
 export const API_VERSION = '0.1.0';
 
@@ -65,6 +79,12 @@ export interface AppOptions {
   trustProxy?: boolean;
   /** How often expired codes, challenges and counters are deleted (default hourly; 0 = never). */
   pruneIntervalMs?: number;
+  /** How often AutoPay charges renewals due within 24 hours (default 15 minutes; 0 = never). */
+  autopayIntervalMs?: number;
+  /** The card processor; the sandbox (test cards only, see the README) when absent. */
+  paymentProcessor?: PaymentProcessor;
+  /** Wrong refill PINs allowed per account and per client address (default 5 an hour). */
+  refillLimit?: RefillLimit;
   logger?: FastifyServerOptions['logger'];
   /** Socket timeouts, in milliseconds, for a server that listens. */
   http?: Pick<FastifyServerOptions, 'connectionTimeout' | 'requestTimeout' | 'keepAliveTimeout'>;
@@ -152,6 +172,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     events,
   );
   const account = new AccountService(database.db, clock);
+  const processor = options.paymentProcessor ?? new SandboxProcessor(database.db, clock);
+  const payments = new PaymentService(
+    database.db,
+    clock,
+    processor,
+    await loadRefillPinKey(database.db, clock),
+    options.refillLimit,
+  );
+  // A payment interrupted between the charge and the answer (a crash) is finished or undone now.
+  const recovered = await recoverPendingOperations(database.db, clock, payments.recoveryHandlers());
+  if (recovered.finished + recovered.rolledBack + recovered.failed > 0) {
+    app.log.info(recovered, 'recovered interrupted payments');
+  }
   const security = new SecurityService(database.db, clock, events, lockout);
   const recovery = new RecoveryService(
     database.db,
@@ -176,6 +209,36 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       );
     }, pruneEveryMs);
     // The timer alone must not keep the process alive.
+    timer.unref();
+    app.addHook('onClose', async () => clearInterval(timer));
+  }
+
+  const autopayEveryMs = options.autopayIntervalMs ?? 15 * MINUTE_MS;
+  if (autopayEveryMs > 0) {
+    // Every instance may run it: each renewal's run is claimed in the database, so one charges.
+    const timer = setInterval(() => {
+      background.run(
+        () =>
+          runAutopay(database.db, processor, clock, {
+            dialect: database.kind,
+            onError: (error, runId) =>
+              app.log.warn({ err: error, runId }, 'AutoPay run failed; retried later'),
+          }),
+        (error) => app.log.warn({ err: error }, 'AutoPay run did not finish'),
+      );
+    }, autopayEveryMs);
+    timer.unref();
+    app.addHook('onClose', async () => clearInterval(timer));
+  }
+
+  if (pruneEveryMs > 0) {
+    // A plan change chosen for the renewal starts on the renewal day: checked as often as the prune.
+    const timer = setInterval(() => {
+      background.run(
+        () => applyDuePlanChanges(database.db, clock.now()),
+        (error) => app.log.warn({ err: error }, 'could not apply due plan changes'),
+      );
+    }, pruneEveryMs);
     timer.unref();
     app.addHook('onClose', async () => clearInterval(timer));
   }
@@ -237,6 +300,38 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         account,
         twoFactor,
         passwordRateLimit: perMinute > 0 ? { max: perMinute, timeWindow: MINUTE_MS } : false,
+      });
+      await v1.register(insightsRoutes, {
+        prefix: '/account',
+        auth,
+        insights: new InsightsService(database.db, clock),
+      });
+      await v1.register(statementExportRoutes, {
+        prefix: '/account',
+        auth,
+        exports: new StatementExports(database.db, clock, account),
+      });
+      await v1.register(autopayRoutes, {
+        prefix: '/account',
+        auth,
+        autopay: new AutopayService(database.db, clock),
+      });
+      await v1.register(paymentRoutes, {
+        prefix: '/account',
+        auth,
+        payments,
+        rateLimit: perMinute > 0 ? { max: perMinute, timeWindow: MINUTE_MS } : false,
+      });
+      const plans = new PlanService(database.db, clock);
+      await v1.register(planCatalogueRoutes, {
+        plans,
+        rateLimit: perMinute > 0 ? { max: perMinute, timeWindow: MINUTE_MS } : false,
+      });
+      await v1.register(planRoutes, {
+        prefix: '/account',
+        auth,
+        plans,
+        addOns: new AddOnService(database.db, clock),
       });
       await v1.register(securityRoutes, {
         prefix: '/account',

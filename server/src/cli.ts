@@ -8,7 +8,9 @@ import { migrateToLatest, openDatabase } from './db/database';
 import { systemClock } from './clock';
 import { AdminError, SubscriberAdmin } from './services/subscriber-admin';
 import { promptHidden, readStdin } from './cli/read-password';
-import { formatMoney } from '../../contract/money';
+import { formatMoney, parseMoneyInput } from '../../contract/money';
+import { generatePins } from './services/refill-pins';
+import { loadRefillPinKey } from './secrets';
 
 const USAGE = `Airtime account API
 
@@ -25,6 +27,8 @@ Commands:
   subscriber import <file.csv>
                               Import subscribers (columns: phone,name,email,plan,password|password_hash).
   plans                       List plan ids.
+  pins generate --count <n> --value <amount> [--batch <name>]
+                              Make refill PINs (printed once; only their HMAC is stored).
   help                        Show this text.
 
 Every command takes --db <path or postgres:// URL> (default: $AIRTIME_DB or ${DEFAULT_DB}).
@@ -49,6 +53,9 @@ const OPTIONS = {
   plan: { type: 'string' },
   'password-stdin': { type: 'boolean' },
   json: { type: 'boolean' },
+  count: { type: 'string' },
+  value: { type: 'string' },
+  batch: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -122,6 +129,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'subscriber':
       return subscriberCommand(sub, rest, values, out);
+    case 'pins':
+      return pinsCommand(sub, rest, values, out);
     default:
       throw new UsageError(`Unknown command "${command}".`);
   }
@@ -205,6 +214,50 @@ async function subscriberCommand(
           ? `Unknown subscriber command "${sub}".`
           : 'Say which: subscriber add | list | unlock | import.',
       );
+  }
+}
+
+async function pinsCommand(
+  sub: string | undefined,
+  rest: string[],
+  values: ReturnType<
+    typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>
+  >['values'],
+  out: (line: string) => void,
+): Promise<number> {
+  if (sub !== 'generate') {
+    throw new UsageError(sub ? `Unknown pins command "${sub}".` : 'Say which: pins generate.');
+  }
+  if (rest.length) throw new UsageError(`Unexpected argument "${rest[0]}".`);
+  const countText = require(values.count, 'count');
+  if (!/^\d+$/.test(countText) || Number(countText) < 1 || Number(countText) > 10_000) {
+    throw new UsageError('--count must be a whole number from 1 to 10000.');
+  }
+  const value = parseMoneyInput(require(values.value, 'value'));
+  if (!value.ok) throw new UsageError(`--value: ${value.message}`);
+  if (value.cents < 100 || value.cents > 50_000) {
+    throw new UsageError('--value must be from 1.00 to 500.00.');
+  }
+  const batch = values.batch?.trim();
+  if (batch !== undefined && !/^[A-Za-z0-9_.-]{1,40}$/.test(batch)) {
+    throw new UsageError('--batch is 1 to 40 letters, digits, dots, dashes or underscores.');
+  }
+  const database = openDatabase(values.db ?? process.env['AIRTIME_DB'] ?? DEFAULT_DB);
+  try {
+    await migrateToLatest(database.db);
+    const key = await loadRefillPinKey(database.db, systemClock);
+    const made = await generatePins(database.db, systemClock, key, {
+      count: Number(countText),
+      valueCents: value.cents,
+      ...(batch ? { batch } : {}),
+    });
+    for (const pin of made.pins) out(pin);
+    process.stderr.write(
+      `${made.pins.length} PINs of ${formatMoney({ amountCents: value.cents, currency: 'USD' })} in batch ${made.batch}. They are shown only now.\n`,
+    );
+    return 0;
+  } finally {
+    await database.close();
   }
 }
 

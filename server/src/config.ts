@@ -25,6 +25,8 @@ export const ENV_VARS = {
     'with --dev only: JSON-lines file that stands in for unset channels, shown at GET /dev/outbox (default .data/outbox.jsonl)',
   AIRTIME_PRUNE_INTERVAL_MINUTES:
     'minutes between deletions of expired codes, challenges and counters (default 60, 0 = never)',
+  AIRTIME_AUTOPAY_INTERVAL_MINUTES:
+    'minutes between AutoPay runs, which charge renewals due within 24 hours (default 15, 0 = off)',
 } as const;
 
 export const DEFAULT_DB = '.data/airtime.sqlite';
@@ -91,6 +93,7 @@ export const ServeConfig = z.object({
   captchaKey: z.string().min(32, 'AIRTIME_CAPTCHA_KEY must be at least 32 characters.').optional(),
   captchaMaxNumber: intFrom('AIRTIME_CAPTCHA_MAX_NUMBER', 1_000, 10_000_000).optional(),
   pruneIntervalMinutes: intFrom('AIRTIME_PRUNE_INTERVAL_MINUTES', 0, 10_080).optional(),
+  autopayIntervalMinutes: intFrom('AIRTIME_AUTOPAY_INTERVAL_MINUTES', 0, 1_440).optional(),
 });
 export type ServeConfig = z.infer<typeof ServeConfig>;
 
@@ -125,5 +128,6 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv): S
     captchaKey: blankToUndefined(env['AIRTIME_CAPTCHA_KEY']),
     captchaMaxNumber: blankToUndefined(env['AIRTIME_CAPTCHA_MAX_NUMBER']),
     pruneIntervalMinutes: blankToUndefined(env['AIRTIME_PRUNE_INTERVAL_MINUTES']),
+    autopayIntervalMinutes: blankToUndefined(env['AIRTIME_AUTOPAY_INTERVAL_MINUTES']),
   });
 }

@@ -29,6 +29,14 @@ export async function loadTotpKey(db: Kysely<Database>, clock: Clock): Promise<s
   return loadSecret(db, clock, TOTP_SECRET);
 }
 
+/**
+ * The HMAC key refill PINs are stored under: a copy of the PIN table alone cannot be turned back
+ * into PINs (16 digits are few enough to try them all against a plain hash).
+ */
+export async function loadRefillPinKey(db: Kysely<Database>, clock: Clock): Promise<string> {
+  return loadSecret(db, clock, 'refill_pin_hmac_key');
+}
+
 async function loadSecret(db: Kysely<Database>, clock: Clock, name: string): Promise<string> {
   await db
     .insertInto('server_secrets')

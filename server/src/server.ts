@@ -54,6 +54,9 @@ export async function startServer(
       ...(config.pruneIntervalMinutes !== undefined
         ? { pruneIntervalMs: config.pruneIntervalMinutes * MINUTE_MS }
         : {}),
+      ...(config.autopayIntervalMinutes !== undefined
+        ? { autopayIntervalMs: config.autopayIntervalMinutes * MINUTE_MS }
+        : {}),
       logger: {
         level: config.logLevel,
         // Tokens travel in this header; they never belong in a log.

@@ -10,7 +10,7 @@ import { dbKind, describeWithDb } from './support/test-db';
 import { expectError } from './support/expect-error';
 
 /** Every route the API offers, as OpenAPI spells the path. */
-const API_ROUTES: readonly [method: 'get' | 'post', path: string][] = [
+const API_ROUTES: readonly [method: 'get' | 'post' | 'put' | 'delete', path: string][] = [
   ['post', '/v1/auth/sign-in'],
   ['post', '/v1/auth/refresh'],
   ['post', '/v1/auth/sign-out'],
@@ -27,9 +27,13 @@ const API_ROUTES: readonly [method: 'get' | 'post', path: string][] = [
   ['get', '/v1/account/summary'],
   ['get', '/v1/account/plan'],
   ['get', '/v1/account/usage'],
+  ['get', '/v1/account/insights'],
   ['get', '/v1/account/statements'],
   ['get', '/v1/account/statements/{id}'],
+  ['get', '/v1/account/statements/{id}/pdf'],
+  ['get', '/v1/account/statements.csv'],
   ['get', '/v1/account/payments'],
+  ['get', '/v1/account/payments.csv'],
   ['get', '/v1/account/security'],
   ['post', '/v1/account/password'],
   ['post', '/v1/account/contact'],
@@ -37,6 +41,20 @@ const API_ROUTES: readonly [method: 'get' | 'post', path: string][] = [
   ['post', '/v1/account/sessions/{id}/sign-out'],
   ['post', '/v1/account/sessions/sign-out-others'],
   ['get', '/v1/account/security-events'],
+  ['get', '/v1/account/payment-methods'],
+  ['post', '/v1/account/payment-methods'],
+  ['delete', '/v1/account/payment-methods/{id}'],
+  ['post', '/v1/account/payment-methods/{id}/default'],
+  ['post', '/v1/account/payments'],
+  ['post', '/v1/account/refill'],
+  ['get', '/v1/account/payments/{id}/receipt'],
+  ['get', '/v1/plans'],
+  ['post', '/v1/account/plan/preview'],
+  ['post', '/v1/account/plan/change'],
+  ['get', '/v1/account/add-ons'],
+  ['post', '/v1/account/add-ons'],
+  ['get', '/v1/account/autopay'],
+  ['put', '/v1/account/autopay'],
 ];
 
 /** Signs of a stack trace or source location leaking into a response. */
@@ -153,13 +171,18 @@ describeWithDb(`HTTP surface (${dbKind})`, () => {
     it('every listed route exists', async () => {
       for (const [method, path] of API_ROUTES) {
         const res = await request({
-          method: method === 'get' ? 'GET' : 'POST',
+          method: method.toUpperCase() as 'GET' | 'POST' | 'PUT' | 'DELETE',
           url: path.replace('{id}', 'some-id'),
-          ...(method === 'post'
+          ...(method === 'post' || method === 'put'
             ? { payload: {}, headers: { 'content-type': 'application/json' } }
             : {}),
         });
         expect(res.statusCode, `${method} ${path}`).not.toBe(404);
+        // The public catalogue needs neither a token nor a body: it simply answers.
+        if (path === '/v1/plans') {
+          expect(res.statusCode).toBe(200);
+          continue;
+        }
         expectError(
           res,
           res.statusCode,

@@ -20,6 +20,8 @@ export interface PlansTable {
   taxes_included: number;
   sort_order: number;
   active: number;
+  /** Taken off each renewal paid by AutoPay (009); 0 for none. */
+  autopay_discount_cents: number;
 }
 
 export interface SubscribersTable {
@@ -93,6 +95,77 @@ export interface PaymentsTable {
   description: string;
   created_at: number;
   statement_id: string | null;
+  /** Receipt details (007); null on payments recorded before receipts existed. */
+  card_brand: Generated<string | null>;
+  receipt_number: Generated<string | null>;
+  balance_after_cents: Generated<number | null>;
+  decline_code: Generated<string | null>;
+}
+
+/** One money-moving request per (subscriber, Idempotency-Key): its intent, then its answer. */
+export interface IdempotentOperationsTable {
+  subscriber_id: string;
+  idempotency_key: string;
+  operation: string;
+  /** SHA-256 of the operation name and the canonical JSON body. */
+  request_hash: string;
+  state: 'pending' | 'done' | 'failed';
+  /** What the operation set out to do (JSON), so an interrupted one can be finished or undone. */
+  intent: string | null;
+  response_status: number | null;
+  /** The answer sent, as JSON text, replayed byte for byte to a retry. */
+  response_body: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A saved card: the processor's token and what may be shown. Never the number or CVC. */
+export interface PaymentMethodsTable {
+  id: string;
+  subscriber_id: string;
+  token: string;
+  brand: string;
+  last4: string;
+  exp_month: number;
+  exp_year: number;
+  nickname: string | null;
+  is_default: number;
+  created_at: number;
+  deleted_at: number | null;
+}
+
+/** The sandbox processor's vault: a tokenised test card (no number, no CVC). */
+export interface SandboxCardsTable {
+  token: string;
+  brand: string;
+  last4: string;
+  exp_month: number;
+  exp_year: number;
+  behaviour: 'approve' | 'card_declined' | 'insufficient_funds' | 'processing_error';
+  created_at: number;
+}
+
+/** The sandbox processor's charges by its idempotency key, so it can answer after a restart. */
+export interface SandboxChargesTable {
+  idempotency_key: string;
+  charge_id: string;
+  token: string;
+  amount_cents: number;
+  currency: string;
+  status: 'succeeded' | 'declined';
+  decline_code: string | null;
+  created_at: number;
+}
+
+/** A prepaid refill PIN, stored as HMAC-SHA256 under a server secret. */
+export interface RefillPinsTable {
+  pin_hash: string;
+  value_cents: number;
+  currency: string;
+  batch: string;
+  created_at: number;
+  redeemed_at: number | null;
+  redeemed_by: string | null;
 }
 
 export interface StatementsTable {
@@ -258,6 +331,86 @@ export interface SecondFactorChallengesTable {
   used_at: number | null;
 }
 
+/** A plan change: applied at once (`applied`), or waiting for the renewal (`pending`). */
+export interface PlanChangesTable {
+  id: string;
+  subscriber_id: string;
+  from_plan_id: string;
+  to_plan_id: string;
+  timing: 'now' | 'next_renewal';
+  /** The day the new plan starts: the change day, or the renewal day. */
+  effective_on: string;
+  status: 'pending' | 'applied' | 'cancelled';
+  /** What was charged and credited at once (both 0 for a change at renewal). */
+  charge_cents: number;
+  credit_cents: number;
+  created_at: number;
+  applied_at: number | null;
+}
+
+/** The add-on catalogue: data passes and international minutes, bought for the current cycle. */
+export interface AddOnsTable {
+  id: string;
+  name: string;
+  kind: 'data' | 'international';
+  price_cents: number;
+  currency: string;
+  data_mb: number;
+  intl_minutes: number;
+  sort_order: number;
+  active: number;
+}
+
+/** An add-on a subscriber bought, with what it gave; good through `expires_on`. */
+export interface SubscriberAddOnsTable {
+  id: string;
+  subscriber_id: string;
+  add_on_id: string;
+  name: string;
+  kind: 'data' | 'international';
+  data_mb: number;
+  intl_minutes: number;
+  price_cents: number;
+  currency: string;
+  cycle_start: string;
+  expires_on: string;
+  purchased_at: number;
+}
+
+/** AutoPay for one subscriber: on or off, and the saved card it charges. */
+export interface AutopaySettingsTable {
+  subscriber_id: string;
+  enabled: number;
+  payment_method_id: string | null;
+  updated_at: number;
+}
+
+/**
+ * One AutoPay charge per (subscriber, renewal day). `pending` rows are claimed with a lease
+ * (`claim_token`, `lease_until`); once the amount and card are chosen they are kept here before
+ * the charge, so a retry after a crash asks the processor about the same charge.
+ */
+export interface AutopayRunsTable {
+  id: string;
+  subscriber_id: string;
+  /** The renewal day this run pays for (the first day of the new cycle). */
+  renews_on: string;
+  state: 'pending' | 'succeeded' | 'failed' | 'skipped';
+  claim_token: string | null;
+  lease_until: number | null;
+  payment_method_id: string | null;
+  amount_cents: number | null;
+  discount_cents: number | null;
+  currency: string | null;
+  card_brand: string | null;
+  card_last4: string | null;
+  payment_id: string | null;
+  decline_code: string | null;
+  message: string | null;
+  created_at: number;
+  finished_at: number | null;
+}
+
 export interface Database {
   plans: PlansTable;
   subscribers: SubscribersTable;
@@ -279,4 +432,14 @@ export interface Database {
   sms_codes: SmsCodesTable;
   trusted_devices: TrustedDevicesTable;
   security_events: SecurityEventsTable;
+  idempotent_operations: IdempotentOperationsTable;
+  payment_methods: PaymentMethodsTable;
+  sandbox_cards: SandboxCardsTable;
+  sandbox_charges: SandboxChargesTable;
+  refill_pins: RefillPinsTable;
+  plan_changes: PlanChangesTable;
+  add_ons: AddOnsTable;
+  subscriber_add_ons: SubscriberAddOnsTable;
+  autopay_settings: AutopaySettingsTable;
+  autopay_runs: AutopayRunsTable;
 }

@@ -10,6 +10,7 @@ import {
   StatementDetail,
   StatementList,
   StatementParams,
+  StatementsQuery,
   UsageQuery,
   UsageResponse,
 } from '../../../contract/http/account';
@@ -218,14 +219,18 @@ export const accountRoutes: FastifyPluginAsyncZod<AccountRoutesOptions> = async 
     {
       schema: {
         summary: 'Monthly statements, newest first, paginated by cursor',
+        description:
+          'Optional filters: month (YYYY-MM) or from/to (YYYY-MM, inclusive) on the month the period starts in, and minAmountCents/maxAmountCents (inclusive) on the total. month with from/to, from after to, or min above max are 400 invalid_request.',
         tags: ['account'],
         security,
-        querystring: PageQuery,
+        querystring: StatementsQuery,
         response: { 200: StatementList, ...errors },
       },
     },
-    async (request) =>
-      opts.account.statements(request.subscriberId, request.query.limit, request.query.cursor),
+    async (request) => {
+      const { limit, cursor, ...filters } = request.query;
+      return opts.account.statements(request.subscriberId, limit, cursor, filters);
+    },
   );
 
   app.get(

@@ -1,8 +1,10 @@
+import { ledgerBalance } from './ledger';
 import type { Kysely } from 'kysely';
 import type { Database, PlansTable } from '../db/schema';
 import type { Clock } from '../clock';
 import type {
   AccountSummary,
+  ExportFilters,
   PaymentList,
   Plan,
   StatementDetail,
@@ -19,7 +21,10 @@ import {
   type BillingCycle,
 } from './billing-cycle';
 import { renewalTotal } from './charges';
+import { addOnDataMb, pendingPlanChangeRow } from './plan-change-store';
+import { autopayFlags } from './autopay';
 import { decodeCursor, toPage } from './pagination';
+import { dayRangeOf } from './export-filters';
 
 export function toPlan(row: PlansTable): Plan {
   return {
@@ -97,20 +102,17 @@ export class AccountService {
     const today = isoDay(this.clock.now());
     const row = await this.subscriberWithPlan(subscriberId);
     const cycle = cycleContaining(row.cycle_anchor_day, today);
-    const [balanceRow, usage] = await Promise.all([
-      this.db
-        .selectFrom('ledger_entries')
-        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount_cents'), eb.lit(0)).as('balance'))
-        .where('subscriber_id', '=', subscriberId)
-        .executeTakeFirstOrThrow(),
+    const [balance, usage, autopay] = await Promise.all([
+      ledgerBalance(this.db, subscriberId),
       this.usageTotals(subscriberId, cycle.start, today),
+      autopayFlags(this.db, subscriberId, row.cycle_anchor_day, this.clock.now()),
     ]);
-    const balance = Number(balanceRow.balance);
-    const renewal = renewalTotal({
-      name: row.name,
-      price_cents: row.price_cents,
-      taxes_included: row.taxes_included,
-    });
+    const [pending, passDataMb] = await Promise.all([
+      pendingPlanChangeRow(this.db, subscriberId),
+      addOnDataMb(this.db, subscriberId, today),
+    ]);
+    // What renews is the plan chosen for the renewal, when one is.
+    const renewal = renewalTotal(pending ?? row);
     return {
       subscriber: {
         id: row.subscriber_id,
@@ -125,6 +127,16 @@ export class AccountService {
       plan: toPlan(row),
       cycle: { start: cycle.start, end: cycle.end, daysLeft: daysLeftInCycle(cycle, today) },
       usage,
+      pendingPlanChange: pending
+        ? {
+            id: pending.change_id,
+            plan: toPlan(pending),
+            effectiveOn: pending.effective_on,
+            requestedAt: new Date(pending.requested_at).toISOString(),
+          }
+        : null,
+      addOnDataMb: passDataMb,
+      autopay,
     };
   }
 
@@ -196,8 +208,14 @@ export class AccountService {
       .groupBy('statement_id');
   }
 
-  async statements(subscriberId: string, limit: number, cursor?: string): Promise<StatementList> {
+  async statements(
+    subscriberId: string,
+    limit: number,
+    cursor?: string,
+    filters: ExportFilters = {},
+  ): Promise<StatementList> {
     const today = isoDay(this.clock.now());
+    const days = dayRangeOf(filters);
     let query = this.db
       .selectFrom('statements as st')
       .leftJoin(this.paidPerStatement(subscriberId).as('pp'), (join) =>
@@ -213,7 +231,16 @@ export class AccountService {
         'st.currency',
         'pp.paid',
       ])
-      .where('st.subscriber_id', '=', subscriberId);
+      .where('st.subscriber_id', '=', subscriberId)
+      // Filters only narrow the rows; the keyset order and cursor below work the same with them.
+      .$if(days.from !== undefined, (q) => q.where('st.period_start', '>=', days.from!))
+      .$if(days.before !== undefined, (q) => q.where('st.period_start', '<', days.before!))
+      .$if(filters.minAmountCents !== undefined, (q) =>
+        q.where('st.total_cents', '>=', filters.minAmountCents!),
+      )
+      .$if(filters.maxAmountCents !== undefined, (q) =>
+        q.where('st.total_cents', '<=', filters.maxAmountCents!),
+      );
     if (cursor) {
       const [periodStart, id] = decodeCursor<string>(cursor, 'string');
       query = query.where((eb) =>

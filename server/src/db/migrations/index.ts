@@ -5,6 +5,9 @@ import { recovery } from './003-recovery';
 import { captcha } from './004-captcha';
 import { twoFactor } from './005-two-factor';
 import { securityCenter } from './006-security-center';
+import { payments } from './007-payments';
+import { planChanges } from './008-plan-changes';
+import { autopay } from './009-autopay';
 
 /** Every migration, by name; names sort in the order they must run. Never edit a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +17,7 @@ export const migrations: Record<string, Migration> = {
   '004-captcha': captcha,
   '005-two-factor': twoFactor,
   '006-security-center': securityCenter,
+  '007-payments': payments,
+  '008-plan-changes': planChanges,
+  '009-autopay': autopay,
 };

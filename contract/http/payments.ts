@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { Money } from '../money';
+import { IsoDateTime, PaymentMethod, PaymentStatus } from './account';
+
+/**
+ * `Idempotency-Key` on every request that moves money: 8–128 letters, digits, `_` or `-`. A retry
+ * with the same key and body gets the first answer again; the money moves once.
+ */
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_-]{8,128}$/;
+export const IdempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .optional()
+    .describe(
+      'Required. 8–128 characters of A–Z, a–z, 0–9, _ and -. Reuse it only to retry the same request.',
+    ),
+});
+
+export const CardBrand = z.enum(['visa', 'mastercard', 'amex', 'discover', 'unknown']);
+export type CardBrand = z.infer<typeof CardBrand>;
+
+const thisCentury = z.number().int().min(2000).max(2099);
+
+/** Card fields as typed. Spaces and dashes in the number are allowed and ignored. */
+export const CardInput = z.strictObject({
+  number: z
+    .string()
+    .max(32)
+    .regex(/^[0-9 -]+$/, 'Enter the card number using digits only.'),
+  expMonth: z
+    .number()
+    .int()
+    .min(1, 'Use a month from 1 to 12.')
+    .max(12, 'Use a month from 1 to 12.'),
+  expYear: thisCentury,
+  cvc: z.string().regex(/^\d{3,4}$/, 'The security code is 3 or 4 digits.'),
+});
+export type CardInput = z.infer<typeof CardInput>;
+
+export const SavedCard = z.object({
+  id: z.string(),
+  brand: CardBrand,
+  last4: z.string().regex(/^\d{4}$/),
+  expMonth: z.number().int().min(1).max(12),
+  expYear: z.number().int(),
+  nickname: z.string().nullable(),
+  isDefault: z.boolean(),
+  createdAt: IsoDateTime,
+});
+export type SavedCard = z.infer<typeof SavedCard>;
+
+export const SavedCardList = z.object({ items: z.array(SavedCard) });
+export type SavedCardList = z.infer<typeof SavedCardList>;
+
+export const AddCardRequest = CardInput.extend({
+  nickname: z
+    .string()
+    .trim()
+    .min(1)
+    .max(40)
+    .regex(/^[^\p{Cc}]+$/u, 'Use letters, digits and punctuation only.')
+    .optional(),
+  makeDefault: z.boolean().optional(),
+});
+export type AddCardRequest = z.infer<typeof AddCardRequest>;
+
+export const PaymentMethodParams = z.strictObject({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/, 'That payment method id is not valid.'),
+});
+
+export const PaymentParams = z.strictObject({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/, 'That payment id is not valid.'),
+});
+
+export const MIN_PAYMENT_CENTS = 100;
+export const MAX_PAYMENT_CENTS = 50_000;
+
+/** Pay with a saved card (`paymentMethodId`) or a card used once (`card`, never saved). */
+export const PayRequest = z
+  .strictObject({
+    amountCents: z
+      .number()
+      .int('Amounts are whole cents.')
+      .min(MIN_PAYMENT_CENTS, 'The smallest payment is $1.00.')
+      .max(MAX_PAYMENT_CENTS, 'The largest payment is $500.00.'),
+    paymentMethodId: PaymentMethodParams.shape.id.optional(),
+    card: CardInput.optional(),
+  })
+  .refine((b) => (b.paymentMethodId === undefined) !== (b.card === undefined), {
+    message: 'Send either paymentMethodId or card, not both.',
+    path: ['paymentMethodId'],
+  });
+export type PayRequest = z.infer<typeof PayRequest>;
+
+/** A refill PIN as printed on the card: 16 digits, spaces or dashes between groups allowed. */
+export const RefillRequest = z.strictObject({ pin: z.string().max(40) });
+export type RefillRequest = z.infer<typeof RefillRequest>;
+
+export const ReceiptItem = z.object({ description: z.string(), amount: Money });
+
+export const Receipt = z.object({
+  paymentId: z.string(),
+  receiptNumber: z.string(),
+  createdAt: IsoDateTime,
+  status: PaymentStatus,
+  method: PaymentMethod,
+  /** For cards: which card, as it may be shown. */
+  card: z.object({ brand: CardBrand, last4: z.string().regex(/^\d{4}$/) }).nullable(),
+  items: z.array(ReceiptItem),
+  amount: Money,
+  /** The account balance right after this payment (positive = credit). */
+  balanceAfter: Money.nullable(),
+});
+export type Receipt = z.infer<typeof Receipt>;

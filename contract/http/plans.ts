@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import { CurrencyCode, Money } from '../money';
+import { IsoDate, IsoDateTime, Plan } from './account';
+
+/** `GET /v1/plans`: the plans on sale, in catalogue order. */
+export const PlanCatalogue = z.object({ items: z.array(Plan) });
+export type PlanCatalogue = z.infer<typeof PlanCatalogue>;
+
+/** When a plan change takes effect: at once (prorated), or when the plan next renews. */
+export const PlanChangeTiming = z.enum(['now', 'next_renewal']);
+export type PlanChangeTiming = z.infer<typeof PlanChangeTiming>;
+
+const PlanId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'That plan id is not valid.');
+
+export const PlanChangePreviewRequest = z.strictObject({
+  planId: PlanId,
+  when: PlanChangeTiming,
+});
+export type PlanChangePreviewRequest = z.infer<typeof PlanChangePreviewRequest>;
+
+export const PlanChangeRequest = PlanChangePreviewRequest.extend({
+  /**
+   * The `netChargeCents` the preview showed. When given and the change would now cost something
+   * else (the catalogue or the day changed), the change is refused with 409 `plan_price_changed`.
+   */
+  expectedChargeCents: z.number().int().min(-100_000_000_00).max(100_000_000_00).optional(),
+});
+export type PlanChangeRequest = z.infer<typeof PlanChangeRequest>;
+
+/** One feature that differs between the current plan and the new one. */
+export const PlanFeatureChange = z.object({
+  feature: z.enum(['data', 'hotspot', 'talk', 'texts', 'international_texting']),
+  /** MB, minutes or texts; `null` means unlimited. For international texting, 1 (yes) or 0 (no). */
+  from: z.number().int().nonnegative().nullable(),
+  to: z.number().int().nonnegative().nullable(),
+  unit: z.enum(['MB', 'minutes', 'texts', 'included']),
+  direction: z.enum(['more', 'less']),
+});
+export type PlanFeatureChange = z.infer<typeof PlanFeatureChange>;
+
+export const PlanChangePreview = z.object({
+  currentPlan: Plan,
+  newPlan: Plan,
+  when: PlanChangeTiming,
+  /** Only the features that differ, in a fixed order (data, hotspot, talk, texts, international). */
+  changes: z.array(PlanFeatureChange),
+  /** The first day on the new plan: today, or the renewal day. */
+  effectiveOn: IsoDate,
+  /** Days the proration covers (today included) out of the days in the cycle; 0 at renewal. */
+  prorationDays: z.number().int().nonnegative(),
+  cycleDays: z.number().int().positive(),
+  currency: CurrencyCode,
+  /** The new plan's price for the days left, rounded down. 0 at renewal. */
+  chargeNowCents: z.number().int().nonnegative(),
+  /** The current plan's price for the days left, rounded up, given back. 0 at renewal. */
+  creditCents: z.number().int().nonnegative(),
+  /** chargeNowCents − creditCents: taken from the balance (negative: added to it). */
+  netChargeCents: z.number().int(),
+  /** The balance now, and after the change. */
+  balanceCents: z.number().int(),
+  balanceAfterCents: z.number().int(),
+  /** What the first renewal on the new plan will cost, taxes and fees included. */
+  nextRenewalCents: z.number().int().nonnegative(),
+  /** The same, as sentences for the subscriber. */
+  explanation: z.array(z.string()),
+});
+export type PlanChangePreview = z.infer<typeof PlanChangePreview>;
+
+export const PlanChangeResult = PlanChangePreview.extend({
+  changeId: z.string(),
+  status: z.enum(['applied', 'pending']),
+});
+export type PlanChangeResult = z.infer<typeof PlanChangeResult>;
+
+// ---- add-ons ----
+
+export const AddOnKind = z.enum(['data', 'international']);
+
+export const AddOn = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: AddOnKind,
+  price: Money,
+  /** High-speed data it adds for the rest of the cycle (0 for minutes). */
+  dataMb: z.number().int().nonnegative(),
+  /** International calling minutes it adds (0 for data). */
+  internationalMinutes: z.number().int().nonnegative(),
+});
+export type AddOn = z.infer<typeof AddOn>;
+
+export const ActiveAddOn = z.object({
+  /** This purchase. */
+  id: z.string(),
+  addOnId: z.string(),
+  name: z.string(),
+  kind: AddOnKind,
+  dataMb: z.number().int().nonnegative(),
+  /** Data left on a data pass (used after the plan's own allowance); `null` for other kinds. */
+  remainingMb: z.number().int().nonnegative().nullable(),
+  internationalMinutes: z.number().int().nonnegative(),
+  /** Last day it can be used: the end of the cycle it was bought in. */
+  expiresOn: IsoDate,
+  purchasedAt: IsoDateTime,
+});
+export type ActiveAddOn = z.infer<typeof ActiveAddOn>;
+
+export const AddOnList = z.object({
+  available: z.array(AddOn),
+  active: z.array(ActiveAddOn),
+});
+export type AddOnList = z.infer<typeof AddOnList>;
+
+export const AddOnPurchaseRequest = z.strictObject({
+  addOnId: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/, 'That add-on id is not valid.'),
+});
+export type AddOnPurchaseRequest = z.infer<typeof AddOnPurchaseRequest>;
+
+export const AddOnPurchase = z.object({
+  addOn: ActiveAddOn,
+  charged: Money,
+  balanceAfter: Money,
+});
+export type AddOnPurchase = z.infer<typeof AddOnPurchase>;

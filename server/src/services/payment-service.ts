@@ -1,0 +1,573 @@
+import { ledgerBalance } from './ledger';
+import { createHash, randomBytes } from 'node:crypto';
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { ApiErrorBody, ErrorIssue } from '../../../contract/errors';
+import type {
+  AddCardRequest,
+  CardBrand,
+  CardInput,
+  PayRequest,
+  Receipt,
+  SavedCard,
+  SavedCardList,
+} from '../../../contract/http/payments';
+import type { Database, PaymentsTable } from '../db/schema';
+import { HOUR_MS, type Clock } from '../clock';
+import { ApiHttpError, unauthorized } from '../errors';
+import { CardRejected, type ChargeResult, type PaymentProcessor } from '../payments/processor';
+import {
+  errorBody,
+  runIdempotent,
+  type IdempotentAnswer,
+  type PendingOperation,
+  type RecoveryHandlers,
+  type RecoveryOutcome,
+} from './idempotency';
+import { hashPin, normalisePin } from './refill-pins';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** What a card payment records before charging, so recovery can finish it without the request. */
+interface CardIntent {
+  processorKey: string;
+  amountCents: number;
+  currency: string;
+  token: string;
+  brand: CardBrand;
+  last4: string;
+}
+
+export interface RefillLimit {
+  /** Wrong PINs allowed per subscriber and per client address within `windowMs`. */
+  maxFailures: number;
+  windowMs: number;
+}
+
+export const DEFAULT_REFILL_LIMIT: RefillLimit = { maxFailures: 5, windowMs: HOUR_MS };
+
+const CARD_PAYMENT = 'card_payment';
+const REFILL = 'refill';
+
+/**
+ * Test hook: with NODE_ENV=test and AIRTIME_TEST_CRASH_AFTER=<point>, the process dies at that
+ * point (`charge`: right after the processor charged, before anything is recorded), the way a
+ * power cut would, so tests can prove the retry after a restart charges once.
+ */
+function crashPoint(point: 'charge'): void {
+  if (process.env['NODE_ENV'] === 'test' && process.env['AIRTIME_TEST_CRASH_AFTER'] === point) {
+    process.kill(process.pid, 'SIGKILL');
+  }
+}
+
+/** The processor's idempotency key for one of ours: stable, and scoped to the subscriber. */
+export function processorKeyFor(subscriberId: string, key: string): string {
+  return `airtime_${createHash('sha256').update(`${subscriberId}\n${key}`).digest('hex').slice(0, 40)}`;
+}
+
+function newId(prefix: string): string {
+  return `${prefix}_${randomBytes(12).toString('hex')}`;
+}
+
+export function receiptNumber(now: number): string {
+  const day = new Date(now).toISOString().slice(0, 10).replaceAll('-', '');
+  return `R-${day}-${randomBytes(4).toString('hex').toUpperCase()}`;
+}
+
+function digitsOf(card: CardInput) {
+  return {
+    number: card.number.replace(/[\s-]/g, ''),
+    expMonth: card.expMonth,
+    expYear: card.expYear,
+    cvc: card.cvc,
+  };
+}
+
+function cardError(error: CardRejected, pathPrefix: string): ApiHttpError {
+  if (error.declineCode) {
+    return new ApiHttpError(402, 'card_declined', error.message, {
+      declineCode: error.declineCode,
+    });
+  }
+  const issue: ErrorIssue = { path: `${pathPrefix}.${error.field}`, message: error.message };
+  return new ApiHttpError(400, 'card_invalid', error.message, { issues: [issue] });
+}
+
+const DECLINE_MESSAGES: Record<string, string> = {
+  insufficient_funds: 'The card was declined for insufficient funds. Try another card.',
+};
+
+/** Payments by card, saved cards, refill PINs and receipts: everything that moves money in. */
+export class PaymentService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly processor: PaymentProcessor,
+    private readonly pinKey: string,
+    private readonly refillLimit: RefillLimit = DEFAULT_REFILL_LIMIT,
+  ) {}
+
+  /** How interrupted operations of this service are finished (see `recoverPendingOperations`). */
+  recoveryHandlers(): RecoveryHandlers {
+    return {
+      [CARD_PAYMENT]: (pending) => this.recoverCardPayment(pending),
+    };
+  }
+
+  private async currencyOf(subscriberId: string): Promise<string> {
+    const row = await this.db
+      .selectFrom('subscribers as s')
+      .innerJoin('plans as p', 'p.id', 's.plan_id')
+      .select('p.currency')
+      .where('s.id', '=', subscriberId)
+      .executeTakeFirst();
+    if (!row) throw unauthorized('This account no longer exists.');
+    return row.currency;
+  }
+
+  private balance(db: Db, subscriberId: string): Promise<number> {
+    return ledgerBalance(db, subscriberId);
+  }
+
+  // ---- saved cards ----
+
+  /** The default card first, then the newest. */
+  async listCards(subscriberId: string): Promise<SavedCardList> {
+    const rows = await this.db
+      .selectFrom('payment_methods')
+      .selectAll()
+      .where('subscriber_id', '=', subscriberId)
+      .where('deleted_at', 'is', null)
+      .orderBy('is_default', 'desc')
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+    return {
+      items: rows.map((r) => ({
+        id: r.id,
+        brand: r.brand as CardBrand,
+        last4: r.last4,
+        expMonth: r.exp_month,
+        expYear: r.exp_year,
+        nickname: r.nickname,
+        isDefault: r.is_default === 1,
+        createdAt: new Date(r.created_at).toISOString(),
+      })),
+    };
+  }
+
+  async addCard(subscriberId: string, body: AddCardRequest): Promise<SavedCard> {
+    await this.currencyOf(subscriberId);
+    let card;
+    try {
+      card = await this.processor.tokenise(digitsOf(body), { verify: true });
+    } catch (error) {
+      if (error instanceof CardRejected) throw cardError(error, 'body');
+      throw error;
+    }
+    const id = newId('pm');
+    await this.db.transaction().execute(async (trx) => {
+      const others = await trx
+        .selectFrom('payment_methods')
+        .select('id')
+        .where('subscriber_id', '=', subscriberId)
+        .where('deleted_at', 'is', null)
+        .execute();
+      const makeDefault = body.makeDefault === true || others.length === 0;
+      if (makeDefault) {
+        await trx
+          .updateTable('payment_methods')
+          .set({ is_default: 0 })
+          .where('subscriber_id', '=', subscriberId)
+          .execute();
+      }
+      await trx
+        .insertInto('payment_methods')
+        .values({
+          id,
+          subscriber_id: subscriberId,
+          token: card.token,
+          brand: card.brand,
+          last4: card.last4,
+          exp_month: card.expMonth,
+          exp_year: card.expYear,
+          nickname: body.nickname ?? null,
+          is_default: makeDefault ? 1 : 0,
+          created_at: this.clock.now(),
+          deleted_at: null,
+        })
+        .execute();
+    });
+    return (await this.listCards(subscriberId)).items.find((c) => c.id === id)!;
+  }
+
+  private async savedCard(db: Db, subscriberId: string, id: string) {
+    const row = await db
+      .selectFrom('payment_methods')
+      .selectAll()
+      .where('id', '=', id)
+      // Another account's card reads as "not found".
+      .where('subscriber_id', '=', subscriberId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (!row) {
+      throw new ApiHttpError(
+        404,
+        'payment_method_not_found',
+        'There is no such saved card on this account.',
+      );
+    }
+    return row;
+  }
+
+  async deleteCard(subscriberId: string, id: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const row = await this.savedCard(trx, subscriberId, id);
+      // Kept (without the card) so old receipts still name it; the token is dropped.
+      await trx
+        .updateTable('payment_methods')
+        .set({ deleted_at: this.clock.now(), is_default: 0, token: '' })
+        .where('id', '=', id)
+        .execute();
+      if (row.is_default === 1) {
+        const next = await trx
+          .selectFrom('payment_methods')
+          .select('id')
+          .where('subscriber_id', '=', subscriberId)
+          .where('deleted_at', 'is', null)
+          .orderBy('created_at', 'desc')
+          .orderBy('id', 'desc')
+          .executeTakeFirst();
+        if (next) {
+          await trx
+            .updateTable('payment_methods')
+            .set({ is_default: 1 })
+            .where('id', '=', next.id)
+            .execute();
+        }
+      }
+    });
+  }
+
+  async setDefault(subscriberId: string, id: string): Promise<SavedCardList> {
+    await this.db.transaction().execute(async (trx) => {
+      await this.savedCard(trx, subscriberId, id);
+      await trx
+        .updateTable('payment_methods')
+        .set({ is_default: 0 })
+        .where('subscriber_id', '=', subscriberId)
+        .execute();
+      await trx
+        .updateTable('payment_methods')
+        .set({ is_default: 1 })
+        .where('id', '=', id)
+        .execute();
+    });
+    return this.listCards(subscriberId);
+  }
+
+  // ---- card payments ----
+
+  /** `POST /v1/account/payments`: 201 with a receipt, 402 when declined; once per key. */
+  async pay(subscriberId: string, key: string, body: PayRequest): Promise<IdempotentAnswer> {
+    return runIdempotent(
+      this.db,
+      this.clock,
+      { subscriberId, key, operation: CARD_PAYMENT, requestBody: body },
+      async (ctx) => {
+        const currency = await this.currencyOf(subscriberId);
+        let card: { token: string; brand: CardBrand; last4: string };
+        if (body.paymentMethodId !== undefined) {
+          const saved = await this.savedCard(this.db, subscriberId, body.paymentMethodId);
+          card = { token: saved.token, brand: saved.brand as CardBrand, last4: saved.last4 };
+        } else {
+          try {
+            card = await this.processor.tokenise(digitsOf(body.card!));
+          } catch (error) {
+            if (error instanceof CardRejected) throw cardError(error, 'body.card');
+            throw error;
+          }
+        }
+        const intent: CardIntent = {
+          processorKey: processorKeyFor(subscriberId, key),
+          amountCents: body.amountCents,
+          currency,
+          ...card,
+        };
+        await ctx.saveIntent(intent);
+        const result = await this.processor.charge(
+          card.token,
+          body.amountCents,
+          currency,
+          intent.processorKey,
+        );
+        crashPoint('charge');
+        if (result.status === 'retry') {
+          throw new ApiHttpError(
+            503,
+            'payment_processor_unavailable',
+            'The card processor could not complete the payment. Nothing was charged; try again shortly with the same Idempotency-Key.',
+            { retryAfterSeconds: 5 },
+          );
+        }
+        return this.recordCharge(subscriberId, intent, result, ctx.complete);
+      },
+      { recovery: this.recoveryHandlers() },
+    );
+  }
+
+  private async recoverCardPayment(pending: PendingOperation): Promise<RecoveryOutcome> {
+    const intent = pending.intent as CardIntent;
+    const result = await this.processor.lookup(intent.processorKey);
+    if (!result || result.status === 'retry') return 'rolled_back';
+    await this.recordCharge(pending.subscriberId, intent, result, pending.complete);
+    return 'finished';
+  }
+
+  /** Writes the outcome of a charge (payment row, ledger entry, stored answer) in one transaction. */
+  private async recordCharge(
+    subscriberId: string,
+    intent: CardIntent,
+    result: ChargeResult,
+    complete: PendingOperation['complete'],
+  ): Promise<{ status: number; body: unknown }> {
+    const now = this.clock.now();
+    const succeeded = result.status === 'succeeded';
+    return this.db.transaction().execute(async (trx) => {
+      const balanceAfter = succeeded
+        ? (await this.balance(trx, subscriberId)) + intent.amountCents
+        : null;
+      const payment: Selectable<PaymentsTable> = {
+        id: newId('pay'),
+        subscriber_id: subscriberId,
+        amount_cents: intent.amountCents,
+        currency: intent.currency,
+        method: 'card',
+        card_last4: intent.last4,
+        card_brand: intent.brand,
+        status: succeeded ? 'succeeded' : 'failed',
+        description: 'Card payment',
+        created_at: now,
+        statement_id: null,
+        receipt_number: receiptNumber(now),
+        balance_after_cents: balanceAfter,
+        decline_code: succeeded ? null : (result.declineCode ?? 'card_declined'),
+      };
+      await trx.insertInto('payments').values(payment).execute();
+      if (!succeeded) {
+        const code = payment.decline_code!;
+        const body: ApiErrorBody = errorBody(
+          new ApiHttpError(
+            402,
+            'card_declined',
+            DECLINE_MESSAGES[code] ?? 'The card was declined. Try another card.',
+            { declineCode: code },
+          ),
+        );
+        await complete(trx, 402, body, 'failed');
+        return { status: 402, body };
+      }
+      // Payments are credits: positive in the ledger, as the balance is the sum of entries.
+      await trx
+        .insertInto('ledger_entries')
+        .values({
+          id: `${payment.id}-credit`,
+          subscriber_id: subscriberId,
+          kind: 'payment',
+          amount_cents: intent.amountCents,
+          currency: intent.currency,
+          description: 'Card payment',
+          created_at: now,
+          statement_id: null,
+          payment_id: payment.id,
+        })
+        .execute();
+      const body = toReceipt(payment);
+      await complete(trx, 201, body);
+      return { status: 201, body };
+    });
+  }
+
+  // ---- refill PINs ----
+
+  private refillKeys(subscriberId: string, ip: string | undefined): string[] {
+    return ip ? [`refill:sub:${subscriberId}`, `refill:ip:${ip}`] : [`refill:sub:${subscriberId}`];
+  }
+
+  private async refillRetryAfter(keys: string[], now: number): Promise<number | null> {
+    const rows = await this.db
+      .selectFrom('risk_counters')
+      .select(['failures', 'window_started_at'])
+      .where('key', 'in', keys)
+      .where('window_started_at', '>', now - this.refillLimit.windowMs)
+      .execute();
+    const blocking = rows.filter((r) => r.failures >= this.refillLimit.maxFailures);
+    if (blocking.length === 0) return null;
+    const until = Math.max(...blocking.map((r) => r.window_started_at + this.refillLimit.windowMs));
+    return Math.max(1, Math.ceil((until - now) / 1000));
+  }
+
+  private async recordRefillFailure(keys: string[], now: number): Promise<void> {
+    const cutoff = now - this.refillLimit.windowMs;
+    for (const key of keys) {
+      await this.db
+        .insertInto('risk_counters')
+        .values({ key, failures: 1, window_started_at: now })
+        .onConflict((oc) =>
+          oc.column('key').doUpdateSet((eb) => ({
+            failures: eb
+              .case()
+              .when('risk_counters.window_started_at', '<=', cutoff)
+              .then(1)
+              .else(eb('risk_counters.failures', '+', 1))
+              .end(),
+            window_started_at: eb
+              .case()
+              .when('risk_counters.window_started_at', '<=', cutoff)
+              .then(now)
+              .else(eb.ref('risk_counters.window_started_at'))
+              .end(),
+          })),
+        )
+        .execute();
+    }
+  }
+
+  /** `POST /v1/account/refill`: 201 with a receipt; unknown and used PINs answer alike. */
+  async refill(
+    subscriberId: string,
+    ip: string | undefined,
+    key: string,
+    pinInput: string,
+  ): Promise<IdempotentAnswer> {
+    return runIdempotent(
+      this.db,
+      this.clock,
+      { subscriberId, key, operation: REFILL, requestBody: { pin: pinInput } },
+      async (ctx) => {
+        const digits = normalisePin(pinInput);
+        if (!digits) {
+          throw new ApiHttpError(
+            400,
+            'invalid_refill_pin_format',
+            'A refill PIN is 16 digits, as printed on the card (for example 1234-5678-9012-3456).',
+            { issues: [{ path: 'body.pin', message: 'Enter the 16 digits of the PIN.' }] },
+          );
+        }
+        const now = this.clock.now();
+        const keys = this.refillKeys(subscriberId, ip);
+        const retryAfterSeconds = await this.refillRetryAfter(keys, now);
+        if (retryAfterSeconds !== null) {
+          throw new ApiHttpError(
+            429,
+            'rate_limited',
+            'Too many wrong refill PINs. Wait before trying again.',
+            { retryAfterSeconds },
+          );
+        }
+        const hash = hashPin(this.pinKey, digits);
+        const answer = await this.db.transaction().execute(async (trx) => {
+          // The conditional update is the whole check: two redemptions of one PIN cannot both win.
+          const pin = await trx
+            .updateTable('refill_pins')
+            .set({ redeemed_at: now, redeemed_by: subscriberId })
+            .where('pin_hash', '=', hash)
+            .where('redeemed_at', 'is', null)
+            .returning(['value_cents', 'currency'])
+            .executeTakeFirst();
+          if (!pin) return null;
+          const payment: Selectable<PaymentsTable> = {
+            id: newId('pay'),
+            subscriber_id: subscriberId,
+            amount_cents: pin.value_cents,
+            currency: pin.currency,
+            method: 'refill_pin',
+            card_last4: null,
+            card_brand: null,
+            status: 'succeeded',
+            description: 'Refill card',
+            created_at: now,
+            statement_id: null,
+            receipt_number: receiptNumber(now),
+            balance_after_cents: (await this.balance(trx, subscriberId)) + pin.value_cents,
+            decline_code: null,
+          };
+          await trx.insertInto('payments').values(payment).execute();
+          await trx
+            .insertInto('ledger_entries')
+            .values({
+              id: `${payment.id}-credit`,
+              subscriber_id: subscriberId,
+              kind: 'refill',
+              amount_cents: pin.value_cents,
+              currency: pin.currency,
+              description: 'Refill card',
+              created_at: now,
+              statement_id: null,
+              payment_id: payment.id,
+            })
+            .execute();
+          const body = toReceipt(payment);
+          await ctx.complete(trx, 201, body);
+          return { status: 201, body };
+        });
+        if (answer) return answer;
+        await this.recordRefillFailure(keys, now);
+        throw new ApiHttpError(
+          400,
+          'refill_pin_invalid',
+          'That refill PIN is not valid or has already been used. Check the digits on the card.',
+        );
+      },
+    );
+  }
+
+  // ---- receipts ----
+
+  async receipt(subscriberId: string, paymentId: string): Promise<Receipt> {
+    const row = await this.db
+      .selectFrom('payments')
+      .selectAll()
+      .where('id', '=', paymentId)
+      .where('subscriber_id', '=', subscriberId)
+      .executeTakeFirst();
+    if (!row) {
+      throw new ApiHttpError(404, 'payment_not_found', 'There is no such payment on this account.');
+    }
+    return toReceipt(row);
+  }
+}
+
+/** A payment as its receipt. Payments recorded before receipts existed get a derived number. */
+export function toReceipt(row: {
+  id: string;
+  amount_cents: number;
+  currency: string;
+  method: PaymentsTable['method'];
+  card_last4: string | null;
+  card_brand: string | null;
+  status: PaymentsTable['status'];
+  description: string;
+  created_at: number;
+  receipt_number: string | null;
+  balance_after_cents: number | null;
+}): Receipt {
+  const amount = { amountCents: row.amount_cents, currency: row.currency };
+  return {
+    paymentId: row.id,
+    receiptNumber:
+      row.receipt_number ??
+      `R-${createHash('sha256').update(row.id).digest('hex').slice(0, 12).toUpperCase()}`,
+    createdAt: new Date(row.created_at).toISOString(),
+    status: row.status,
+    method: row.method,
+    card: row.card_last4
+      ? { brand: (row.card_brand ?? 'unknown') as CardBrand, last4: row.card_last4 }
+      : null,
+    items: [{ description: row.description, amount }],
+    amount,
+    balanceAfter:
+      row.balance_after_cents === null
+        ? null
+        : { amountCents: row.balance_after_cents, currency: row.currency },
+  };
+}

@@ -1,0 +1,55 @@
+import { createHmac, randomInt } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema';
+import type { Clock } from '../clock';
+
+export const PIN_DIGITS = 16;
+
+/** Digits of a PIN as typed: spaces and dashes between digits are allowed, nothing else. */
+export function normalisePin(input: string): string | null {
+  const digits = input.trim().replace(/[\s-]/g, '');
+  return /^\d{16}$/.test(digits) ? digits : null;
+}
+
+/** `1234-5678-9012-3456`: how a PIN is printed on a card. */
+export function formatPin(digits: string): string {
+  return digits.match(/\d{4}/g)!.join('-');
+}
+
+export function hashPin(key: string, digits: string): string {
+  return createHmac('sha256', key).update(digits).digest('hex');
+}
+
+/**
+ * Makes `count` new PINs worth `valueCents` each and returns them in clear, once: only their
+ * HMAC is stored. Digits come from the CSPRNG; a collision with an existing PIN is drawn again.
+ */
+export async function generatePins(
+  db: Kysely<Database>,
+  clock: Clock,
+  key: string,
+  options: { count: number; valueCents: number; currency?: string; batch?: string },
+): Promise<{ batch: string; pins: string[] }> {
+  const now = clock.now();
+  const batch = options.batch ?? `batch-${new Date(now).toISOString().slice(0, 10)}`;
+  const pins: string[] = [];
+  while (pins.length < options.count) {
+    let digits = '';
+    for (let i = 0; i < PIN_DIGITS; i += 1) digits += String(randomInt(10));
+    const inserted = await db
+      .insertInto('refill_pins')
+      .values({
+        pin_hash: hashPin(key, digits),
+        value_cents: options.valueCents,
+        currency: options.currency ?? 'USD',
+        batch,
+        created_at: now,
+        redeemed_at: null,
+        redeemed_by: null,
+      })
+      .onConflict((oc) => oc.column('pin_hash').doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) pins.push(formatPin(digits));
+  }
+  return { batch, pins };
+}

@@ -1,0 +1,193 @@
+import type { Kysely } from 'kysely';
+import type { ExportFilters, Payment } from '../../../contract/http/account';
+import type { Clock } from '../clock';
+import type { Database } from '../db/schema';
+import { unauthorized } from '../errors';
+import type { AccountService } from './account-service';
+import { isoDay } from './billing-cycle';
+import { toCsv } from './csv';
+import { dayRangeOf, msRangeOf } from './export-filters';
+import type { StatementDocument } from './statement-pdf';
+
+export const STATEMENTS_CSV_HEADER = [
+  'statement_id',
+  'period_start',
+  'period_end',
+  'issue_date',
+  'due_date',
+  'plan',
+  'total',
+  'paid',
+  'amount_due',
+  'currency',
+  'status',
+] as const;
+
+export const PAYMENTS_CSV_HEADER = [
+  'payment_id',
+  'created_at',
+  'amount',
+  'currency',
+  'method',
+  'description',
+  'card_last4',
+  'status',
+  'statement_id',
+] as const;
+
+/** Downloads of the signed-in subscriber's own statements and payments (PDF and CSV). */
+export class StatementExports {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+    private readonly account: AccountService,
+  ) {}
+
+  /** What the statement PDF shows; 404 statement_not_found for an id not on this account. */
+  async statementDocument(subscriberId: string, statementId: string): Promise<StatementDocument> {
+    const statement = await this.account.statement(subscriberId, statementId);
+    const [subscriber, payments] = await Promise.all([
+      this.db
+        .selectFrom('subscribers')
+        .select(['name', 'phone'])
+        .where('id', '=', subscriberId)
+        .executeTakeFirst(),
+      this.db
+        .selectFrom('payments')
+        .select([
+          'id',
+          'created_at',
+          'amount_cents',
+          'currency',
+          'method',
+          'description',
+          'card_last4',
+          'status',
+        ])
+        .where('subscriber_id', '=', subscriberId)
+        .where('statement_id', '=', statement.id)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute(),
+    ]);
+    if (!subscriber) throw unauthorized('This account no longer exists.');
+    return {
+      statement,
+      subscriber,
+      payments: payments.map((r): Payment => ({
+        id: r.id,
+        createdAt: new Date(r.created_at).toISOString(),
+        amount: { amountCents: r.amount_cents, currency: r.currency },
+        method: r.method,
+        description: r.description,
+        cardLast4: r.card_last4,
+        status: r.status,
+      })),
+    };
+  }
+
+  /**
+   * Every statement the filters select, newest first, as CSV. Not paginated: one account has
+   * one statement a month, so even decades of history are a few hundred rows.
+   */
+  async statementsCsv(subscriberId: string, filters: ExportFilters): Promise<string> {
+    const today = isoDay(this.clock.now());
+    const days = dayRangeOf(filters);
+    const paid = this.db
+      .selectFrom('payments')
+      .select((eb) => ['statement_id', eb.fn.sum<number>('amount_cents').as('paid')])
+      .where('status', '=', 'succeeded')
+      .where('subscriber_id', '=', subscriberId)
+      .groupBy('statement_id');
+    const rows = await this.db
+      .selectFrom('statements as st')
+      .leftJoin(paid.as('pp'), (join) => join.onRef('pp.statement_id', '=', 'st.id'))
+      .select([
+        'st.id',
+        'st.period_start',
+        'st.period_end',
+        'st.issued_at',
+        'st.due_date',
+        'st.plan_name',
+        'st.total_cents',
+        'st.currency',
+        'pp.paid',
+      ])
+      .where('st.subscriber_id', '=', subscriberId)
+      .$if(days.from !== undefined, (q) => q.where('st.period_start', '>=', days.from!))
+      .$if(days.before !== undefined, (q) => q.where('st.period_start', '<', days.before!))
+      .$if(filters.minAmountCents !== undefined, (q) =>
+        q.where('st.total_cents', '>=', filters.minAmountCents!),
+      )
+      .$if(filters.maxAmountCents !== undefined, (q) =>
+        q.where('st.total_cents', '<=', filters.maxAmountCents!),
+      )
+      .orderBy('st.period_start', 'desc')
+      .orderBy('st.id', 'desc')
+      .execute();
+    return toCsv(
+      STATEMENTS_CSV_HEADER,
+      rows.map((r) => {
+        const paidCents = Number(r.paid ?? 0);
+        const status = paidCents >= r.total_cents ? 'paid' : r.due_date < today ? 'overdue' : 'due';
+        return [
+          r.id,
+          r.period_start,
+          r.period_end,
+          isoDay(Number(r.issued_at)),
+          r.due_date,
+          r.plan_name,
+          { cents: r.total_cents },
+          { cents: paidCents },
+          { cents: Math.max(0, r.total_cents - paidCents) },
+          r.currency,
+          status,
+        ];
+      }),
+    );
+  }
+
+  /** Every payment the filters select (by the month it was made in), newest first, as CSV. */
+  async paymentsCsv(subscriberId: string, filters: ExportFilters): Promise<string> {
+    const range = msRangeOf(filters);
+    const rows = await this.db
+      .selectFrom('payments')
+      .select([
+        'id',
+        'created_at',
+        'amount_cents',
+        'currency',
+        'method',
+        'description',
+        'card_last4',
+        'status',
+        'statement_id',
+      ])
+      .where('subscriber_id', '=', subscriberId)
+      .$if(range.from !== undefined, (q) => q.where('created_at', '>=', range.from!))
+      .$if(range.before !== undefined, (q) => q.where('created_at', '<', range.before!))
+      .$if(filters.minAmountCents !== undefined, (q) =>
+        q.where('amount_cents', '>=', filters.minAmountCents!),
+      )
+      .$if(filters.maxAmountCents !== undefined, (q) =>
+        q.where('amount_cents', '<=', filters.maxAmountCents!),
+      )
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+    return toCsv(
+      PAYMENTS_CSV_HEADER,
+      rows.map((r) => [
+        r.id,
+        new Date(Number(r.created_at)).toISOString(),
+        { cents: r.amount_cents },
+        r.currency,
+        r.method,
+        r.description,
+        r.card_last4,
+        r.status,
+        r.statement_id,
+      ]),
+    );
+  }
+}
