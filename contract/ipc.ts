@@ -9,7 +9,9 @@ import {
   StatementDetail,
   StatementList,
   UsageResponse,
+  YearMonth,
 } from './http/account';
+import { UsageInsights } from './http/insights';
 import { ApiBaseUrl, Language, SettingsPatch, SettingsView } from './settings';
 import { ResetChannel, ResetCode } from './http/recovery';
 import { RecoveryCodesResponse, SecondFactorCode, TwoFactorMethod } from './http/two-factor';
@@ -157,6 +159,46 @@ export const PageInput = z
 
 export const ConnectionTestResult = z.object({ latencyMs: z.number().nonnegative() });
 
+/** Whole cents, as the API's amount filters take them. */
+const AmountCents = z.number().int().min(0).max(100_000_000_00);
+
+/**
+ * Statement search and export filters (see ExportFilters in contract/http/account.ts). Which
+ * combinations are allowed is the API's rule; it answers `invalid_request` for the others.
+ */
+export const StatementFilters = z.strictObject({
+  month: YearMonth.optional(),
+  from: YearMonth.optional(),
+  to: YearMonth.optional(),
+  minAmountCents: AmountCents.optional(),
+  maxAmountCents: AmountCents.optional(),
+});
+export type StatementFilters = z.input<typeof StatementFilters>;
+
+/** `account:statements`: a page, optionally narrowed by the filters. */
+export const StatementsInput = z
+  .strictObject({ ...PageInput.unwrap().shape, ...StatementFilters.shape })
+  .optional();
+export type StatementsInput = z.input<typeof StatementsInput>;
+
+const StatementRef = z.strictObject({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/),
+});
+
+/**
+ * Where a download went. Only the file's name comes back: the folder the person chose is theirs,
+ * and the renderer has no use for it.
+ */
+export const SaveOutcome = z.discriminatedUnion('saved', [
+  z.object({ saved: z.literal(true), fileName: z.string() }),
+  z.object({ saved: z.literal(false) }),
+]);
+export type SaveOutcome = z.infer<typeof SaveOutcome>;
+
 const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({
   input,
   output,
@@ -202,7 +244,8 @@ export const IPC_CHANNELS = {
     z.strictObject({ cycle: z.union([z.literal('current'), IsoDate]).optional() }).optional(),
     UsageResponse,
   ),
-  'account:statements': channel(PageInput, StatementList),
+  'account:insights': channel(None, UsageInsights),
+  'account:statements': channel(StatementsInput, StatementList),
   'account:statement': channel(
     z.strictObject({
       id: z
@@ -214,6 +257,13 @@ export const IPC_CHANNELS = {
     StatementDetail,
   ),
   'account:payments': channel(PageInput, PaymentList),
+  'statements:save-pdf': channel(StatementRef, SaveOutcome),
+  'statements:open-pdf': channel(StatementRef, z.object({ fileName: z.string() })),
+  'statements:export-csv': channel(
+    z.strictObject({ filters: StatementFilters.optional() }).optional(),
+    SaveOutcome,
+  ),
+  'payments:export-csv': channel(None, SaveOutcome),
   'settings:get': channel(None, SettingsView),
   'settings:set': channel(SettingsPatch, SettingsView),
   'settings:test-connection': channel(

@@ -2,9 +2,15 @@ import { PUSH_EVENTS, type AppInfo, type PushEvent } from '../contract/ipc';
 import { SUPPORTED_LANGUAGES, type Language } from '../contract/settings';
 import { AppError } from './errors';
 import { createIpcRouter, type IpcHandlers, type IpcRouter } from './ipc/router';
-import { createApiClient, type ApiClient, type ApiClientOptions } from './services/api-client';
+import {
+  createApiClient,
+  type ApiClient,
+  type ApiClientOptions,
+  type ApiDownloads,
+} from './services/api-client';
 import { systemClock, systemTimers, type Clock, type Timers } from './services/clock';
 import { deviceInfo } from './services/device';
+import { ExportService, type SaveFile } from './services/exports';
 import { isAllowedExternalUrl } from './services/external-links';
 import { silentLog, type Log } from './services/logger';
 import { passwordVerdict } from './services/password-check';
@@ -58,6 +64,17 @@ export interface AppCoreDeps {
   api?: ApiClient;
   /** Options for the default API client (timeouts, retry, sleep). */
   apiOptions?: Omit<ApiClientOptions, 'baseUrl' | 'appVersion'>;
+  /** The API's file downloads (PDF, CSV); by default a client on the settings' `apiBaseUrl`. */
+  downloads?: ApiDownloads;
+  /**
+   * Asks where to save a download and writes it there (`dialog.showSaveDialog` + `fs.writeFile`).
+   * Without it, the save and export channels answer that saving is not available.
+   */
+  saveFile?: SaveFile;
+  /** Opens a file with the OS's default app (`shell.openPath`); rejects when nothing opened it. */
+  openPath?: (filePath: string) => Promise<void>;
+  /** The app's temporary folder, for a statement opened for viewing (`app.getPath('temp')`). */
+  tempDir?: () => string;
 }
 
 export interface AppCore {
@@ -115,13 +132,15 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
     }
   };
 
-  const api =
-    deps.api ??
+  const defaultClient = () =>
     createApiClient({
       ...deps.apiOptions,
       baseUrl: () => settings.get().apiBaseUrl,
       appVersion: deps.appInfo.version,
     });
+  const client = deps.api === undefined || deps.downloads === undefined ? defaultClient() : null;
+  const api = deps.api ?? client!;
+  const downloads = deps.downloads ?? client!;
 
   const session = new SessionService({
     api,
@@ -141,6 +160,14 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
   });
   const recovery = new RecoveryService({ api, session, clock: deps.clock ?? systemClock, log });
   const security = new SecurityService({ api, session, log });
+  const exports = new ExportService({
+    api: downloads,
+    session,
+    saveFile: deps.saveFile,
+    openPath: deps.openPath,
+    tempDir: deps.tempDir,
+    log,
+  });
 
   const stopSettingsEvents = settings.onChange((next, previous) => {
     if (viewChanged(next, previous)) emit('settings:changed', settings.view());
@@ -218,9 +245,14 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
     'security:recovery-codes': ({ password }) => security.recoveryCodes(password),
     'account:summary': () => session.account.summary(),
     'account:usage': (input) => session.account.usage(input?.cycle),
+    'account:insights': () => session.account.insights(),
     'account:statements': (input) => session.account.statements(input),
     'account:statement': ({ id }) => session.account.statement(id),
     'account:payments': (input) => session.account.payments(input),
+    'statements:save-pdf': ({ id }) => exports.savePdf(id),
+    'statements:open-pdf': ({ id }) => exports.openPdf(id),
+    'statements:export-csv': (input) => exports.statementsCsv(input?.filters),
+    'payments:export-csv': () => exports.paymentsCsv(),
     'settings:get': async () => settings.view(),
     'settings:set': async (patch) => {
       if (patch.apiBaseUrl !== undefined && patch.apiBaseUrl !== settings.get().apiBaseUrl) {

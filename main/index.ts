@@ -2,13 +2,25 @@
  * Composition root of the Electron main process. Everything here is glue: it creates Electron
  * objects and hands them to plain services (see app-core.ts), which are tested under Node.
  */
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, Menu, nativeTheme, protocol, session, shell } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  nativeTheme,
+  protocol,
+  session,
+  shell,
+} from 'electron';
 import Store from 'electron-store';
 import keytar from 'keytar';
 import { createAppCore, type AppCore } from './app-core';
+import type { SaveFile } from './services/exports';
 import { createLogger } from './services/logger';
 import { keytarVault, usableVault } from './services/vault';
 import type { SettingsStore } from './services/settings';
@@ -53,6 +65,29 @@ function openExternal(url: string): void {
   if (isAllowedExternalUrl(url, EXTERNAL_LINK_ALLOWLIST)) void shell.openExternal(url);
 }
 
+/** The save dialog, attached to the window, starting in Downloads with the suggested name. */
+const saveFile: SaveFile = async ({ defaultName, filters, bytes }) => {
+  const options = {
+    defaultPath: path.join(app.getPath('downloads'), defaultName),
+    filters,
+    properties: ['createDirectory', 'showOverwriteConfirmation'] as Array<
+      'createDirectory' | 'showOverwriteConfirmation'
+    >,
+  };
+  const choice = mainWindow
+    ? await dialog.showSaveDialog(mainWindow, options)
+    : await dialog.showSaveDialog(options);
+  if (choice.canceled || !choice.filePath) return { saved: false };
+  await writeFile(choice.filePath, bytes);
+  return { saved: true, path: choice.filePath };
+};
+
+async function openPath(filePath: string): Promise<void> {
+  // shell.openPath resolves with an error message rather than rejecting.
+  const failure = await shell.openPath(filePath);
+  if (failure) throw new Error(failure);
+}
+
 function createMainWindow(appCore: AppCore): BrowserWindow {
   const theme = nativeTheme.shouldUseDarkColors ? 'dark' : 'light';
   const window = new BrowserWindow(
@@ -93,6 +128,9 @@ async function onReady(): Promise<void> {
     deviceName: () => os.hostname(),
     openExternal,
     externalLinkAllowlist: EXTERNAL_LINK_ALLOWLIST,
+    saveFile,
+    openPath,
+    tempDir: () => path.join(app.getPath('temp'), 'airtime'),
     emit: (event, payload) => mainWindow?.webContents.send(event, payload),
     isTrustedSender: senderCheck(RENDERER_ORIGIN),
     logger,

@@ -10,6 +10,7 @@ import {
   StatementList,
   UsageResponse,
 } from '../../contract/http/account';
+import { UsageInsights } from '../../contract/http/insights';
 import { Readiness } from '../../contract/http/health';
 import {
   ResetStartResponse,
@@ -39,6 +40,30 @@ import { AppError } from '../errors';
 export interface PageParams {
   cursor?: string | undefined;
   limit?: number | undefined;
+}
+
+/** Statement and payment filters: months as `YYYY-MM`, amounts as inclusive bounds in cents. */
+export interface ExportFilterParams {
+  month?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  minAmountCents?: number | undefined;
+  maxAmountCents?: number | undefined;
+}
+
+/** A file the API sent as it is (a PDF, a CSV), checked against the type that was asked for. */
+export interface ApiFile {
+  bytes: Buffer;
+  /** The name the API suggests (`content-disposition`), when it is a plain file name. */
+  fileName: string | null;
+}
+
+/** The API's file downloads. Kept apart from {@link ApiClient} so JSON-only fakes need not grow. */
+export interface ApiDownloads {
+  /** A statement as a PDF (`%PDF-` checked). */
+  statementPdf(accessToken: string, id: string): Promise<ApiFile>;
+  statementsCsv(accessToken: string, filters?: ExportFilterParams): Promise<ApiFile>;
+  paymentsCsv(accessToken: string, filters?: ExportFilterParams): Promise<ApiFile>;
 }
 
 export interface SignInBody {
@@ -94,7 +119,9 @@ export interface ApiClient {
   plan(accessToken: string): Promise<Plan>;
   /** `cycle`: `current` (default) or any day (`YYYY-MM-DD`) inside the wanted cycle. */
   usage(accessToken: string, cycle?: string): Promise<UsageResponse>;
-  statements(accessToken: string, page?: PageParams): Promise<StatementList>;
+  /** This cycle's data forecast and the plan advisor's suggestion. */
+  insights(accessToken: string): Promise<UsageInsights>;
+  statements(accessToken: string, query?: PageParams & ExportFilterParams): Promise<StatementList>;
   statement(accessToken: string, id: string): Promise<StatementDetail>;
   payments(accessToken: string, page?: PageParams): Promise<PaymentList>;
   /** One GET `/readyz` on `baseUrl` (not the configured one): for "Test connection". */
@@ -126,6 +153,10 @@ export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 300 };
 /** No answer of the API is near this size; a larger one is not the API. */
 const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+/** A statement PDF is a few kilobytes and a CSV of years of history well under this. */
+const MAX_FILE_BYTES = 32 * 1024 * 1024;
+/** What a file name suggested by the API may look like: no folders, no surprises. */
+const SAFE_FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 const MESSAGES = {
   network: "Can't reach the account service. Check your internet connection and try again.",
@@ -227,6 +258,28 @@ interface RequestSpec<T> {
   attempts?: number;
 }
 
+interface FileSpec {
+  path: string;
+  accessToken: string;
+  params?: Record<string, string | number | undefined>;
+  /** The media type asked for; an answer of another type is refused. */
+  accept: 'application/pdf' | 'text/csv';
+  /** A check of the bytes themselves (a PDF's signature). */
+  check?: (bytes: Buffer) => boolean;
+}
+
+/** `attachment; filename="airtime-statement-2026-04.pdf"` → the name, if it is a safe one. */
+export function attachmentName(header: unknown): string | null {
+  if (typeof header !== 'string') return null;
+  const match = /filename="([^"]*)"/i.exec(header) ?? /filename=([^;\s]+)/i.exec(header);
+  const name = match?.[1];
+  return name !== undefined && SAFE_FILE_NAME.test(name) && !name.includes('..') ? name : null;
+}
+
+const PDF_SIGNATURE = Buffer.from('%PDF-', 'latin1');
+export const isPdf = (bytes: Buffer): boolean =>
+  bytes.subarray(0, PDF_SIGNATURE.length).equals(PDF_SIGNATURE);
+
 /**
  * The account API client: axios with every status handled here (no status throws), bodies
  * checked against the contract, errors mapped to {@link AppError} with the contract's codes,
@@ -234,7 +287,7 @@ interface RequestSpec<T> {
  * carry a bearer token to another host or to plain http), and TLS verification is always on:
  * there is deliberately no option to turn it off.
  */
-export function createApiClient(options: ApiClientOptions): ApiClient {
+export function createApiClient(options: ApiClientOptions): ApiClient & ApiDownloads {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const retry = options.retry ?? DEFAULT_RETRY;
   const sleep =
@@ -286,9 +339,13 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
 
   async function request<T>(spec: RequestSpec<T>): Promise<T> {
     const attempts = spec.method === 'GET' ? Math.max(1, spec.attempts ?? retry.attempts) : 1;
+    return retrying(attempts, () => once(spec));
+  }
+
+  async function retrying<T>(attempts: number, call: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await once(spec);
+        return await call();
       } catch (error) {
         if (!(error instanceof AppError) || attempt >= attempts || !isRetryable(error)) throw error;
         await sleep(retry.baseDelayMs * 2 ** (attempt - 1));
@@ -296,7 +353,58 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     }
   }
 
+  /** A GET whose body is a file: raw bytes, never parsed; errors still come as JSON. */
+  async function fileOnce(spec: FileSpec): Promise<ApiFile> {
+    let response: AxiosResponse<unknown>;
+    try {
+      response = await http.request<unknown>({
+        method: 'GET',
+        baseURL: normaliseBaseUrl(options.baseUrl()),
+        url: spec.path,
+        params: spec.params,
+        headers: {
+          Accept: `${spec.accept}, application/json`,
+          'User-Agent': userAgent,
+          Authorization: `Bearer ${spec.accessToken}`,
+        },
+        timeout: timeoutMs,
+        maxRedirects: 0,
+        maxContentLength: MAX_FILE_BYTES,
+        responseType: 'arraybuffer',
+        transformResponse: [(data: unknown) => data],
+        validateStatus: () => true,
+      });
+    } catch (error) {
+      throw transportError(error);
+    }
+    const bytes = Buffer.isBuffer(response.data)
+      ? response.data
+      : response.data instanceof ArrayBuffer
+        ? Buffer.from(response.data)
+        : Buffer.alloc(0);
+    if (response.status < 200 || response.status >= 300) {
+      throw statusError({ ...response, data: bytes.toString('utf8') });
+    }
+    const type = String(response.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim()
+      .toLowerCase();
+    if (type !== spec.accept || (spec.check && !spec.check(bytes))) {
+      throw new AppError('invalid_response', MESSAGES.invalid, { status: response.status });
+    }
+    return { bytes, fileName: attachmentName(response.headers['content-disposition']) };
+  }
+
+  const file = (spec: FileSpec) => retrying(retry.attempts, () => fileOnce(spec));
+
   const page = (p: PageParams | undefined) => ({ cursor: p?.cursor, limit: p?.limit });
+  const filters = (f: ExportFilterParams | undefined) => ({
+    month: f?.month,
+    from: f?.from,
+    to: f?.to,
+    minAmountCents: f?.minAmountCents,
+    maxAmountCents: f?.maxAmountCents,
+  });
   /** A bearer POST; `{}` when the route takes no fields, so every POST is a JSON request. */
   const post = <T>(accessToken: string, path: string, schema: z.ZodType<T> | null, body = {}) =>
     request({ method: 'POST', path, accessToken, body, schema });
@@ -413,13 +521,41 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         params: { cycle },
         schema: UsageResponse,
       }),
+    insights: (accessToken) =>
+      request({
+        method: 'GET',
+        path: '/v1/account/insights',
+        accessToken,
+        schema: UsageInsights,
+      }),
     statements: (accessToken, p) =>
       request({
         method: 'GET',
         path: '/v1/account/statements',
         accessToken,
-        params: page(p),
+        params: { ...page(p), ...filters(p) },
         schema: StatementList,
+      }),
+    statementPdf: (accessToken, id) =>
+      file({
+        path: `/v1/account/statements/${encodeURIComponent(id)}/pdf`,
+        accessToken,
+        accept: 'application/pdf',
+        check: isPdf,
+      }),
+    statementsCsv: (accessToken, f) =>
+      file({
+        path: '/v1/account/statements.csv',
+        accessToken,
+        params: filters(f),
+        accept: 'text/csv',
+      }),
+    paymentsCsv: (accessToken, f) =>
+      file({
+        path: '/v1/account/payments.csv',
+        accessToken,
+        params: filters(f),
+        accept: 'text/csv',
       }),
     statement: (accessToken, id) =>
       request({

@@ -9,6 +9,7 @@ import type {
   StatementList,
   UsageResponse,
 } from '../../contract/http/account';
+import type { UsageInsights } from '../../contract/http/insights';
 import type {
   PushEvent,
   PushPayload,
@@ -19,7 +20,7 @@ import type {
 import { E164Phone } from '../../contract/phone';
 import type { Settings } from '../../contract/settings';
 import { AppError, isAppError } from '../errors';
-import type { ApiClient, PageParams, SignInBody } from './api-client';
+import type { ApiClient, ExportFilterParams, PageParams, SignInBody } from './api-client';
 import type { Clock, TimerHandle, Timers } from './clock';
 import { RememberedDevices } from './device';
 import type { Log } from './logger';
@@ -431,8 +432,9 @@ export class SessionService {
     plan: (): Promise<Plan> => this.withAccess((t) => this.#deps.api.plan(t)),
     usage: (cycle?: string): Promise<UsageResponse> =>
       this.withAccess((t) => this.#deps.api.usage(t, cycle)),
-    statements: (page?: PageParams): Promise<StatementList> =>
-      this.withAccess((t) => this.#deps.api.statements(t, page)),
+    insights: (): Promise<UsageInsights> => this.withAccess((t) => this.#deps.api.insights(t)),
+    statements: (query?: PageParams & ExportFilterParams): Promise<StatementList> =>
+      this.withAccess((t) => this.#deps.api.statements(t, query)),
     statement: (id: string): Promise<StatementDetail> =>
       this.withAccess((t) => this.#deps.api.statement(t, id)),
     payments: (page?: PageParams): Promise<PaymentList> =>

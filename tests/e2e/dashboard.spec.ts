@@ -1,5 +1,5 @@
 import { test, expect, DEMO_SUBSCRIBERS } from './support/fixtures';
-import { accountFacts, newestStatement } from './support/account-facts';
+import { accountFacts, insightFacts, newestStatement } from './support/account-facts';
 import {
   collectPageErrors,
   expectSignInScreen,
@@ -149,4 +149,63 @@ test('a statement shows the lines and total the database holds, and Back returns
     t('en', 'dashboard.greeting', { name: 'Maria' }),
   );
   await expect(page.getByTestId('balance')).toHaveText(money(facts.balanceCents));
+});
+
+test('the dashboard forecasts when the data runs out and names a cheaper plan, from the database', async ({
+  launch,
+  api,
+}) => {
+  const dana = DEMO_SUBSCRIBERS.find((d) => d.name === 'Dana Whitfield')!;
+  // A cheaper plan than Dana's Starter 5 GB that covers more: the advisor should find it.
+  const db = api.database.db;
+  const starter = await db
+    .selectFrom('plans')
+    .selectAll()
+    .where('id', '=', 'starter-5gb')
+    .executeTakeFirstOrThrow();
+  await db
+    .insertInto('plans')
+    .values({
+      ...starter,
+      id: 'saver-6gb',
+      name: 'Saver 6 GB',
+      price_cents: 20_00,
+      data_mb: 6 * 1024,
+      taxes_included: 1,
+      sort_order: 25,
+    })
+    .execute();
+  const desktop = await launch();
+  const page = desktop.page;
+  await signIn(page, dana);
+  await waitForDashboard(page);
+  const facts = await insightFacts(api.database.db, dana.phone);
+
+  // Dana is close to her cap: at the pace of her whole days so far, it runs out this cycle.
+  expect(facts.forecast.status).toBe('runs_out');
+  await expect(page.getByTestId('data-forecast-text')).toHaveText(
+    t('en', 'dashboard.forecast.runsOut', {
+      date: fmt.day(facts.forecast.runsOutOn!, 'en', 'long'),
+    }),
+  );
+
+  const advisor = page.getByRole('region', { name: t('en', 'dashboard.advisor.heading') });
+  const recommendation = facts.recommendation!;
+  expect(recommendation.name).toBe('Saver 6 GB');
+  const money = (cents: number) => fmt.money(cents, facts.currency, 'en');
+  await expect(advisor.getByTestId('plan-advice')).toHaveText(
+    t('en', 'dashboard.advisor.cheaper', {
+      count: facts.cycles,
+      plan: recommendation.name,
+      savings: money(recommendation.savingsCents),
+    }),
+  );
+  await expect(advisor).toContainText(
+    t('en', 'dashboard.advisor.price', {
+      plan: recommendation.name,
+      price: money(recommendation.priceCents),
+      cost: money(recommendation.cycleCostCents),
+    }),
+  );
+  await desktop.screenshot('dashboard-insights');
 });

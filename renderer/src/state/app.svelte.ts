@@ -1,6 +1,12 @@
 import { getContext, setContext } from 'svelte';
 import type { ApiError } from '../../../contract/errors';
-import type { AppInfo, Result, SessionInfo, SignInOutcome } from '../../../contract/ipc';
+import type {
+  AppInfo,
+  Result,
+  SessionInfo,
+  SignInOutcome,
+  StatementFilters,
+} from '../../../contract/ipc';
 import type { Language, SettingsPatch, SettingsView } from '../../../contract/settings';
 import { airtime, settle } from '../lib/airtime';
 import { isRetryable, isSessionEnded } from '../lib/errors';
@@ -25,7 +31,9 @@ export type Route =
   | { name: 'second-factor'; challenge: SecondFactorChallenge }
   | { name: 'recovery' }
   | { name: 'dashboard' }
-  | { name: 'statement'; id: string }
+  /** `search`: opened from statement search with these filters, where Back returns. */
+  | { name: 'statement'; id: string; search?: StatementFilters }
+  | { name: 'statements'; filters: StatementFilters }
   | { name: 'settings'; from: 'sign-in' | 'dashboard' }
   | { name: 'security'; from: 'dashboard' | 'settings' };
 
@@ -218,8 +226,14 @@ export class AppState {
     this.#route = { name: 'settings', from: this.#session ? 'dashboard' : 'sign-in' };
   }
 
-  openStatement(id: string): void {
-    if (this.#session) this.#route = { name: 'statement', id };
+  openStatement(id: string, search?: StatementFilters): void {
+    if (this.#session)
+      this.#route = search ? { name: 'statement', id, search } : { name: 'statement', id };
+  }
+
+  /** Statement search, with the filters it shows (none: every statement). */
+  openStatements(filters: StatementFilters = {}): void {
+    if (this.#session) this.#route = { name: 'statements', filters };
   }
 
   /**
@@ -230,6 +244,10 @@ export class AppState {
     const route = this.#route;
     if (this.#session && route.name === 'security' && route.from === 'settings') {
       this.#route = { name: 'settings', from: 'dashboard' };
+      return;
+    }
+    if (this.#session && route.name === 'statement' && route.search) {
+      this.#route = { name: 'statements', filters: route.search };
       return;
     }
     this.#route = this.#session ? { name: 'dashboard' } : { name: 'sign-in' };

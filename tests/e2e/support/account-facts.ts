@@ -11,6 +11,13 @@ import {
   isoDay,
 } from '../../../server/src/services/billing-cycle';
 import { renewalTotal } from '../../../server/src/services/charges';
+import {
+  advisePlan,
+  completedCycles,
+  forecastData,
+  totalsByCycle,
+} from '../../../server/src/services/insights';
+import type { DataForecast } from '../../../contract/http/insights';
 
 export interface AccountFacts {
   subscriberId: string;
@@ -151,4 +158,68 @@ export async function revokeAllSessions(
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
+}
+
+export interface InsightFacts {
+  forecast: DataForecast;
+  /** The cheaper plan the advisor should name, with its savings over `cycles`; null to stay. */
+  recommendation: {
+    name: string;
+    priceCents: number;
+    cycleCostCents: number;
+    savingsCents: number;
+  } | null;
+  reason: string;
+  cycles: number;
+  currency: string;
+}
+
+/**
+ * The forecast and plan advice for a subscriber, from the usage and plan rows in the database,
+ * through the server's pure insight functions (unit-tested on their own).
+ */
+export async function insightFacts(
+  db: Kysely<Database>,
+  phone: string,
+  now: number = Date.now(),
+): Promise<InsightFacts> {
+  const today = isoDay(now);
+  const sub = await db
+    .selectFrom('subscribers')
+    .select(['id', 'plan_id', 'cycle_anchor_day', 'created_at'])
+    .where('phone', '=', phone)
+    .executeTakeFirstOrThrow();
+  const plans = await db.selectFrom('plans').selectAll().execute();
+  const current = plans.find((p) => p.id === sub.plan_id)!;
+  const firstDay = isoDay(Number(sub.created_at));
+  const cycle = cycleContaining(sub.cycle_anchor_day, today);
+  const past = completedCycles(sub.cycle_anchor_day, cycle.start, firstDay);
+  const rows = await db
+    .selectFrom('usage_daily')
+    .select(['day', 'data_mb', 'minutes', 'texts'])
+    .where('subscriber_id', '=', sub.id)
+    .where('day', '<=', today)
+    .execute();
+  const forecast = forecastData({
+    cycle,
+    today,
+    firstDay,
+    allowanceMb: current.data_mb,
+    days: rows.map((r) => ({ date: r.day, dataMb: r.data_mb })),
+  });
+  const cycles = totalsByCycle(past, rows);
+  const advice = advisePlan({ current, catalogue: plans, cycles });
+  const r = advice.recommendation;
+  return {
+    forecast,
+    reason: advice.reason,
+    cycles: cycles.length,
+    currency: current.currency,
+    recommendation: r && {
+      name: r.plan.name,
+      priceCents: r.plan.price_cents,
+      cycleCostCents: r.cycleCostCents,
+      savingsCents: r.savingsCents,
+    },
+  };
 }

@@ -126,12 +126,16 @@ export interface DesktopOptions {
   profile: DesktopProfile;
   systemLanguage?: string;
   systemTheme?: 'light' | 'dark';
+  /** Where the save dialog puts files; by default the profile's own downloads folder. */
+  downloadsDir?: string;
 }
 
 /** One computer: a settings folder and a keychain service name, both removed by `destroy()`. */
 export class DesktopProfile {
   readonly settingsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'airtime-e2e-profile-'));
   readonly keychainService = `Airtime-e2e-${randomBytes(4).toString('hex')}`;
+  /** The "Downloads" folder the save dialog writes into; removed by `destroy()`. */
+  readonly downloadsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'airtime-e2e-downloads-'));
   #vault: Promise<CredentialVault | null> | undefined;
 
   /** The real OS keychain through keytar, or null where no Secret Service answers. */
@@ -155,6 +159,7 @@ export class DesktopProfile {
       await keytar.deletePassword(this.keychainService, account).catch(() => false);
     }
     fs.rmSync(this.settingsDir, { recursive: true, force: true });
+    fs.rmSync(this.downloadsDir, { recursive: true, force: true });
   }
 }
 
@@ -166,15 +171,24 @@ export class DesktopProfile {
 export class Desktop {
   readonly core: AppCore;
   readonly page: Page;
+  /** The save dialog's answers: files land in `downloadsDir` unless `cancelSaves` is set. */
+  readonly files: DesktopFiles;
 
-  private constructor(core: AppCore, page: Page) {
+  private constructor(core: AppCore, page: Page, files: DesktopFiles) {
     this.core = core;
     this.page = page;
+    this.files = files;
   }
 
   static async launch(context: BrowserContext, options: DesktopOptions): Promise<Desktop> {
     const vault = await options.profile.vault();
     const pages = new Set<Page>();
+    const files: DesktopFiles = {
+      downloadsDir: options.downloadsDir ?? options.profile.downloadsDir,
+      cancelSaves: false,
+      saved: [],
+      opened: [],
+    };
     const core = createAppCore({
       settings: {
         file: path.join(options.profile.settingsDir, 'settings.json'),
@@ -196,6 +210,16 @@ export class Desktop {
       deviceName: () => 'Airtime e2e computer',
       openExternal: () => {},
       externalLinkAllowlist: [],
+      // The OS save dialog, answered at once: the suggested name in the test's downloads folder.
+      saveFile: async ({ defaultName, bytes }) => {
+        if (files.cancelSaves) return { saved: false };
+        const target = path.join(files.downloadsDir, defaultName);
+        await fs.promises.writeFile(target, bytes);
+        files.saved.push(target);
+        return { saved: true, path: target };
+      },
+      openPath: async (filePath) => void files.opened.push(filePath),
+      tempDir: () => path.join(options.profile.settingsDir, 'temp'),
       emit: (event: PushEvent, payload: unknown) => {
         for (const p of pages) {
           void p
@@ -215,7 +239,7 @@ export class Desktop {
     );
     await page.addInitScript({ path: BRIDGE_BUNDLE });
     await page.goto(`${options.rendererOrigin}/index.html`);
-    return new Desktop(core, page);
+    return new Desktop(core, page, files);
   }
 
   /** Quits the "app": the page closes and the main-process core is dropped (nothing signs out). */
@@ -228,6 +252,17 @@ export class Desktop {
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     await this.page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
   }
+}
+
+/** What the desktop's file dialogs did, for a test to check and steer. */
+export interface DesktopFiles {
+  downloadsDir: string;
+  /** Answer the next save dialogs with Cancel. */
+  cancelSaves: boolean;
+  /** Full paths written by the save dialog, oldest first. */
+  saved: string[];
+  /** Full paths handed to the OS to open, oldest first. */
+  opened: string[];
 }
 
 declare global {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { IPC_CHANNELS, IPC_CHANNEL_NAMES, type IpcChannel } from '../../../contract/ipc';
 import { DEFAULT_SETTINGS } from '../../../contract/settings';
 import { createAppCore, toSupportedLanguage, type AppCoreDeps } from '../../../main/app-core';
@@ -12,9 +12,11 @@ import {
   PHONE,
   RESET_CODE,
   SECOND_FACTOR_CODE,
+  insights,
   memoryLog,
   recorder,
 } from './support/fakes';
+import { FakeDownloads, fakeSaveDialog } from './support/downloads';
 
 const APP_URL = 'app://airtime/index.html';
 
@@ -25,6 +27,8 @@ function setup(overrides: Partial<AppCoreDeps> & { vault?: CredentialVault | nul
   const pushed = recorder();
   const log = memoryLog();
   const opened: string[] = [];
+  const files = fakeSaveDialog();
+  onTestFinished(files.cleanup);
   const core = createAppCore({
     settings: new SettingsService(memorySettingsStore(structuredClone(DEFAULT_SETTINGS))),
     vault,
@@ -43,6 +47,10 @@ function setup(overrides: Partial<AppCoreDeps> & { vault?: CredentialVault | nul
     timers: time,
     logger: log,
     api,
+    downloads: new FakeDownloads(api),
+    saveFile: files.saveFile,
+    openPath: files.openPath,
+    tempDir: files.tempDir,
     ...overrides,
   });
   const call = (channel: string, payload?: unknown, ...sender: [string | undefined] | []) =>
@@ -66,9 +74,14 @@ const SAMPLES: Record<IpcChannel, unknown> = {
   'auth:resume': undefined,
   'account:summary': undefined,
   'account:usage': { cycle: 'current' },
+  'account:insights': undefined,
   'account:statements': { limit: 10 },
   'account:statement': { id: 'st-1' },
   'account:payments': undefined,
+  'statements:save-pdf': { id: 'st-1' },
+  'statements:open-pdf': { id: 'st-1' },
+  'statements:export-csv': { filters: { month: '2026-10' } },
+  'payments:export-csv': undefined,
   'password:check': { password: 'Harbor-Lantern-Quietly-88', purpose: 'change' },
   'security:overview': undefined,
   'security:change-contact': { password: PASSWORD, email: 'maria.new@example.com' },
@@ -306,6 +319,21 @@ describe('app core handlers', () => {
     expect(await call('account:statement', { id: 'nope' })).toMatchObject({
       ok: false,
       error: { code: 'statement_not_found' },
+    });
+  });
+
+  it('account:insights answers with the insights, refreshing the token, and takes no input', async () => {
+    const { call, api } = setup();
+    await call('auth:sign-in', SAMPLES['auth:sign-in']);
+    // An expired access token is refreshed and the call tried once more.
+    api.validAccess.clear();
+    const result = await call('account:insights');
+    expect(result).toEqual({ ok: true, value: insights });
+    expect(api.calls.filter((c) => c.method === 'insights')).toHaveLength(2);
+    expect(api.calls.some((c) => c.method === 'refresh')).toBe(true);
+    expect(await call('account:insights', { cycle: 'current' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request' },
     });
   });
 

@@ -44,6 +44,10 @@ describe('buildBridge', () => {
     expect(invoke).toHaveBeenLastCalledWith('security:two-factor-enrol', { method: 'totp' });
     await bridge.security.recoveryCodes({ password: 'pw' });
     expect(invoke).toHaveBeenLastCalledWith('security:recovery-codes', { password: 'pw' });
+    await bridge.statements.savePdf({ id: 'st-1' });
+    expect(invoke).toHaveBeenLastCalledWith('statements:save-pdf', { id: 'st-1' });
+    await bridge.payments.exportCsv();
+    expect(invoke).toHaveBeenLastCalledWith('payments:export-csv', undefined);
   });
 
   it('exposes nothing but the domains and on()', () => {
@@ -54,9 +58,11 @@ describe('buildBridge', () => {
       'auth',
       'on',
       'password',
+      'payments',
       'recovery',
       'security',
       'settings',
+      'statements',
     ]);
   });
 

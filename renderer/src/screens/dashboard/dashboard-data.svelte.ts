@@ -6,6 +6,7 @@ import type {
   StatementSummary,
   UsageResponse,
 } from '../../../../contract/http/account';
+import type { UsageInsights } from '../../../../contract/http/insights';
 import { airtime, settle } from '../../lib/airtime';
 import { Resource, type ResourceOptions } from '../../lib/resource.svelte';
 
@@ -76,12 +77,15 @@ export class StatementPages {
 export class DashboardData {
   readonly summary: Resource<AccountSummary>;
   readonly usage: Resource<UsageResponse>;
+  /** The data forecast and the plan advisor. */
+  readonly insights: Resource<UsageInsights>;
   readonly payments: Resource<PaymentList>;
   readonly statements: StatementPages;
 
   constructor(options: ResourceOptions) {
     this.summary = new Resource(() => airtime().account.summary(), options);
     this.usage = new Resource(() => airtime().account.usage(), options);
+    this.insights = new Resource(() => airtime().account.insights(), options);
     this.payments = new Resource(
       () => airtime().account.payments({ limit: PAYMENTS_SHOWN }),
       options,
@@ -93,6 +97,7 @@ export class DashboardData {
     const summary = await this.summary.load();
     if (!summary) return;
     void this.usage.load();
+    void this.insights.load();
     void this.payments.load();
     void this.statements.load();
   }

@@ -9,6 +9,7 @@ import type {
   StatementList,
   UsageResponse,
 } from '../../../../contract/http/account';
+import type { UsageInsights } from '../../../../contract/http/insights';
 import type { DeviceInfo, SignInResponse, SubscriberProfile } from '../../../../contract/http/auth';
 import type {
   ResetChannel,
@@ -142,6 +143,25 @@ export const usage: UsageResponse = {
   totals: summary.usage,
   days: [{ date: '2026-11-07', dataMb: 200, minutes: 4, texts: 10 }],
   previousCycle: '2026-10-07',
+};
+
+export const insights: UsageInsights = {
+  forecast: {
+    status: 'runs_out',
+    cycle: { start: summary.cycle.start, end: summary.cycle.end },
+    usedMb: 6_900,
+    allowanceMb: 15_360,
+    daysMeasured: 18,
+    dailyPaceMb: 380,
+    projectedMb: 16_000,
+    runsOutOn: '2026-12-04',
+  },
+  advisor: {
+    reason: 'current_plan_best',
+    cycles: [{ start: '2026-10-07', end: '2026-11-06', dataMb: 9_000, minutes: 100, texts: 200 }],
+    currentCycleCost: usd(40_00),
+    recommendation: null,
+  },
 };
 
 export const statements: StatementList = {
@@ -467,6 +487,7 @@ export class FakeApi implements ApiClient {
   summary = (t: string) => this.#account('summary', t, summary);
   plan = (t: string) => this.#account('plan', t, plan);
   usage = (t: string, cycle?: string) => this.#account('usage', t, usage, [cycle]);
+  insights = (t: string) => this.#account('insights', t, insights);
   statements = (t: string, page?: unknown) => this.#account('statements', t, statements, [page]);
   statement = (t: string, id: string) =>
     id === statement.id
