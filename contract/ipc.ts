@@ -24,6 +24,28 @@ import {
   SessionList,
   SignOutOthersResponse,
 } from './http/security';
+import {
+  AddCardRequest,
+  CardInput,
+  MAX_PAYMENT_CENTS,
+  MIN_PAYMENT_CENTS,
+  PaymentMethodParams,
+  PaymentParams,
+  Receipt,
+  RefillRequest,
+  SavedCard,
+  SavedCardList,
+} from './http/payments';
+import {
+  AddOnList,
+  AddOnPurchase,
+  AddOnPurchaseRequest,
+  PlanCatalogue,
+  PlanChangePreview,
+  PlanChangePreviewRequest,
+  PlanChangeRequest,
+  PlanChangeResult,
+} from './http/plans';
 import { IPC_CHANNEL_NAMES, PUSH_EVENT_NAMES } from './ipc-names';
 
 /**
@@ -199,6 +221,23 @@ export const SaveOutcome = z.discriminatedUnion('saved', [
 ]);
 export type SaveOutcome = z.infer<typeof SaveOutcome>;
 
+/**
+ * `payments:pay`: the API's PayRequest, plus `saveCard` for a new card (main saves it first and
+ * pays with the saved card). The Idempotency-Key is main's, never the renderer's.
+ */
+export const PayInput = z
+  .strictObject({
+    amountCents: z.number().int().min(MIN_PAYMENT_CENTS).max(MAX_PAYMENT_CENTS),
+    paymentMethodId: PaymentMethodParams.shape.id.optional(),
+    card: CardInput.optional(),
+    saveCard: z.boolean().optional(),
+  })
+  .refine((b) => (b.paymentMethodId === undefined) !== (b.card === undefined), {
+    message: 'Send either paymentMethodId or card, not both.',
+    path: ['paymentMethodId'],
+  });
+export type PayInput = z.input<typeof PayInput>;
+
 const channel = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O) => ({
   input,
   output,
@@ -264,6 +303,19 @@ export const IPC_CHANNELS = {
     SaveOutcome,
   ),
   'payments:export-csv': channel(None, SaveOutcome),
+  'payments:methods': channel(None, SavedCardList),
+  'payments:add-method': channel(AddCardRequest, SavedCard),
+  'payments:remove-method': channel(PaymentMethodParams, z.null()),
+  'payments:set-default': channel(PaymentMethodParams, SavedCardList),
+  'payments:pay': channel(PayInput, Receipt),
+  'payments:refill': channel(RefillRequest, Receipt),
+  'payments:receipt': channel(PaymentParams, Receipt),
+  'plans:catalogue': channel(None, PlanCatalogue),
+  'plans:preview': channel(PlanChangePreviewRequest, PlanChangePreview),
+  // The Idempotency-Key is main's: one per action, reused when the same action is retried.
+  'plans:change': channel(PlanChangeRequest, PlanChangeResult),
+  'addons:list': channel(None, AddOnList),
+  'addons:buy': channel(AddOnPurchaseRequest, AddOnPurchase),
   'settings:get': channel(None, SettingsView),
   'settings:set': channel(SettingsPatch, SettingsView),
   'settings:test-connection': channel(

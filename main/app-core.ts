@@ -7,6 +7,8 @@ import {
   type ApiClient,
   type ApiClientOptions,
   type ApiDownloads,
+  type ApiPayments,
+  type ApiPlans,
 } from './services/api-client';
 import { systemClock, systemTimers, type Clock, type Timers } from './services/clock';
 import { deviceInfo } from './services/device';
@@ -14,6 +16,8 @@ import { ExportService, type SaveFile } from './services/exports';
 import { isAllowedExternalUrl } from './services/external-links';
 import { silentLog, type Log } from './services/logger';
 import { passwordVerdict } from './services/password-check';
+import { PaymentService } from './services/payments';
+import { PlansService } from './services/plans';
 import { RecoveryService } from './services/recovery';
 import { SecurityService } from './services/security';
 import { SessionService, type PushEmitter } from './services/session';
@@ -66,6 +70,12 @@ export interface AppCoreDeps {
   apiOptions?: Omit<ApiClientOptions, 'baseUrl' | 'appVersion'>;
   /** The API's file downloads (PDF, CSV); by default a client on the settings' `apiBaseUrl`. */
   downloads?: ApiDownloads;
+  /** Saved cards, payments and refills; by default a client on the settings' `apiBaseUrl`. */
+  payments?: ApiPayments;
+  /** Plans and add-ons; by default a client on the settings' `apiBaseUrl`. */
+  plans?: ApiPlans;
+  /** A fresh Idempotency-Key per plan change or purchase (`crypto.randomUUID` by default). */
+  newIdempotencyKey?: () => string;
   /**
    * Asks where to save a download and writes it there (`dialog.showSaveDialog` + `fs.writeFile`).
    * Without it, the save and export channels answer that saving is not available.
@@ -138,9 +148,13 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
       baseUrl: () => settings.get().apiBaseUrl,
       appVersion: deps.appInfo.version,
     });
-  const client = deps.api === undefined || deps.downloads === undefined ? defaultClient() : null;
+  const client =
+    deps.api === undefined || deps.downloads === undefined || deps.payments === undefined
+      ? defaultClient()
+      : null;
   const api = deps.api ?? client!;
   const downloads = deps.downloads ?? client!;
+  const paymentsApi = deps.payments ?? client!;
 
   const session = new SessionService({
     api,
@@ -160,6 +174,13 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
   });
   const recovery = new RecoveryService({ api, session, clock: deps.clock ?? systemClock, log });
   const security = new SecurityService({ api, session, log });
+  const payments = new PaymentService({ api: paymentsApi, session, log });
+  const plans = new PlansService({
+    api: deps.plans ?? client ?? defaultClient(),
+    session,
+    log,
+    ...(deps.newIdempotencyKey ? { newKey: deps.newIdempotencyKey } : {}),
+  });
   const exports = new ExportService({
     api: downloads,
     session,
@@ -253,6 +274,21 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
     'statements:open-pdf': ({ id }) => exports.openPdf(id),
     'statements:export-csv': (input) => exports.statementsCsv(input?.filters),
     'payments:export-csv': () => exports.paymentsCsv(),
+    'payments:methods': () => payments.methods(),
+    'payments:add-method': (input) => payments.addMethod(input),
+    'payments:remove-method': async ({ id }) => {
+      await payments.removeMethod(id);
+      return null;
+    },
+    'payments:set-default': ({ id }) => payments.setDefault(id),
+    'payments:pay': (input) => payments.pay(input),
+    'payments:refill': ({ pin }) => payments.refill(pin),
+    'payments:receipt': ({ id }) => payments.receipt(id),
+    'plans:catalogue': () => plans.catalogue(),
+    'plans:preview': (input) => plans.preview(input),
+    'plans:change': (input) => plans.change(input),
+    'addons:list': () => plans.addOns(),
+    'addons:buy': ({ addOnId }) => plans.buyAddOn(addOnId),
     'settings:get': async () => settings.view(),
     'settings:set': async (patch) => {
       if (patch.apiBaseUrl !== undefined && patch.apiBaseUrl !== settings.get().apiBaseUrl) {

@@ -3,7 +3,7 @@ import type { ApiError, ErrorCode } from '../contract/errors';
 /** What an error may carry besides its code and message. */
 export type AppErrorExtra = Pick<
   ApiError,
-  'retryAfterSeconds' | 'issues' | 'captcha' | 'attemptsLeft' | 'feedback'
+  'retryAfterSeconds' | 'issues' | 'captcha' | 'attemptsLeft' | 'feedback' | 'shortfallCents'
 > & {
   /** The HTTP status the account API answered with. */
   status?: number;

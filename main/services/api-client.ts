@@ -11,6 +11,15 @@ import {
   UsageResponse,
 } from '../../contract/http/account';
 import { UsageInsights } from '../../contract/http/insights';
+import {
+  AddOnList,
+  AddOnPurchase,
+  PlanCatalogue,
+  PlanChangePreview,
+  PlanChangeResult,
+  type PlanChangePreviewRequest,
+  type PlanChangeRequest,
+} from '../../contract/http/plans';
 import { Readiness } from '../../contract/http/health';
 import {
   ResetStartResponse,
@@ -34,6 +43,13 @@ import {
   type TwoFactorMethod,
 } from '../../contract/http/two-factor';
 import { ApiBaseUrl } from '../../contract/settings';
+import {
+  Receipt,
+  SavedCard,
+  SavedCardList,
+  type AddCardRequest,
+  type PayRequest,
+} from '../../contract/http/payments';
 import { AppError } from '../errors';
 
 /** A page of a cursor-paginated list. */
@@ -64,6 +80,38 @@ export interface ApiDownloads {
   statementPdf(accessToken: string, id: string): Promise<ApiFile>;
   statementsCsv(accessToken: string, filters?: ExportFilterParams): Promise<ApiFile>;
   paymentsCsv(accessToken: string, filters?: ExportFilterParams): Promise<ApiFile>;
+}
+
+/**
+ * Saved cards and the routes that move money. Kept apart from {@link ApiClient} like the
+ * downloads. `idempotencyKey` is the caller's: a retry must send the same one, so the money moves
+ * once.
+ */
+export interface ApiPayments {
+  paymentMethods(accessToken: string): Promise<SavedCardList>;
+  addPaymentMethod(accessToken: string, body: AddCardRequest): Promise<SavedCard>;
+  removePaymentMethod(accessToken: string, id: string): Promise<void>;
+  setDefaultPaymentMethod(accessToken: string, id: string): Promise<SavedCardList>;
+  pay(accessToken: string, body: PayRequest, idempotencyKey: string): Promise<Receipt>;
+  refill(accessToken: string, pin: string, idempotencyKey: string): Promise<Receipt>;
+  receipt(accessToken: string, paymentId: string): Promise<Receipt>;
+}
+
+/**
+ * The plan catalogue, plan changes and add-ons. Kept apart from {@link ApiClient} like the
+ * downloads. `idempotencyKey` is the caller's: a retry of the same change or purchase sends the
+ * same one, so it happens once.
+ */
+export interface ApiPlans {
+  planCatalogue(accessToken: string): Promise<PlanCatalogue>;
+  planPreview(accessToken: string, body: PlanChangePreviewRequest): Promise<PlanChangePreview>;
+  planChange(
+    accessToken: string,
+    body: PlanChangeRequest,
+    idempotencyKey: string,
+  ): Promise<PlanChangeResult>;
+  addOns(accessToken: string): Promise<AddOnList>;
+  buyAddOn(accessToken: string, addOnId: string, idempotencyKey: string): Promise<AddOnPurchase>;
 }
 
 export interface SignInBody {
@@ -217,7 +265,7 @@ function statusError(response: AxiosResponse<unknown>): AppError {
   if (body.success) {
     const { code, message, retryAfterSeconds, issues, captcha, attemptsLeft, feedback } =
       body.data.error;
-    const { secondFactor } = body.data.error;
+    const { secondFactor, shortfallCents } = body.data.error;
     return new AppError(code, message, {
       status,
       ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
@@ -226,6 +274,7 @@ function statusError(response: AxiosResponse<unknown>): AppError {
       ...(attemptsLeft !== undefined ? { attemptsLeft } : {}),
       ...(feedback !== undefined ? { feedback } : {}),
       ...(secondFactor !== undefined ? { secondFactor } : {}),
+      ...(shortfallCents !== undefined ? { shortfallCents } : {}),
     });
   }
   if (status >= 500) return new AppError('service_unavailable', MESSAGES.unavailable, { status });
@@ -245,7 +294,7 @@ function normaliseBaseUrl(raw: string): string {
 }
 
 interface RequestSpec<T> {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   path: string;
   /** Base URL for this request instead of the configured one. */
   baseUrl?: string;
@@ -256,6 +305,8 @@ interface RequestSpec<T> {
   schema: z.ZodType<T> | null;
   /** Override of the retry policy (ping never retries). */
   attempts?: number;
+  /** Sent as `Idempotency-Key` on requests that move money. */
+  idempotencyKey?: string;
 }
 
 interface FileSpec {
@@ -287,7 +338,9 @@ export const isPdf = (bytes: Buffer): boolean =>
  * carry a bearer token to another host or to plain http), and TLS verification is always on:
  * there is deliberately no option to turn it off.
  */
-export function createApiClient(options: ApiClientOptions): ApiClient & ApiDownloads {
+export function createApiClient(
+  options: ApiClientOptions,
+): ApiClient & ApiDownloads & ApiPayments & ApiPlans {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const retry = options.retry ?? DEFAULT_RETRY;
   const sleep =
@@ -304,6 +357,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient & ApiDownl
     };
     if (spec.accessToken !== undefined) headers['Authorization'] = `Bearer ${spec.accessToken}`;
     if (spec.body !== undefined) headers['Content-Type'] = 'application/json';
+    if (spec.idempotencyKey !== undefined) headers['Idempotency-Key'] = spec.idempotencyKey;
     let response: AxiosResponse<unknown>;
     try {
       response = await http.request<unknown>({
@@ -571,6 +625,67 @@ export function createApiClient(options: ApiClientOptions): ApiClient & ApiDownl
         accessToken,
         params: page(p),
         schema: PaymentList,
+      }),
+    paymentMethods: (t) => get(t, '/v1/account/payment-methods', SavedCardList),
+    addPaymentMethod: (t, body) => post(t, '/v1/account/payment-methods', SavedCard, body),
+    removePaymentMethod: (t, id) =>
+      request({
+        method: 'DELETE',
+        path: `/v1/account/payment-methods/${encodeURIComponent(id)}`,
+        accessToken: t,
+        schema: null,
+      }),
+    setDefaultPaymentMethod: (t, id) =>
+      post(t, `/v1/account/payment-methods/${encodeURIComponent(id)}/default`, SavedCardList),
+    pay: (t, body, idempotencyKey) =>
+      request({
+        method: 'POST',
+        path: '/v1/account/payments',
+        accessToken: t,
+        body,
+        idempotencyKey,
+        schema: Receipt,
+      }),
+    refill: (t, pin, idempotencyKey) =>
+      request({
+        method: 'POST',
+        path: '/v1/account/refill',
+        accessToken: t,
+        body: { pin },
+        idempotencyKey,
+        schema: Receipt,
+      }),
+    receipt: (t, id) => get(t, `/v1/account/payments/${encodeURIComponent(id)}/receipt`, Receipt),
+    planCatalogue: (t) => get(t, '/v1/plans', PlanCatalogue),
+    planPreview: (t, body) =>
+      post(t, '/v1/account/plan/preview', PlanChangePreview, {
+        planId: body.planId,
+        when: body.when,
+      }),
+    planChange: (t, body, idempotencyKey) =>
+      request({
+        method: 'POST',
+        path: '/v1/account/plan/change',
+        accessToken: t,
+        body: {
+          planId: body.planId,
+          when: body.when,
+          ...(body.expectedChargeCents !== undefined
+            ? { expectedChargeCents: body.expectedChargeCents }
+            : {}),
+        },
+        idempotencyKey,
+        schema: PlanChangeResult,
+      }),
+    addOns: (t) => get(t, '/v1/account/add-ons', AddOnList),
+    buyAddOn: (t, addOnId, idempotencyKey) =>
+      request({
+        method: 'POST',
+        path: '/v1/account/add-ons',
+        accessToken: t,
+        body: { addOnId },
+        idempotencyKey,
+        schema: AddOnPurchase,
       }),
     async ping(baseUrl) {
       const started = now();

@@ -35,6 +35,12 @@ const SECRET_KEYS = new Set([
   'code',
   'otp',
   'pin',
+  // Card fields: the full number and security code only ever go to the API.
+  'number',
+  'cardnumber',
+  'pan',
+  'cvc',
+  'cvv',
 ]);
 /** Field names whose values are phone numbers: kept, masked to the last two digits. */
 const PHONE_KEYS = new Set(['phone', 'phonenumber', 'lastphone', 'account', 'msisdn']);
@@ -62,6 +68,8 @@ const KEY_VALUE =
   /\b([A-Za-z_-]*(?:password|passwd|secret|token)|pwd|authorization)(["']?\s*[:=]\s*["']?)[^\s"',;&}]+/gi;
 /** `code=123456`, `pin: 1234`: one-time codes are digits (an error code such as ECONNREFUSED is kept). */
 const CODE_VALUE = /\b(code|otp|pin)(["']?\s*[:=]\s*["']?)\d{4,10}\b/gi;
+/** 13–19 digits in groups (`4242 4242 4242 4242`): a card number in free text. */
+const CARD_NUMBER = /(?<![\d+])\d{4}(?:[ -]?\d{3,4}){2}[ -]?\d{1,7}(?!\d)/g;
 /** `+12065550100`, `+1 (206) 555-0100`, `+44 20 7946 0958`. */
 const INTERNATIONAL_PHONE = /\+[1-9](?:[\s.()-]{0,2}\d){6,14}(?!\d)/g;
 /** `(206) 555-0100`, `206-555-0100`, `206.555.0100`, `2065550100`, `1-206-555-0100`. */
@@ -79,6 +87,7 @@ export function scrubText(text: string): string {
     .replace(KEY_VALUE, `$1$2${REDACTED}`)
     .replace(CODE_VALUE, `$1$2${REDACTED}`)
     .replace(OPAQUE_TOKEN, REDACTED)
+    .replace(CARD_NUMBER, (m) => (m.replace(/\D/g, '').length >= 13 ? REDACTED : m))
     .replace(INTERNATIONAL_PHONE, (m) => maskDigits(m))
     .replace(US_PHONE, (m) => maskDigits(m));
 }

@@ -35,7 +35,9 @@ export type Route =
   | { name: 'statement'; id: string; search?: StatementFilters }
   | { name: 'statements'; filters: StatementFilters }
   | { name: 'settings'; from: 'sign-in' | 'dashboard' }
-  | { name: 'security'; from: 'dashboard' | 'settings' };
+  | { name: 'security'; from: 'dashboard' | 'settings' }
+  | { name: 'payments' }
+  | { name: 'plans' };
 
 /**
  * The whole app's state: which screen shows, who is signed in, settings and what the operating
@@ -222,8 +224,26 @@ export class AppState {
     };
   }
 
+  /** Refill and pay, from the dashboard's balance card. */
+  openPayments(): void {
+    if (this.#session) this.#route = { name: 'payments' };
+  }
+
   openSettings(): void {
     this.#route = { name: 'settings', from: this.#session ? 'dashboard' : 'sign-in' };
+  }
+
+  /** "Change plan": the catalogue, the preview and the data passes. */
+  openPlans(): void {
+    if (this.#session) this.#route = { name: 'plans' };
+  }
+
+  /**
+   * The balance, plan and allowance changed (a plan change, a data pass): the dashboard reloads
+   * in place, so it shows the account as it is now.
+   */
+  accountChanged(): void {
+    void this.#dashboard?.load();
   }
 
   openStatement(id: string, search?: StatementFilters): void {

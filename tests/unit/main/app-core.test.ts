@@ -17,6 +17,8 @@ import {
   recorder,
 } from './support/fakes';
 import { FakeDownloads, fakeSaveDialog } from './support/downloads';
+import { FakePlans } from './support/plans';
+import { FakePayments } from './support/payments';
 
 const APP_URL = 'app://airtime/index.html';
 
@@ -48,6 +50,8 @@ function setup(overrides: Partial<AppCoreDeps> & { vault?: CredentialVault | nul
     logger: log,
     api,
     downloads: new FakeDownloads(api),
+    plans: new FakePlans(),
+    payments: new FakePayments(),
     saveFile: files.saveFile,
     openPath: files.openPath,
     tempDir: files.tempDir,
@@ -82,6 +86,18 @@ const SAMPLES: Record<IpcChannel, unknown> = {
   'statements:open-pdf': { id: 'st-1' },
   'statements:export-csv': { filters: { month: '2026-10' } },
   'payments:export-csv': undefined,
+  'payments:methods': undefined,
+  'payments:add-method': { number: '4242 4242 4242 4242', expMonth: 12, expYear: 2030, cvc: '123' },
+  'payments:remove-method': { id: 'pm_1' },
+  'payments:set-default': { id: 'pm_1' },
+  'payments:pay': { amountCents: 2000, paymentMethodId: 'pm_1' },
+  'payments:refill': { pin: '1234 5678 9012 3456' },
+  'payments:receipt': { id: 'pay_1' },
+  'plans:catalogue': undefined,
+  'plans:preview': { planId: 'plus', when: 'now' },
+  'plans:change': { planId: 'plus', when: 'next_renewal', expectedChargeCents: 0 },
+  'addons:list': undefined,
+  'addons:buy': { addOnId: 'data-5gb' },
   'password:check': { password: 'Harbor-Lantern-Quietly-88', purpose: 'change' },
   'security:overview': undefined,
   'security:change-contact': { password: PASSWORD, email: 'maria.new@example.com' },

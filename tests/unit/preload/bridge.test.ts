@@ -48,17 +48,27 @@ describe('buildBridge', () => {
     expect(invoke).toHaveBeenLastCalledWith('statements:save-pdf', { id: 'st-1' });
     await bridge.payments.exportCsv();
     expect(invoke).toHaveBeenLastCalledWith('payments:export-csv', undefined);
+    await bridge.payments.setDefault({ id: 'pm_1' });
+    expect(invoke).toHaveBeenLastCalledWith('payments:set-default', { id: 'pm_1' });
+    await bridge.payments.removeMethod({ id: 'pm_1' });
+    expect(invoke).toHaveBeenLastCalledWith('payments:remove-method', { id: 'pm_1' });
+    await bridge.plans.change({ planId: 'plus', when: 'now' });
+    expect(invoke).toHaveBeenLastCalledWith('plans:change', { planId: 'plus', when: 'now' });
+    await bridge.addons.buy({ addOnId: 'data-5gb' });
+    expect(invoke).toHaveBeenLastCalledWith('addons:buy', { addOnId: 'data-5gb' });
   });
 
   it('exposes nothing but the domains and on()', () => {
     const bridge = buildBridge(vi.fn(), () => () => {});
     expect(Object.keys(bridge).sort()).toEqual([
       'account',
+      'addons',
       'app',
       'auth',
       'on',
       'password',
       'payments',
+      'plans',
       'recovery',
       'security',
       'settings',
