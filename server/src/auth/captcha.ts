@@ -120,6 +120,42 @@ export class Captcha {
 }
 
 /**
+ * Counts one more failure against each of `keys` in `risk_counters`, starting a new window for a
+ * key whose window (of `windowMs`, from its first failure) has passed. One statement per key, so
+ * concurrent failures on several instances all count.
+ */
+export async function recordWindowedFailure(
+  db: Kysely<Database>,
+  keys: string[],
+  now: number,
+  windowMs: number,
+): Promise<void> {
+  const cutoff = now - windowMs;
+  for (const key of keys) {
+    await db
+      .insertInto('risk_counters')
+      .values({ key, failures: 1, window_started_at: now })
+      .onConflict((oc) =>
+        oc.column('key').doUpdateSet((eb) => ({
+          failures: eb
+            .case()
+            .when('risk_counters.window_started_at', '<=', cutoff)
+            .then(1)
+            .else(eb('risk_counters.failures', '+', 1))
+            .end(),
+          window_started_at: eb
+            .case()
+            .when('risk_counters.window_started_at', '<=', cutoff)
+            .then(now)
+            .else(eb.ref('risk_counters.window_started_at'))
+            .end(),
+        })),
+      )
+      .execute();
+  }
+}
+
+/**
  * Failed sign-ins per phone number and per client address, in a window that starts with the first
  * failure. Counted for numbers without an account as well, so the captcha rule cannot be used to
  * learn which numbers exist.
@@ -150,30 +186,7 @@ export class RiskCounters {
   }
 
   async recordFailure(keys: string[], now: number): Promise<void> {
-    const cutoff = now - this.policy.failureWindowMs;
-    for (const key of keys) {
-      // One statement, so concurrent failures on several instances all count.
-      await this.db
-        .insertInto('risk_counters')
-        .values({ key, failures: 1, window_started_at: now })
-        .onConflict((oc) =>
-          oc.column('key').doUpdateSet((eb) => ({
-            failures: eb
-              .case()
-              .when('risk_counters.window_started_at', '<=', cutoff)
-              .then(1)
-              .else(eb('risk_counters.failures', '+', 1))
-              .end(),
-            window_started_at: eb
-              .case()
-              .when('risk_counters.window_started_at', '<=', cutoff)
-              .then(now)
-              .else(eb.ref('risk_counters.window_started_at'))
-              .end(),
-          })),
-        )
-        .execute();
-    }
+    await recordWindowedFailure(this.db, keys, now, this.policy.failureWindowMs);
   }
 
   async clear(key: string): Promise<void> {

@@ -9,7 +9,6 @@ import type {
   Plan,
   StatementDetail,
   StatementList,
-  StatementStatus,
   UsageResponse,
 } from '../../../contract/http/account';
 import { ApiHttpError, unauthorized } from '../errors';
@@ -24,7 +23,7 @@ import { renewalTotal } from './charges';
 import { addOnDataMb, pendingPlanChangeRow } from './plan-change-store';
 import { autopayFlags } from './autopay';
 import { decodeCursor, toPage } from './pagination';
-import { dayRangeOf } from './export-filters';
+import { filteredStatements, paidPerStatement, statementStatus } from './statement-query';
 
 export function toPlan(row: PlansTable): Plan {
   return {
@@ -39,16 +38,6 @@ export function toPlan(row: PlansTable): Plan {
     internationalTexting: row.intl_texting === 1,
     taxesAndFeesIncluded: row.taxes_included === 1,
   };
-}
-
-function statementStatus(
-  total: number,
-  paid: number,
-  dueDate: string,
-  today: string,
-): StatementStatus {
-  if (paid >= total) return 'paid';
-  return dueDate < today ? 'overdue' : 'due';
 }
 
 /** Read side of an account: everything the dashboard shows. */
@@ -198,16 +187,6 @@ export class AccountService {
     };
   }
 
-  /** Sum of successful payments per statement of one subscriber. */
-  private paidPerStatement(subscriberId: string) {
-    return this.db
-      .selectFrom('payments')
-      .select((eb) => ['statement_id', eb.fn.sum<number>('amount_cents').as('paid')])
-      .where('status', '=', 'succeeded')
-      .where('subscriber_id', '=', subscriberId)
-      .groupBy('statement_id');
-  }
-
   async statements(
     subscriberId: string,
     limit: number,
@@ -215,32 +194,16 @@ export class AccountService {
     filters: ExportFilters = {},
   ): Promise<StatementList> {
     const today = isoDay(this.clock.now());
-    const days = dayRangeOf(filters);
-    let query = this.db
-      .selectFrom('statements as st')
-      .leftJoin(this.paidPerStatement(subscriberId).as('pp'), (join) =>
-        join.onRef('pp.statement_id', '=', 'st.id'),
-      )
-      .select([
-        'st.id',
-        'st.period_start',
-        'st.period_end',
-        'st.issued_at',
-        'st.due_date',
-        'st.total_cents',
-        'st.currency',
-        'pp.paid',
-      ])
-      .where('st.subscriber_id', '=', subscriberId)
-      // Filters only narrow the rows; the keyset order and cursor below work the same with them.
-      .$if(days.from !== undefined, (q) => q.where('st.period_start', '>=', days.from!))
-      .$if(days.before !== undefined, (q) => q.where('st.period_start', '<', days.before!))
-      .$if(filters.minAmountCents !== undefined, (q) =>
-        q.where('st.total_cents', '>=', filters.minAmountCents!),
-      )
-      .$if(filters.maxAmountCents !== undefined, (q) =>
-        q.where('st.total_cents', '<=', filters.maxAmountCents!),
-      );
+    let query = filteredStatements(this.db, subscriberId, filters).select([
+      'st.id',
+      'st.period_start',
+      'st.period_end',
+      'st.issued_at',
+      'st.due_date',
+      'st.total_cents',
+      'st.currency',
+      'pp.paid',
+    ]);
     if (cursor) {
       const [periodStart, id] = decodeCursor<string>(cursor, 'string');
       query = query.where((eb) =>
@@ -292,7 +255,7 @@ export class AccountService {
         .where('statement_id', '=', st.id)
         .orderBy('position')
         .execute(),
-      this.paidPerStatement(subscriberId).where('statement_id', '=', st.id).executeTakeFirst(),
+      paidPerStatement(this.db, subscriberId).where('statement_id', '=', st.id).executeTakeFirst(),
     ]);
     const paid = Number(paidRow?.paid ?? 0);
     const sum = (kinds: string[]) =>

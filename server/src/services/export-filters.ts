@@ -1,4 +1,5 @@
 import type { ExportFilters } from '../../../contract/http/account';
+import { sql, type SelectQueryBuilder, type SqlBool, type StringReference } from 'kysely';
 import { dayToMs } from './billing-cycle';
 
 /** The first day of the month after `month` (`YYYY-MM`), as `YYYY-MM-DD`. */
@@ -32,4 +33,31 @@ export function msRangeOf(filters: ExportFilters): { from?: number; before?: num
     ...(days.from !== undefined ? { from: dayToMs(days.from) } : {}),
     ...(days.before !== undefined ? { before: dayToMs(days.before) } : {}),
   };
+}
+
+/**
+ * `query` narrowed to rows whose `at` lies in `range` and whose `amount` lies within the
+ * filters' amount bounds. Filters only narrow the rows, so any keyset order and cursor applied
+ * afterwards work the same with them.
+ */
+export function narrowByFilters<DB, TB extends keyof DB, O>(
+  query: SelectQueryBuilder<DB, TB, O>,
+  at: StringReference<DB, TB>,
+  amount: StringReference<DB, TB>,
+  range: { from?: string | number; before?: string | number },
+  filters: ExportFilters,
+): SelectQueryBuilder<DB, TB, O> {
+  // Raw comparisons, as the column types vary by caller; they compile to the same SQL as `where`.
+  const compare = (column: string, op: '>=' | '<' | '<=', value: string | number) =>
+    sql<SqlBool>`${sql.ref(column)} ${sql.raw(op)} ${value}`;
+  let narrowed = query;
+  if (range.from !== undefined) narrowed = narrowed.where(compare(at, '>=', range.from));
+  if (range.before !== undefined) narrowed = narrowed.where(compare(at, '<', range.before));
+  if (filters.minAmountCents !== undefined) {
+    narrowed = narrowed.where(compare(amount, '>=', filters.minAmountCents));
+  }
+  if (filters.maxAmountCents !== undefined) {
+    narrowed = narrowed.where(compare(amount, '<=', filters.maxAmountCents));
+  }
+  return narrowed;
 }

@@ -12,6 +12,7 @@ import type {
   SavedCardList,
 } from '../../../contract/http/payments';
 import type { Database, PaymentsTable } from '../db/schema';
+import { recordWindowedFailure } from '../auth/captcha';
 import { HOUR_MS, type Clock } from '../clock';
 import { ApiHttpError, unauthorized } from '../errors';
 import { CardRejected, type ChargeResult, type PaymentProcessor } from '../payments/processor';
@@ -407,29 +408,7 @@ export class PaymentService {
   }
 
   private async recordRefillFailure(keys: string[], now: number): Promise<void> {
-    const cutoff = now - this.refillLimit.windowMs;
-    for (const key of keys) {
-      await this.db
-        .insertInto('risk_counters')
-        .values({ key, failures: 1, window_started_at: now })
-        .onConflict((oc) =>
-          oc.column('key').doUpdateSet((eb) => ({
-            failures: eb
-              .case()
-              .when('risk_counters.window_started_at', '<=', cutoff)
-              .then(1)
-              .else(eb('risk_counters.failures', '+', 1))
-              .end(),
-            window_started_at: eb
-              .case()
-              .when('risk_counters.window_started_at', '<=', cutoff)
-              .then(now)
-              .else(eb.ref('risk_counters.window_started_at'))
-              .end(),
-          })),
-        )
-        .execute();
-    }
+    await recordWindowedFailure(this.db, keys, now, this.refillLimit.windowMs);
   }
 
   /** `POST /v1/account/refill`: 201 with a receipt; unknown and used PINs answer alike. */

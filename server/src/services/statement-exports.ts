@@ -6,7 +6,8 @@ import { unauthorized } from '../errors';
 import type { AccountService } from './account-service';
 import { isoDay } from './billing-cycle';
 import { toCsv } from './csv';
-import { dayRangeOf, msRangeOf } from './export-filters';
+import { msRangeOf, narrowByFilters } from './export-filters';
+import { filteredStatements, statementStatus } from './statement-query';
 import type { StatementDocument } from './statement-pdf';
 
 export const STATEMENTS_CSV_HEADER = [
@@ -92,16 +93,7 @@ export class StatementExports {
    */
   async statementsCsv(subscriberId: string, filters: ExportFilters): Promise<string> {
     const today = isoDay(this.clock.now());
-    const days = dayRangeOf(filters);
-    const paid = this.db
-      .selectFrom('payments')
-      .select((eb) => ['statement_id', eb.fn.sum<number>('amount_cents').as('paid')])
-      .where('status', '=', 'succeeded')
-      .where('subscriber_id', '=', subscriberId)
-      .groupBy('statement_id');
-    const rows = await this.db
-      .selectFrom('statements as st')
-      .leftJoin(paid.as('pp'), (join) => join.onRef('pp.statement_id', '=', 'st.id'))
+    const rows = await filteredStatements(this.db, subscriberId, filters)
       .select([
         'st.id',
         'st.period_start',
@@ -113,15 +105,6 @@ export class StatementExports {
         'st.currency',
         'pp.paid',
       ])
-      .where('st.subscriber_id', '=', subscriberId)
-      .$if(days.from !== undefined, (q) => q.where('st.period_start', '>=', days.from!))
-      .$if(days.before !== undefined, (q) => q.where('st.period_start', '<', days.before!))
-      .$if(filters.minAmountCents !== undefined, (q) =>
-        q.where('st.total_cents', '>=', filters.minAmountCents!),
-      )
-      .$if(filters.maxAmountCents !== undefined, (q) =>
-        q.where('st.total_cents', '<=', filters.maxAmountCents!),
-      )
       .orderBy('st.period_start', 'desc')
       .orderBy('st.id', 'desc')
       .execute();
@@ -129,7 +112,6 @@ export class StatementExports {
       STATEMENTS_CSV_HEADER,
       rows.map((r) => {
         const paidCents = Number(r.paid ?? 0);
-        const status = paidCents >= r.total_cents ? 'paid' : r.due_date < today ? 'overdue' : 'due';
         return [
           r.id,
           r.period_start,
@@ -141,7 +123,7 @@ export class StatementExports {
           { cents: paidCents },
           { cents: Math.max(0, r.total_cents - paidCents) },
           r.currency,
-          status,
+          statementStatus(r.total_cents, paidCents, r.due_date, today),
         ];
       }),
     );
@@ -150,8 +132,13 @@ export class StatementExports {
   /** Every payment the filters select (by the month it was made in), newest first, as CSV. */
   async paymentsCsv(subscriberId: string, filters: ExportFilters): Promise<string> {
     const range = msRangeOf(filters);
-    const rows = await this.db
-      .selectFrom('payments')
+    const rows = await narrowByFilters(
+      this.db.selectFrom('payments').where('subscriber_id', '=', subscriberId),
+      'created_at',
+      'amount_cents',
+      range,
+      filters,
+    )
       .select([
         'id',
         'created_at',
@@ -163,15 +150,6 @@ export class StatementExports {
         'status',
         'statement_id',
       ])
-      .where('subscriber_id', '=', subscriberId)
-      .$if(range.from !== undefined, (q) => q.where('created_at', '>=', range.from!))
-      .$if(range.before !== undefined, (q) => q.where('created_at', '<', range.before!))
-      .$if(filters.minAmountCents !== undefined, (q) =>
-        q.where('amount_cents', '>=', filters.minAmountCents!),
-      )
-      .$if(filters.maxAmountCents !== undefined, (q) =>
-        q.where('amount_cents', '<=', filters.maxAmountCents!),
-      )
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .execute();
