@@ -1,13 +1,12 @@
-import type { ApiError } from '../../../../contract/errors';
 import type {
   AccountSummary,
   PaymentList,
-  StatementList,
   StatementSummary,
   UsageResponse,
 } from '../../../../contract/http/account';
 import type { UsageInsights } from '../../../../contract/http/insights';
-import { airtime, settle } from '../../lib/airtime';
+import { airtime } from '../../lib/airtime';
+import { CursorPages } from '../../lib/cursor-pages.svelte';
 import { Resource, type ResourceOptions } from '../../lib/resource.svelte';
 
 /** How many rows the dashboard lists at first. */
@@ -15,58 +14,9 @@ export const PAYMENTS_SHOWN = 5;
 export const STATEMENTS_PER_PAGE = 6;
 
 /** The statements list: a first page, and older pages appended on request. */
-export class StatementPages {
-  readonly first: Resource<StatementList>;
-  #older = $state.raw<StatementSummary[]>([]);
-  #nextCursor = $state<string | null>(null);
-  #moreLoading = $state(false);
-  #moreError = $state.raw<ApiError | null>(null);
-  readonly #options: ResourceOptions;
-
+export class StatementPages extends CursorPages<StatementSummary> {
   constructor(options: ResourceOptions) {
-    this.#options = options;
-    this.first = new Resource(
-      () => airtime().account.statements({ limit: STATEMENTS_PER_PAGE }),
-      options,
-    );
-  }
-
-  get items(): StatementSummary[] {
-    return [...(this.first.value?.items ?? []), ...this.#older];
-  }
-  get hasMore(): boolean {
-    return this.#nextCursor !== null;
-  }
-  get moreLoading(): boolean {
-    return this.#moreLoading;
-  }
-  get moreError(): ApiError | null {
-    return this.#moreError;
-  }
-
-  async load(): Promise<void> {
-    this.#older = [];
-    this.#moreError = null;
-    const page = await this.first.load();
-    this.#nextCursor = page?.nextCursor ?? null;
-  }
-
-  async loadMore(): Promise<void> {
-    const cursor = this.#nextCursor;
-    if (!cursor || this.#moreLoading) return;
-    this.#moreLoading = true;
-    this.#moreError = null;
-    const result = await settle(() =>
-      airtime().account.statements({ cursor, limit: STATEMENTS_PER_PAGE }),
-    );
-    this.#moreLoading = false;
-    if (result.ok) {
-      this.#older = [...this.#older, ...result.value.items];
-      this.#nextCursor = result.value.nextCursor;
-    } else {
-      this.#moreError = result.error;
-      this.#options.onError?.(result.error);
-    }
+    super((page) => airtime().account.statements(page), STATEMENTS_PER_PAGE, options);
   }
 }
 

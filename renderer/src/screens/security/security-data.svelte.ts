@@ -1,13 +1,12 @@
-import type { ApiError } from '../../../../contract/errors';
 import type {
   SecurityEvent,
   SecurityEventKind,
-  SecurityEventList,
   SecurityOverview,
   SessionList,
 } from '../../../../contract/http/security';
 import type { TranslationKey } from '../../i18n/keys';
-import { airtime, settle } from '../../lib/airtime';
+import { airtime } from '../../lib/airtime';
+import { CursorPages } from '../../lib/cursor-pages.svelte';
 import { Resource, type ResourceOptions } from '../../lib/resource.svelte';
 
 /** Sign-in history rows per page. */
@@ -36,67 +35,9 @@ export const WARNING_EVENTS: ReadonlySet<SecurityEventKind> = new Set([
 ]);
 
 /** The sign-in history: a first page, and older pages appended with "Show more". */
-export class HistoryPages {
-  readonly first: Resource<SecurityEventList>;
-  #older = $state.raw<SecurityEvent[]>([]);
-  #nextCursor = $state<string | null>(null);
-  #moreLoading = $state(false);
-  #moreError = $state.raw<ApiError | null>(null);
-  readonly #options: ResourceOptions;
-
+export class HistoryPages extends CursorPages<SecurityEvent> {
   constructor(options: ResourceOptions) {
-    this.#options = options;
-    this.first = new Resource(
-      () => airtime().security.history({ limit: HISTORY_PAGE_SIZE }),
-      options,
-    );
-  }
-
-  get items(): SecurityEvent[] {
-    return [...(this.first.value?.items ?? []), ...this.#older];
-  }
-  get hasMore(): boolean {
-    return this.#nextCursor !== null;
-  }
-  get moreLoading(): boolean {
-    return this.#moreLoading;
-  }
-  get moreError(): ApiError | null {
-    return this.#moreError;
-  }
-
-  async load(): Promise<void> {
-    this.#older = [];
-    this.#moreError = null;
-    const page = await this.first.load();
-    this.#nextCursor = page?.nextCursor ?? null;
-  }
-
-  /** The newest page again, keeping the list on show; older pages are dropped (they shifted). */
-  async refresh(): Promise<void> {
-    const page = await this.first.refresh();
-    if (!page) return;
-    this.#older = [];
-    this.#moreError = null;
-    this.#nextCursor = page.nextCursor;
-  }
-
-  async loadMore(): Promise<void> {
-    const cursor = this.#nextCursor;
-    if (!cursor || this.#moreLoading) return;
-    this.#moreLoading = true;
-    this.#moreError = null;
-    const result = await settle(() =>
-      airtime().security.history({ cursor, limit: HISTORY_PAGE_SIZE }),
-    );
-    this.#moreLoading = false;
-    if (result.ok) {
-      this.#older = [...this.#older, ...result.value.items];
-      this.#nextCursor = result.value.nextCursor;
-    } else {
-      this.#moreError = result.error;
-      this.#options.onError?.(result.error);
-    }
+    super((page) => airtime().security.history(page), HISTORY_PAGE_SIZE, options);
   }
 }
 
