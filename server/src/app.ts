@@ -52,6 +52,7 @@ import { applyDuePlanChanges, PlanService } from './services/plan-service';
 import { AddOnService } from './services/add-on-service';
 import { autopayRoutes } from './routes/autopay';
 import { AutopayService, runAutopay } from './services/autopay';
+import { runStatementJob } from './services/statement-close';
 
 export const API_VERSION = '0.1.0';
 
@@ -81,6 +82,8 @@ export interface AppOptions {
   pruneIntervalMs?: number;
   /** How often AutoPay charges renewals due within 24 hours (default 15 minutes; 0 = never). */
   autopayIntervalMs?: number;
+  /** How often renewals are booked and ended cycles' statements issued (default 15 minutes; 0 = never). */
+  statementIntervalMs?: number;
   /** The card processor; the sandbox (test cards only, see the README) when absent. */
   paymentProcessor?: PaymentProcessor;
   /** Wrong refill PINs allowed per account and per client address (default 5 an hour). */
@@ -227,6 +230,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         (error) => app.log.warn({ err: error }, 'AutoPay run did not finish'),
       );
     }, autopayEveryMs);
+    timer.unref();
+    app.addHook('onClose', async () => clearInterval(timer));
+  }
+
+  const statementEveryMs = options.statementIntervalMs ?? 15 * MINUTE_MS;
+  if (statementEveryMs > 0) {
+    // Every instance may run it: each renewal and each statement is written once, under a unique key.
+    const timer = setInterval(() => {
+      background.run(
+        () =>
+          runStatementJob(database.db, clock, {
+            onError: (error, subscriberId) =>
+              app.log.warn({ err: error, subscriberId }, 'statement job failed; retried later'),
+          }),
+        (error) => app.log.warn({ err: error }, 'statement job did not finish'),
+      );
+    }, statementEveryMs);
     timer.unref();
     app.addHook('onClose', async () => clearInterval(timer));
   }

@@ -11,6 +11,7 @@ import { promptHidden, readStdin } from './cli/read-password';
 import { formatMoney, parseMoneyInput } from '../../contract/money';
 import { generatePins } from './services/refill-pins';
 import { loadRefillPinKey } from './secrets';
+import { runStatementJob } from './services/statement-close';
 
 const USAGE = `Airtime account API
 
@@ -29,6 +30,8 @@ Commands:
   plans                       List plan ids.
   pins generate --count <n> --value <amount> [--batch <name>]
                               Make refill PINs (printed once; only their HMAC is stored).
+  statements close            Book due renewals and issue the statements of ended cycles now
+                              (the server also does this every AIRTIME_STATEMENT_INTERVAL_MINUTES).
   help                        Show this text.
 
 Every command takes --db <path or postgres:// URL> (default: $AIRTIME_DB or ${DEFAULT_DB}).
@@ -131,6 +134,8 @@ export async function main(argv: string[]): Promise<number> {
       return subscriberCommand(sub, rest, values, out);
     case 'pins':
       return pinsCommand(sub, rest, values, out);
+    case 'statements':
+      return statementsCommand(sub, rest, values.db, out);
     default:
       throw new UsageError(`Unknown command "${command}".`);
   }
@@ -255,6 +260,43 @@ async function pinsCommand(
     process.stderr.write(
       `${made.pins.length} PINs of ${formatMoney({ amountCents: value.cents, currency: 'USD' })} in batch ${made.batch}. They are shown only now.\n`,
     );
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+async function statementsCommand(
+  sub: string | undefined,
+  rest: string[],
+  db: string | undefined,
+  out: (line: string) => void,
+): Promise<number> {
+  if (sub !== 'close') {
+    throw new UsageError(
+      sub ? `Unknown statements command "${sub}".` : 'Say which: statements close.',
+    );
+  }
+  if (rest.length) throw new UsageError(`Unexpected argument "${rest[0]}".`);
+  const database = openDatabase(db ?? process.env['AIRTIME_DB'] ?? DEFAULT_DB);
+  try {
+    await migrateToLatest(database.db);
+    const failures: string[] = [];
+    const result = await runStatementJob(database.db, systemClock, {
+      onError: (error, subscriberId) =>
+        failures.push(
+          `  ${subscriberId}: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+    });
+    out(
+      `${result.renewals} renewal${result.renewals === 1 ? '' : 's'} booked, ${result.statements} statement${result.statements === 1 ? '' : 's'} issued.`,
+    );
+    if (failures.length) {
+      process.stderr.write(
+        `Could not finish for ${failures.length} subscriber${failures.length === 1 ? '' : 's'}; run again to retry:\n${failures.join('\n')}\n`,
+      );
+      return 1;
+    }
     return 0;
   } finally {
     await database.close();

@@ -27,6 +27,8 @@ export const ENV_VARS = {
     'minutes between deletions of expired codes, challenges and counters (default 60, 0 = never)',
   AIRTIME_AUTOPAY_INTERVAL_MINUTES:
     'minutes between AutoPay runs, which charge renewals due within 24 hours (default 15, 0 = off)',
+  AIRTIME_STATEMENT_INTERVAL_MINUTES:
+    'minutes between runs that book renewals and issue the statements of ended cycles (default 15, 0 = off)',
 } as const;
 
 export const DEFAULT_DB = '.data/airtime.sqlite';
@@ -94,6 +96,7 @@ export const ServeConfig = z.object({
   captchaMaxNumber: intFrom('AIRTIME_CAPTCHA_MAX_NUMBER', 1_000, 10_000_000).optional(),
   pruneIntervalMinutes: intFrom('AIRTIME_PRUNE_INTERVAL_MINUTES', 0, 10_080).optional(),
   autopayIntervalMinutes: intFrom('AIRTIME_AUTOPAY_INTERVAL_MINUTES', 0, 1_440).optional(),
+  statementIntervalMinutes: intFrom('AIRTIME_STATEMENT_INTERVAL_MINUTES', 0, 1_440).optional(),
 });
 export type ServeConfig = z.infer<typeof ServeConfig>;
 
@@ -129,5 +132,6 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv): S
     captchaMaxNumber: blankToUndefined(env['AIRTIME_CAPTCHA_MAX_NUMBER']),
     pruneIntervalMinutes: blankToUndefined(env['AIRTIME_PRUNE_INTERVAL_MINUTES']),
     autopayIntervalMinutes: blankToUndefined(env['AIRTIME_AUTOPAY_INTERVAL_MINUTES']),
+    statementIntervalMinutes: blankToUndefined(env['AIRTIME_STATEMENT_INTERVAL_MINUTES']),
   });
 }

@@ -57,6 +57,9 @@ export async function startServer(
       ...(config.autopayIntervalMinutes !== undefined
         ? { autopayIntervalMs: config.autopayIntervalMinutes * MINUTE_MS }
         : {}),
+      ...(config.statementIntervalMinutes !== undefined
+        ? { statementIntervalMs: config.statementIntervalMinutes * MINUTE_MS }
+        : {}),
       logger: {
         level: config.logLevel,
         // Tokens travel in this header; they never belong in a log.

@@ -230,6 +230,29 @@ describeWithDb(`statement exports (${dbKind})`, () => {
         ),
       ])
       .execute();
+    // Every successful payment is money in the ledger, as the payment service books it.
+    const paid = await db
+      .selectFrom('payments')
+      .selectAll()
+      .where('subscriber_id', '=', zoe.id)
+      .where('status', '=', 'succeeded')
+      .execute();
+    await db
+      .insertInto('ledger_entries')
+      .values(
+        paid.map((p) => ({
+          id: `${p.id}-credit`,
+          subscriber_id: zoe.id,
+          kind: p.method === 'refill_pin' ? ('refill' as const) : ('payment' as const),
+          amount_cents: p.amount_cents,
+          currency: p.currency,
+          description: p.description,
+          created_at: p.created_at,
+          statement_id: null,
+          payment_id: p.id,
+        })),
+      )
+      .execute();
 
     mariaStatements = StatementList.parse(
       (await t.get('/v1/account/statements?limit=100', maria.token)).json(),
@@ -296,11 +319,13 @@ describeWithDb(`statement exports (${dbKind})`, () => {
       expect(text).toContain('Card ending in 4242: Card payment, part 1');
       // The newline inside the description is drawn as a space, on one row.
       expect(text).toContain('Declined by bank "retry later", please (failed)');
-      expect(text).toMatch(/Amount paid\n\$20\.00/);
-      expect(text).toMatch(/Amount due\n\$16\.98/);
-      expect(text).toContain('Status: Overdue since Oct 10, 2026');
-      // A payment made later and not against this statement is not listed on it.
+      // The refill made later, not against this statement, is not listed on it, but its $5.00
+      // pays toward it: the older statements were paid in full, and this is the oldest still open.
       expect(text).not.toContain('HYPERLINK');
+      expect(text).toMatch(/Paid from account credit\n\$5\.00/);
+      expect(text).toMatch(/Amount paid\n\$25\.00/);
+      expect(text).toMatch(/Amount due\n\$11\.98/);
+      expect(text).toContain('Status: Overdue since Oct 10, 2026');
     });
 
     it("is 404 statement_not_found for another subscriber's statement and for unknown ids", async () => {
@@ -337,8 +362,9 @@ describeWithDb(`statement exports (${dbKind})`, () => {
         statement: await detail(zoe.token, 'zoe-st-2026-10'),
         subscriber: { name: zoe.name, phone: zoe.phone },
         payments: [],
+        creditApplied: { amountCents: 0, currency: 'USD' },
       };
-      // No payments listed while 20.00 counts as paid.
+      // Neither payments nor credit listed while 25.00 counts as paid.
       await expect(renderStatementPdf(input)).rejects.toBeInstanceOf(StatementTotalsError);
       const noPayments = {
         ...input,
@@ -390,7 +416,7 @@ describeWithDb(`statement exports (${dbKind})`, () => {
           r['status'],
         ]),
       ).toEqual([
-        ['zoe-st-2026-10', '36.98', '20.00', '16.98', 'overdue'],
+        ['zoe-st-2026-10', '36.98', '25.00', '11.98', 'overdue'],
         ['zoe-st-2026-09', '10.00', '10.00', '0.00', 'paid'],
         ['zoe-st-2025-12', '25.00', '25.00', '0.00', 'paid'],
       ]);

@@ -411,6 +411,21 @@ export interface AutopayRunsTable {
   finished_at: number | null;
 }
 
+/**
+ * A renewal's charges booked into the ledger (010): one row per (subscriber, cycle), written in
+ * the same transaction as the entries, so a renewal is charged once however many instances run.
+ */
+export interface RenewalsTable {
+  subscriber_id: string;
+  /** First day of the cycle renewed. */
+  cycle_start: string;
+  /** The plan the cycle was renewed on (after any change chosen for this renewal). */
+  plan_id: string;
+  total_cents: number;
+  currency: string;
+  booked_at: number;
+}
+
 export interface Database {
   plans: PlansTable;
   subscribers: SubscribersTable;
@@ -442,4 +457,5 @@ export interface Database {
   subscriber_add_ons: SubscriberAddOnsTable;
   autopay_settings: AutopaySettingsTable;
   autopay_runs: AutopayRunsTable;
+  renewals: RenewalsTable;
 }

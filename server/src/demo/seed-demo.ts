@@ -1,17 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { Insertable, Kysely } from 'kysely';
-import type {
-  Database,
-  LedgerEntriesTable,
-  PaymentsTable,
-  StatementLinesTable,
-  StatementsTable,
-  UsageDailyTable,
-} from '../db/schema';
+import type { Database, LedgerEntriesTable, PaymentsTable, UsageDailyTable } from '../db/schema';
 import type { Clock } from '../clock';
 import { hashPassword } from '../auth/passwords';
-import { addDays, cycleContaining, dayToMs, isoDay } from '../services/billing-cycle';
-import { renewalCharges } from '../services/charges';
+import {
+  addDays,
+  cycleContaining,
+  dayToMs,
+  isoDay,
+  type BillingCycle,
+} from '../services/billing-cycle';
+import { renewalTotal } from '../services/charges';
+import { bookRenewal, issueStatement, statementIdFor } from '../services/statement-close';
 import { PLAN_CATALOGUE } from '../db/migrations/002-plan-catalogue';
 
 export interface DemoSubscriber {
@@ -111,8 +111,9 @@ export interface SeedResult {
 }
 
 /**
- * Creates the demo subscribers with 12 months of statements, payments, ledger entries and daily
- * usage, relative to the clock's today. Accounts that already exist are left as they are.
+ * Creates the demo subscribers with 12 months of ledger entries, statements generated from them,
+ * payments and daily usage, relative to the clock's today. Accounts that already exist are left
+ * as they are.
  */
 export async function seedDemo(
   db: Kysely<Database>,
@@ -142,50 +143,16 @@ export async function seedDemo(
       cycleStart = cycleContaining(anchor, addDays(cycleStart, -1)).start;
     const firstDay = cycleStart;
 
-    const statements: Insertable<StatementsTable>[] = [];
-    const lines: Insertable<StatementLinesTable>[] = [];
+    const cycles: BillingCycle[] = [];
     const payments: Insertable<PaymentsTable>[] = [];
-    const ledger: Insertable<LedgerEntriesTable>[] = [];
+    const paymentEntries: Insertable<LedgerEntriesTable>[] = [];
     const usage: Insertable<UsageDailyTable>[] = [];
 
     for (let n = 0; n < months; n++) {
       const cycle = cycleContaining(anchor, cycleStart);
-      const statementId = `${id}-st-${cycle.start}`;
-      const charges = renewalCharges(plan);
-      const total = charges.reduce((t, c) => t + c.amountCents, 0);
-      const issuedAt = dayToMs(cycle.start) + 6 * 3_600_000;
-      statements.push({
-        id: statementId,
-        subscriber_id: id,
-        period_start: cycle.start,
-        period_end: cycle.end,
-        issued_at: issuedAt,
-        due_date: cycle.start,
-        plan_name: plan.name,
-        total_cents: total,
-        currency: plan.currency,
-      });
-      charges.forEach((c, position) => {
-        lines.push({
-          id: `${statementId}-l${position}`,
-          statement_id: statementId,
-          position,
-          kind: c.kind,
-          description: c.description,
-          amount_cents: c.amountCents,
-        });
-        ledger.push({
-          id: `${statementId}-c${position}`,
-          subscriber_id: id,
-          kind: c.kind === 'plan' ? 'plan_charge' : c.kind,
-          amount_cents: -c.amountCents,
-          currency: plan.currency,
-          description: c.description,
-          created_at: issuedAt,
-          statement_id: statementId,
-          payment_id: null,
-        });
-      });
+      cycles.push(cycle);
+      const statementId = statementIdFor(id, cycle.start);
+      const total = renewalTotal(plan);
       // Paid a day or two before renewal; the last cycle's payment also leaves the demo credit.
       const paidAt =
         dayToMs(addDays(cycle.start, -1 - Math.floor(random() * 2))) +
@@ -213,7 +180,7 @@ export async function seedDemo(
           created_at: at,
           statement_id: statementId,
         });
-        ledger.push({
+        paymentEntries.push({
           id: `${pid}-credit`,
           subscriber_id: id,
           kind: refill ? 'refill' : 'payment',
@@ -284,11 +251,24 @@ export async function seedDemo(
           last_locked_at: null,
         })
         .execute();
+      // The history as the running server builds it: each renewal booked into the ledger, then
+      // its statement issued from the ledger. These statements are issued on their renewal day,
+      // as a carrier billing in advance would, so each lists that renewal's charges.
+      for (const cycle of cycles) {
+        const issuedAt = dayToMs(cycle.start) + 6 * 3_600_000;
+        await bookRenewal(trx, { subscriberId: id, cycle, at: issuedAt });
+        const issued = await issueStatement(trx, { subscriberId: id, period: cycle, issuedAt });
+        if (issued.status !== 'issued') {
+          throw new Error(
+            `The demo statement for ${cycle.start} was not issued (${issued.status}).`,
+          );
+        }
+      }
+      // Each payment was made for the renewal after it and is applied to that renewal's
+      // statement; its ledger entry comes after the statements, so none lists it as a line.
       for (const [table, rows] of [
-        ['statements', statements],
-        ['statement_lines', lines],
         ['payments', payments],
-        ['ledger_entries', ledger],
+        ['ledger_entries', paymentEntries],
         ['usage_daily', usage],
       ] as const) {
         for (let i = 0; i < rows.length; i += 100) {

@@ -4,6 +4,7 @@ import type { Database, PlansTable } from '../db/schema';
 import type { Clock } from '../clock';
 import type {
   AccountSummary,
+  CardBrand,
   ExportFilters,
   PaymentList,
   Plan,
@@ -23,7 +24,8 @@ import { renewalTotal } from './charges';
 import { addOnDataMb, pendingPlanChangeRow } from './plan-change-store';
 import { autopayFlags } from './autopay';
 import { decodeCursor, toPage } from './pagination';
-import { filteredStatements, paidPerStatement, statementStatus } from './statement-query';
+import { filteredStatements, statementStatus } from './statement-query';
+import { bookDueRenewalNow } from './renewals';
 
 export function toPlan(row: PlansTable): Plan {
   return {
@@ -89,6 +91,8 @@ export class AccountService {
 
   async summary(subscriberId: string): Promise<AccountSummary> {
     const today = isoDay(this.clock.now());
+    // On renewal day before the statement job, the balance shown has this renewal taken already.
+    await bookDueRenewalNow(this.db, subscriberId, this.clock.now());
     const row = await this.subscriberWithPlan(subscriberId);
     const cycle = cycleContaining(row.cycle_anchor_day, today);
     const [balance, usage, autopay] = await Promise.all([
@@ -202,7 +206,6 @@ export class AccountService {
       'st.due_date',
       'st.total_cents',
       'st.currency',
-      'pp.paid',
     ]);
     if (cursor) {
       const [periodStart, id] = decodeCursor<string>(cursor, 'string');
@@ -227,7 +230,7 @@ export class AccountService {
         issuedAt: new Date(r.issued_at).toISOString(),
         dueDate: r.due_date,
         total: { amountCents: r.total_cents, currency: r.currency },
-        status: statementStatus(r.total_cents, Number(r.paid ?? 0), r.due_date, today),
+        status: statementStatus(r.total_cents, Number(r.paid), r.due_date, today),
       })),
       nextCursor,
     };
@@ -235,12 +238,19 @@ export class AccountService {
 
   async statement(subscriberId: string, statementId: string): Promise<StatementDetail> {
     const today = isoDay(this.clock.now());
-    const st = await this.db
-      .selectFrom('statements')
-      .selectAll()
-      .where('id', '=', statementId)
-      // Scoped to the signed-in subscriber: another account's id reads as "not found".
-      .where('subscriber_id', '=', subscriberId)
+    // Scoped to the signed-in subscriber: another account's id reads as "not found".
+    const st = await filteredStatements(this.db, subscriberId, {})
+      .select([
+        'st.id',
+        'st.period_start',
+        'st.period_end',
+        'st.issued_at',
+        'st.due_date',
+        'st.plan_name',
+        'st.total_cents',
+        'st.currency',
+      ])
+      .where('st.id', '=', statementId)
       .executeTakeFirst();
     if (!st)
       throw new ApiHttpError(
@@ -248,16 +258,13 @@ export class AccountService {
         'statement_not_found',
         'There is no such statement on this account.',
       );
-    const [lines, paidRow] = await Promise.all([
-      this.db
-        .selectFrom('statement_lines')
-        .selectAll()
-        .where('statement_id', '=', st.id)
-        .orderBy('position')
-        .execute(),
-      paidPerStatement(this.db, subscriberId).where('statement_id', '=', st.id).executeTakeFirst(),
-    ]);
-    const paid = Number(paidRow?.paid ?? 0);
+    const lines = await this.db
+      .selectFrom('statement_lines')
+      .selectAll()
+      .where('statement_id', '=', st.id)
+      .orderBy('position')
+      .execute();
+    const paid = Number(st.paid);
     const sum = (kinds: string[]) =>
       lines.filter((l) => kinds.includes(l.kind)).reduce((t, l) => t + l.amount_cents, 0);
     const money = (amountCents: number) => ({ amountCents, currency: st.currency });
@@ -293,7 +300,9 @@ export class AccountService {
         'method',
         'description',
         'card_last4',
+        'card_brand',
         'status',
+        'decline_code',
       ])
       .where('subscriber_id', '=', subscriberId);
     if (cursor) {
@@ -319,7 +328,10 @@ export class AccountService {
         method: r.method,
         description: r.description,
         cardLast4: r.card_last4,
+        // Recorded before brands were kept: a card whose brand is not known.
+        cardBrand: r.card_last4 ? ((r.card_brand ?? 'unknown') as CardBrand) : null,
         status: r.status,
+        declineCode: r.status === 'failed' ? r.decline_code : null,
       })),
       nextCursor,
     };

@@ -8,6 +8,7 @@ import { cycleContaining, isoDay } from './billing-cycle';
 import { runIdempotent, type IdempotentAnswer } from './idempotency';
 import { accountSuspended, insufficientBalance } from './plan-service';
 import { activeAddOnRows, ledgerBalance, lockSubscriber } from './plan-change-store';
+import { bookDueRenewal } from './renewals';
 
 const ADD_ON_PURCHASE = 'add_on_purchase';
 
@@ -113,6 +114,8 @@ export class AddOnService {
       async (ctx) =>
         this.db.transaction().execute(async (trx) => {
           await lockSubscriber(trx, subscriberId);
+          // A pass is paid from the balance: the cycle's renewal is taken from it first.
+          await bookDueRenewal(trx, subscriberId, this.clock.now());
           const sub = await this.subscriber(trx, subscriberId);
           if (sub.status !== 'active') throw accountSuspended();
           const addOn = await trx

@@ -16,6 +16,7 @@ import { cycleContaining, dayToMs, isoDay } from './billing-cycle';
 import { renewalTotal } from './charges';
 import { processorKeyFor, receiptNumber } from './payment-service';
 import { ledgerBalance, pendingPlanChangeRow } from './plan-change-store';
+import { bookDueRenewalNow } from './renewals';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -183,6 +184,8 @@ export class AutopayService {
 
   async view(subscriberId: string): Promise<AutopayView> {
     const now = this.clock.now();
+    // The estimate is the next renewal less the balance, which must have paid this one first.
+    await bookDueRenewalNow(this.db, subscriberId, now);
     const sub = await subscriberPlan(this.db, subscriberId);
     if (!sub) throw unauthorized('This account no longer exists.');
     const [settings, last, balance, next] = await Promise.all([

@@ -47,3 +47,44 @@ export async function lockSubscriber(trx: Transaction<Database>, subscriberId: s
     .where('id', '=', subscriberId)
     .execute();
 }
+
+/** Plan changes waiting for a renewal whose day (`today`) has come, oldest first. */
+export function duePlanChanges(db: Db, today: string, subscriberId?: string) {
+  return db
+    .selectFrom('plan_changes as c')
+    .innerJoin('plans as p', 'p.id', 'c.to_plan_id')
+    .select(['c.id', 'c.subscriber_id', 'c.to_plan_id', 'p.active'])
+    .where('c.status', '=', 'pending')
+    .where('c.effective_on', '<=', today)
+    .$if(subscriberId !== undefined, (q) => q.where('c.subscriber_id', '=', subscriberId!))
+    .orderBy('c.effective_on')
+    .execute();
+}
+
+/**
+ * Applies one due change inside `trx`: the subscriber moves to its plan, or, when that plan has
+ * been taken off sale since, the change is cancelled and the current plan kept. Conditional on
+ * the change still being pending, so of two instances (or a request and the timer) only one acts;
+ * the other gets `null`.
+ */
+export async function applyDuePlanChange(
+  trx: Transaction<Database>,
+  change: Awaited<ReturnType<typeof duePlanChanges>>[number],
+  now: number,
+): Promise<'applied' | 'cancelled' | null> {
+  const onSale = change.active === 1;
+  const updated = await trx
+    .updateTable('plan_changes')
+    .set({ status: onSale ? 'applied' : 'cancelled', applied_at: onSale ? now : null })
+    .where('id', '=', change.id)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) !== 1) return null;
+  if (!onSale) return 'cancelled';
+  await trx
+    .updateTable('subscribers')
+    .set({ plan_id: change.to_plan_id })
+    .where('id', '=', change.subscriber_id)
+    .execute();
+  return 'applied';
+}

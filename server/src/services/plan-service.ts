@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Plan } from '../../../contract/http/account';
 import type {
+  CancelledPlanChange,
   PlanCatalogue,
   PlanChangePreview,
   PlanChangeRequest,
@@ -17,8 +18,16 @@ import { toPlan } from './account-service';
 import { cycleContaining, daysBetween, isoDay } from './billing-cycle';
 import { renewalTotal } from './charges';
 import { runIdempotent, type IdempotentAnswer } from './idempotency';
+import { crashPoint } from './crash-point';
 import { prorate } from './proration';
-import { ledgerBalance, lockSubscriber } from './plan-change-store';
+import { bookDueRenewal, bookDueRenewalNow } from './renewals';
+import {
+  applyDuePlanChange,
+  duePlanChanges,
+  ledgerBalance,
+  lockSubscriber,
+  pendingPlanChangeRow,
+} from './plan-change-store';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -200,6 +209,8 @@ export class PlanService {
     when: PlanChangeTiming,
   ): Promise<PlanChangePreview> {
     await applyDuePlanChanges(this.db, this.clock.now(), subscriberId);
+    // On renewal day before the statement job: the renewal is taken first, as the change would.
+    await bookDueRenewalNow(this.db, subscriberId, this.clock.now());
     return (await this.quote(this.db, subscriberId, planId, when)).preview;
   }
 
@@ -219,8 +230,12 @@ export class PlanService {
       { subscriberId, key, operation: PLAN_CHANGE, requestBody: body },
       async (ctx) => {
         await applyDuePlanChanges(this.db, this.clock.now(), subscriberId);
-        return this.db.transaction().execute(async (trx) => {
+        const answer = await this.db.transaction().execute(async (trx) => {
           await lockSubscriber(trx, subscriberId);
+          // The cycle's renewal is booked before it is prorated: otherwise, on renewal day before
+          // the statement job ran, the change would credit a cycle never charged and the job would
+          // then charge the new plan's renewal on top of the new plan's full cycle.
+          await bookDueRenewal(trx, subscriberId, this.clock.now());
           const { preview, current, next } = await this.quote(
             trx,
             subscriberId,
@@ -314,8 +329,60 @@ export class PlanService {
           await ctx.complete(trx, 200, result);
           return { status: 200, body: result };
         });
+        crashPoint('plan_change');
+        return answer;
       },
     );
+  }
+
+  /**
+   * `DELETE /v1/account/plan/pending`: the change waiting for the renewal is cancelled and the
+   * subscriber renews on the current plan. Nothing was charged for it, so nothing is given back.
+   * A change whose renewal day has come is applied first, so it can no longer be cancelled: the
+   * answer is then 404 `no_pending_plan_change`, as when nothing was ever scheduled.
+   */
+  async cancelPending(subscriberId: string): Promise<CancelledPlanChange> {
+    const now = this.clock.now();
+    await applyDuePlanChanges(this.db, now, subscriberId);
+    return this.db.transaction().execute(async (trx) => {
+      await lockSubscriber(trx, subscriberId);
+      const current = await trx
+        .selectFrom('subscribers as s')
+        .innerJoin('plans as p', 'p.id', 's.plan_id')
+        .selectAll('p')
+        .where('s.id', '=', subscriberId)
+        .executeTakeFirst();
+      if (!current) throw unauthorized('This account no longer exists.');
+      const pending = await pendingPlanChangeRow(trx, subscriberId);
+      // Conditional on still pending and not yet due: the renewal job may run at the same moment,
+      // and whichever update lands first wins; the other finds nothing to do.
+      const updated = pending
+        ? await trx
+            .updateTable('plan_changes')
+            .set({ status: 'cancelled' })
+            .where('id', '=', pending.change_id)
+            .where('status', '=', 'pending')
+            .where('effective_on', '>', isoDay(now))
+            .executeTakeFirst()
+        : null;
+      if (!pending || Number(updated?.numUpdatedRows ?? 0) !== 1) {
+        throw new ApiHttpError(
+          404,
+          'no_pending_plan_change',
+          `No plan change is scheduled for your next renewal. You stay on ${current.name}.`,
+        );
+      }
+      const { change_id, effective_on, requested_at, ...plan } = pending;
+      return {
+        cancelled: {
+          id: change_id,
+          plan: toPlan(plan),
+          effectiveOn: effective_on,
+          requestedAt: new Date(requested_at).toISOString(),
+        },
+        plan: toPlan(current),
+      };
+    });
   }
 }
 
@@ -330,38 +397,11 @@ export async function applyDuePlanChanges(
   now: number,
   subscriberId?: string,
 ): Promise<{ applied: number; cancelled: number }> {
-  const today = isoDay(now);
-  const due = await db
-    .selectFrom('plan_changes as c')
-    .innerJoin('plans as p', 'p.id', 'c.to_plan_id')
-    .select(['c.id', 'c.subscriber_id', 'c.to_plan_id', 'p.active'])
-    .where('c.status', '=', 'pending')
-    .where('c.effective_on', '<=', today)
-    .$if(subscriberId !== undefined, (q) => q.where('c.subscriber_id', '=', subscriberId!))
-    .orderBy('c.effective_on')
-    .execute();
+  const due = await duePlanChanges(db, isoDay(now), subscriberId);
   const counts = { applied: 0, cancelled: 0 };
   for (const change of due) {
-    await db.transaction().execute(async (trx) => {
-      const onSale = change.active === 1;
-      const updated = await trx
-        .updateTable('plan_changes')
-        .set({ status: onSale ? 'applied' : 'cancelled', applied_at: onSale ? now : null })
-        .where('id', '=', change.id)
-        .where('status', '=', 'pending')
-        .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) !== 1) return;
-      if (!onSale) {
-        counts.cancelled += 1;
-        return;
-      }
-      await trx
-        .updateTable('subscribers')
-        .set({ plan_id: change.to_plan_id })
-        .where('id', '=', change.subscriber_id)
-        .execute();
-      counts.applied += 1;
-    });
+    const outcome = await db.transaction().execute((trx) => applyDuePlanChange(trx, change, now));
+    if (outcome) counts[outcome] += 1;
   }
   return counts;
 }

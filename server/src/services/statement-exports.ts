@@ -72,9 +72,18 @@ export class StatementExports {
         .execute(),
     ]);
     if (!subscriber) throw unauthorized('This account no longer exists.');
+    const received = payments
+      .filter((p) => p.status === 'succeeded')
+      .reduce((sum, p) => sum + Number(p.amount_cents), 0);
     return {
       statement,
       subscriber,
+      // What is paid is allocated oldest statement first, so it differs from the payments made
+      // against this statement by what came from (or went to) the rest of the account.
+      creditApplied: {
+        amountCents: statement.paid.amountCents - received,
+        currency: statement.paid.currency,
+      },
       payments: payments.map((r): Payment => ({
         id: r.id,
         createdAt: new Date(r.created_at).toISOString(),
@@ -103,7 +112,6 @@ export class StatementExports {
         'st.plan_name',
         'st.total_cents',
         'st.currency',
-        'pp.paid',
       ])
       .orderBy('st.period_start', 'desc')
       .orderBy('st.id', 'desc')
@@ -111,7 +119,7 @@ export class StatementExports {
     return toCsv(
       STATEMENTS_CSV_HEADER,
       rows.map((r) => {
-        const paidCents = Number(r.paid ?? 0);
+        const paidCents = Number(r.paid);
         return [
           r.id,
           r.period_start,

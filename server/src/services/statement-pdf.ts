@@ -9,6 +9,12 @@ export interface StatementDocument {
   subscriber: { name: string; phone: string };
   /** Payments made against this statement, oldest first (failed and refunded ones included). */
   payments: readonly Payment[];
+  /**
+   * The part of `statement.paid` that did not come from the successful payments listed: positive
+   * when the account's earlier money paid toward it, negative when part of those payments went
+   * to older statements first or stayed on the account as credit.
+   */
+  creditApplied: Money;
 }
 
 /** A statement whose figures do not add up: never rendered as a document a customer relies on. */
@@ -82,13 +88,16 @@ export function assertStatementAddsUp(doc: StatementDocument): void {
     );
   }
   const paid = sumMoney(
-    doc.payments.filter((p) => p.status === 'succeeded').map((p) => p.amount),
+    [
+      ...doc.payments.filter((p) => p.status === 'succeeded').map((p) => p.amount),
+      doc.creditApplied,
+    ],
     currency,
   );
   if (paid.amountCents !== statement.paid.amountCents) {
     throw new StatementTotalsError(
       statement.id,
-      `payments sum to ${paid.amountCents}, paid is ${statement.paid.amountCents}`,
+      `payments and account credit sum to ${paid.amountCents}, paid is ${statement.paid.amountCents}`,
     );
   }
 }
@@ -123,7 +132,7 @@ const GAP = 12;
  */
 export async function renderStatementPdf(input: StatementDocument): Promise<Buffer> {
   assertStatementAddsUp(input);
-  const { statement, subscriber, payments } = input;
+  const { statement, subscriber, payments, creditApplied } = input;
   const pdf = new PDFDocument({
     size: 'LETTER',
     margin: MARGIN,
@@ -230,7 +239,7 @@ export async function renderStatementPdf(input: StatementDocument): Promise<Buff
   row('Total', formatMoney(statement.total), { bold: true });
 
   heading('Payments applied');
-  if (payments.length === 0) {
+  if (payments.length === 0 && creditApplied.amountCents === 0) {
     row('No payments applied to this statement yet.', '');
   }
   for (const payment of payments) {
@@ -241,6 +250,11 @@ export async function renderStatementPdf(input: StatementDocument): Promise<Buff
       `${formatStatementDay(payment.createdAt)}  ${method}${card}: ${payment.description}${status}`,
       formatMoney(payment.amount),
     );
+  }
+  if (creditApplied.amountCents > 0) {
+    row('Paid from account credit', formatMoney(creditApplied));
+  } else if (creditApplied.amountCents < 0) {
+    row('Applied to earlier statements or kept as account credit', formatMoney(creditApplied));
   }
   rule();
   row('Amount paid', formatMoney(statement.paid));

@@ -8,6 +8,7 @@ import { securityCenter } from './006-security-center';
 import { payments } from './007-payments';
 import { planChanges } from './008-plan-changes';
 import { autopay } from './009-autopay';
+import { statementClose } from './010-statement-close';
 
 /** Every migration, by name; names sort in the order they must run. Never edit a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '007-payments': payments,
   '008-plan-changes': planChanges,
   '009-autopay': autopay,
+  '010-statement-close': statementClose,
 };
