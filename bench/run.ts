@@ -12,6 +12,7 @@ import { bridgeBench } from './bridge';
 import { desktopSignInBench } from './desktop-sign-in';
 import { rendererSizeBench } from './renderer-size';
 import { statementsBench } from './statements';
+import { refillsBench } from './refills';
 
 const USAGE = `usage: npm run bench [-- <bench>] [--duration S] [--connections N] [--subscribers N[,N…]] [--runs N]
 
@@ -23,11 +24,12 @@ benches:
   desktop-sign-in  click "Sign in" → balance on the dashboard in the Chromium harness, and argon2's part
   renderer-size    renderer JS/CSS up front and lazy (raw, brotli); first paint vs a blank Svelte 5 page
   statements       10 years of statements: list pages, CSV exports, PDF render vs an empty pdfkit document
-  (none)           all seven, scale with ${DEFAULT_SCALE_SUBSCRIBERS.toLocaleString('en-US')} subscribers
+  refills          POST /v1/account/refill from 100 clients with retried keys, vs a cheap GET; then every PIN and balance checked
+  (none)           all eight, scale with ${DEFAULT_SCALE_SUBSCRIBERS.toLocaleString('en-US')} subscribers
 
 options:
   --duration S       seconds of each measured autocannon run (default 6; a 2 s warm-up precedes it)
-  --connections N    concurrent connections for summary and scale (default 100; sign-in uses 1 and 8)
+  --connections N    concurrent connections for summary and scale, clients for refills (default 100; sign-in uses 1 and 8)
   --subscribers N    database size(s) for scale, e.g. 1000000 or 1000,1000000 (built on first use)
   --big              shorthand for --subscribers 1000,1000000
   --runs N           app launches for desktop-sign-in (default 20) and page loads for renderer-size (default 12)`;
@@ -41,6 +43,7 @@ const BENCHES = [
   'desktop-sign-in',
   'renderer-size',
   'statements',
+  'refills',
 ];
 /** Benches that drive autocannon (the load settings are printed only when one of them runs). */
 const HTTP_BENCHES = new Set(['all', 'summary', 'sign-in', 'scale']);
@@ -100,6 +103,7 @@ async function main(): Promise<void> {
   if (bench === 'all' || bench === 'desktop-sign-in') await desktopSignInBench(ctx, runs);
   if (bench === 'all' || bench === 'renderer-size') await rendererSizeBench(ctx, runs);
   if (bench === 'all' || bench === 'statements') await statementsBench(ctx);
+  if (bench === 'all' || bench === 'refills') await refillsBench(ctx);
   if (bench === 'all' && !subscribers.includes(1_000_000)) {
     ctx.print(
       '\nThe 1,000,000-subscriber case is not in the default run (its database, ~2.7 GB, takes a minute or two to build):\n' +

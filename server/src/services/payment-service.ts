@@ -25,6 +25,7 @@ import {
   type RecoveryOutcome,
 } from './idempotency';
 import { hashPin, normalisePin } from './refill-pins';
+import { crashPoint } from './crash-point';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -48,17 +49,6 @@ export const DEFAULT_REFILL_LIMIT: RefillLimit = { maxFailures: 5, windowMs: HOU
 
 const CARD_PAYMENT = 'card_payment';
 const REFILL = 'refill';
-
-/**
- * Test hook: with NODE_ENV=test and AIRTIME_TEST_CRASH_AFTER=<point>, the process dies at that
- * point (`charge`: right after the processor charged, before anything is recorded), the way a
- * power cut would, so tests can prove the retry after a restart charges once.
- */
-function crashPoint(point: 'charge'): void {
-  if (process.env['NODE_ENV'] === 'test' && process.env['AIRTIME_TEST_CRASH_AFTER'] === point) {
-    process.kill(process.pid, 'SIGKILL');
-  }
-}
 
 /** The processor's idempotency key for one of ours: stable, and scoped to the subscriber. */
 export function processorKeyFor(subscriberId: string, key: string): string {
@@ -133,15 +123,24 @@ export class PaymentService {
 
   /** The default card first, then the newest. */
   async listCards(subscriberId: string): Promise<SavedCardList> {
-    const rows = await this.db
-      .selectFrom('payment_methods')
-      .selectAll()
-      .where('subscriber_id', '=', subscriberId)
-      .where('deleted_at', 'is', null)
-      .orderBy('is_default', 'desc')
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .execute();
+    const [rows, autopay] = await Promise.all([
+      this.db
+        .selectFrom('payment_methods')
+        .selectAll()
+        .where('subscriber_id', '=', subscriberId)
+        .where('deleted_at', 'is', null)
+        .orderBy('is_default', 'desc')
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .execute(),
+      // So the app can warn before the card AutoPay charges is removed.
+      this.db
+        .selectFrom('autopay_settings')
+        .select('payment_method_id')
+        .where('subscriber_id', '=', subscriberId)
+        .where('enabled', '=', 1)
+        .executeTakeFirst(),
+    ]);
     return {
       items: rows.map((r) => ({
         id: r.id,
@@ -152,6 +151,7 @@ export class PaymentService {
         nickname: r.nickname,
         isDefault: r.is_default === 1,
         createdAt: new Date(r.created_at).toISOString(),
+        usedByAutopay: autopay?.payment_method_id === r.id,
       })),
     };
   }
@@ -489,7 +489,10 @@ export class PaymentService {
           await ctx.complete(trx, 201, body);
           return { status: 201, body };
         });
-        if (answer) return answer;
+        if (answer) {
+          crashPoint('refill');
+          return answer;
+        }
         await this.recordRefillFailure(keys, now);
         throw new ApiHttpError(
           400,
