@@ -68,6 +68,7 @@ export const ERROR_CODES = [
   'account_suspended',
   'insufficient_balance',
   'add_on_not_found',
+  'no_pending_plan_change',
 ] as const;
 
 export const ErrorCode = z.enum(ERROR_CODES);

@@ -11,6 +11,7 @@ import {
   UsageResponse,
   YearMonth,
 } from './http/account';
+import { AutopayUpdate, AutopayView } from './http/autopay';
 import { UsageInsights } from './http/insights';
 import { ApiBaseUrl, Language, SettingsPatch, SettingsView } from './settings';
 import { ResetChannel, ResetCode } from './http/recovery';
@@ -40,6 +41,7 @@ import {
   AddOnList,
   AddOnPurchase,
   AddOnPurchaseRequest,
+  CancelledPlanChange,
   PlanCatalogue,
   PlanChangePreview,
   PlanChangePreviewRequest,
@@ -310,10 +312,13 @@ export const IPC_CHANNELS = {
   'payments:pay': channel(PayInput, Receipt),
   'payments:refill': channel(RefillRequest, Receipt),
   'payments:receipt': channel(PaymentParams, Receipt),
+  'autopay:get': channel(None, AutopayView),
+  'autopay:update': channel(AutopayUpdate, AutopayView),
   'plans:catalogue': channel(None, PlanCatalogue),
   'plans:preview': channel(PlanChangePreviewRequest, PlanChangePreview),
   // The Idempotency-Key is main's: one per action, reused when the same action is retried.
   'plans:change': channel(PlanChangeRequest, PlanChangeResult),
+  'plans:cancel-pending': channel(None, CancelledPlanChange),
   'addons:list': channel(None, AddOnList),
   'addons:buy': channel(AddOnPurchaseRequest, AddOnPurchase),
   'settings:get': channel(None, SettingsView),

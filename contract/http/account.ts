@@ -238,6 +238,9 @@ export const StatementParams = z.strictObject({
     .regex(/^[A-Za-z0-9_-]+$/, 'That statement id is not valid.'),
 });
 
+export const CardBrand = z.enum(['visa', 'mastercard', 'amex', 'discover', 'unknown']);
+export type CardBrand = z.infer<typeof CardBrand>;
+
 export const PaymentMethod = z.enum(['card', 'refill_pin', 'autopay', 'cash']);
 export const PaymentStatus = z.enum(['succeeded', 'failed', 'refunded']);
 
@@ -252,7 +255,14 @@ export const Payment = z.object({
     .string()
     .regex(/^\d{4}$/)
     .nullable(),
+  /** The card's brand, for card and AutoPay payments. Always sent by the API. */
+  cardBrand: CardBrand.nullable().optional(),
   status: PaymentStatus,
+  /**
+   * Why a failed payment failed: the processor's decline reason (`card_declined`,
+   * `insufficient_funds`, `invalid_token`); `null` otherwise. Always sent by the API.
+   */
+  declineCode: z.string().nullable().optional(),
 });
 export type Payment = z.infer<typeof Payment>;
 

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { Money } from '../money';
-import { IsoDateTime, PaymentMethod, PaymentStatus } from './account';
+import { CardBrand, IsoDateTime, PaymentMethod, PaymentStatus } from './account';
+
+// Declared beside `Payment` (which names a card's brand too) and re-exported where cards live.
+export { CardBrand };
 
 /**
  * `Idempotency-Key` on every request that moves money: 8–128 letters, digits, `_` or `-`. A retry
@@ -15,9 +18,6 @@ export const IdempotencyHeaders = z.object({
       'Required. 8–128 characters of A–Z, a–z, 0–9, _ and -. Reuse it only to retry the same request.',
     ),
 });
-
-export const CardBrand = z.enum(['visa', 'mastercard', 'amex', 'discover', 'unknown']);
-export type CardBrand = z.infer<typeof CardBrand>;
 
 const thisCentury = z.number().int().min(2000).max(2099);
 
@@ -46,6 +46,8 @@ export const SavedCard = z.object({
   nickname: z.string().nullable(),
   isDefault: z.boolean(),
   createdAt: IsoDateTime,
+  /** AutoPay is on and charges this card (removing it leaves AutoPay without one). Always sent by the API. */
+  usedByAutopay: z.boolean().optional(),
 });
 export type SavedCard = z.infer<typeof SavedCard>;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CurrencyCode, Money } from '../money';
-import { IsoDate, IsoDateTime, Plan } from './account';
+import { IsoDate, IsoDateTime, PendingPlanChange, Plan } from './account';
 
 /** `GET /v1/plans`: the plans on sale, in catalogue order. */
 export const PlanCatalogue = z.object({ items: z.array(Plan) });
@@ -75,6 +75,14 @@ export const PlanChangeResult = PlanChangePreview.extend({
   status: z.enum(['applied', 'pending']),
 });
 export type PlanChangeResult = z.infer<typeof PlanChangeResult>;
+
+/** `DELETE /v1/account/plan/pending`: the change that no longer happens, and the plan kept. */
+export const CancelledPlanChange = z.object({
+  cancelled: PendingPlanChange,
+  /** The plan the subscriber stays on (and renews on). */
+  plan: Plan,
+});
+export type CancelledPlanChange = z.infer<typeof CancelledPlanChange>;
 
 // ---- add-ons ----
 

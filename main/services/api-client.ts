@@ -10,10 +10,12 @@ import {
   StatementList,
   UsageResponse,
 } from '../../contract/http/account';
+import { AutopayView, type AutopayUpdate } from '../../contract/http/autopay';
 import { UsageInsights } from '../../contract/http/insights';
 import {
   AddOnList,
   AddOnPurchase,
+  CancelledPlanChange,
   PlanCatalogue,
   PlanChangePreview,
   PlanChangeResult,
@@ -112,6 +114,15 @@ export interface ApiPlans {
   ): Promise<PlanChangeResult>;
   addOns(accessToken: string): Promise<AddOnList>;
   buyAddOn(accessToken: string, addOnId: string, idempotencyKey: string): Promise<AddOnPurchase>;
+  /** Cancels the change scheduled for the renewal (no money moves, so no key). */
+  cancelPendingPlanChange(accessToken: string): Promise<CancelledPlanChange>;
+}
+
+/** AutoPay: on or off with a saved card. Kept apart from {@link ApiClient} like the downloads. */
+export interface ApiAutopay {
+  autopay(accessToken: string): Promise<AutopayView>;
+  /** A PUT: it sets the state, so sending it again changes nothing more. */
+  updateAutopay(accessToken: string, body: AutopayUpdate): Promise<AutopayView>;
 }
 
 export interface SignInBody {
@@ -294,7 +305,7 @@ function normaliseBaseUrl(raw: string): string {
 }
 
 interface RequestSpec<T> {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   /** Base URL for this request instead of the configured one. */
   baseUrl?: string;
@@ -340,7 +351,7 @@ export const isPdf = (bytes: Buffer): boolean =>
  */
 export function createApiClient(
   options: ApiClientOptions,
-): ApiClient & ApiDownloads & ApiPayments & ApiPlans {
+): ApiClient & ApiDownloads & ApiPayments & ApiPlans & ApiAutopay {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const retry = options.retry ?? DEFAULT_RETRY;
   const sleep =
@@ -676,6 +687,24 @@ export function createApiClient(
         },
         idempotencyKey,
         schema: PlanChangeResult,
+      }),
+    autopay: (t) => get(t, '/v1/account/autopay', AutopayView),
+    updateAutopay: (t, body) =>
+      request({
+        method: 'PUT',
+        path: '/v1/account/autopay',
+        accessToken: t,
+        body: body.enabled
+          ? { enabled: true, paymentMethodId: body.paymentMethodId }
+          : { enabled: false },
+        schema: AutopayView,
+      }),
+    cancelPendingPlanChange: (t) =>
+      request({
+        method: 'DELETE',
+        path: '/v1/account/plan/pending',
+        accessToken: t,
+        schema: CancelledPlanChange,
       }),
     addOns: (t) => get(t, '/v1/account/add-ons', AddOnList),
     buyAddOn: (t, addOnId, idempotencyKey) =>

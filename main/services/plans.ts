@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type {
   AddOnList,
   AddOnPurchase,
+  CancelledPlanChange,
   PlanCatalogue,
   PlanChangePreview,
   PlanChangePreviewRequest,
@@ -67,6 +68,18 @@ export class PlansService {
       body.expectedChargeCents ?? null,
     ]);
     return this.#once(action, (t, key) => this.#deps.api.planChange(t, body, key));
+  }
+
+  /**
+   * Cancels the change waiting for the renewal. No money moves, so no key: a retry after a lost
+   * answer is simply asked again, and finds nothing left to cancel (`no_pending_plan_change`).
+   */
+  async cancelPending(): Promise<CancelledPlanChange> {
+    const result = await this.#deps.session.withAccess((t) =>
+      this.#deps.api.cancelPendingPlanChange(t),
+    );
+    this.#deps.log.info({ changeId: result.cancelled.id }, 'plans: scheduled change cancelled');
+    return result;
   }
 
   addOns(): Promise<AddOnList> {

@@ -51,6 +51,7 @@ const API_ROUTES: readonly [method: 'get' | 'post' | 'put' | 'delete', path: str
   ['get', '/v1/plans'],
   ['post', '/v1/account/plan/preview'],
   ['post', '/v1/account/plan/change'],
+  ['delete', '/v1/account/plan/pending'],
   ['get', '/v1/account/add-ons'],
   ['post', '/v1/account/add-ons'],
   ['get', '/v1/account/autopay'],

@@ -6,6 +6,7 @@ import {
   AddOnList,
   AddOnPurchase,
   AddOnPurchaseRequest,
+  CancelledPlanChange,
   PlanCatalogue,
   PlanChangePreview,
   PlanChangePreviewRequest,
@@ -74,7 +75,7 @@ export const planRoutes: FastifyPluginAsyncZod<PlanRoutesOptions> = async (app, 
       schema: {
         summary: 'What changing to another plan would do, now (prorated) or at the renewal',
         description:
-          "Nothing changes. now: the current plan's unused days (today included) are credited, rounded up to the cent, and the new plan is charged for the same days, rounded down; taxes and fees come with the renewal. next_renewal: nothing is charged now and the new plan starts on the renewal day. 400 plan_unchanged for the current plan, 404 plan_not_found for a plan not on sale, 409 account_suspended.",
+          "Nothing changes, except that on a renewal day a renewal not yet booked is booked first (as the statement job would), so the quote starts from the balance after it. now: the current plan's unused days (today included) are credited, rounded up to the cent, and the new plan is charged for the same days, rounded down; taxes and fees come with the renewal. next_renewal: nothing is charged now and the new plan starts on the renewal day. 400 plan_unchanged for the current plan, 404 plan_not_found for a plan not on sale, 409 account_suspended.",
         tags: ['plans'],
         security,
         body: PlanChangePreviewRequest,
@@ -90,7 +91,7 @@ export const planRoutes: FastifyPluginAsyncZod<PlanRoutesOptions> = async (app, 
     {
       schema: {
         summary: 'Change plan now (prorated, from the balance) or at the renewal',
-        description: `${IDEMPOTENCY} 200 with what the preview shows, plus changeId and status (applied or pending). Computed again on the server; with expectedChargeCents (the preview's netChargeCents) a different amount is 409 plan_price_changed. When the balance does not cover the net charge, nothing changes: 402 insufficient_balance with shortfallCents, so the app can offer a refill. A pending change replaces an earlier one and is cancelled by a change made now. Also 400 plan_unchanged, 404 plan_not_found, 409 account_suspended.`,
+        description: `${IDEMPOTENCY} 200 with what the preview shows, plus changeId and status (applied or pending). Computed again on the server; with expectedChargeCents (the preview's netChargeCents) a different amount is 409 plan_price_changed. When the balance does not cover the net charge, nothing changes: 402 insufficient_balance with shortfallCents, so the app can offer a refill. A pending change replaces an earlier one and is cancelled by a change made now (or by DELETE /v1/account/plan/pending). Also 400 plan_unchanged, 404 plan_not_found, 409 account_suspended.`,
         tags: ['plans'],
         security,
         headers: IdempotencyHeaders,
@@ -109,6 +110,21 @@ export const planRoutes: FastifyPluginAsyncZod<PlanRoutesOptions> = async (app, 
       const key = requireIdempotencyKey(request.headers['idempotency-key']);
       return sendAnswer(reply, await opts.plans.change(request.subscriberId, key, request.body));
     },
+  );
+
+  app.delete(
+    '/plan/pending',
+    {
+      schema: {
+        summary: 'Cancel the plan change scheduled for the next renewal',
+        description:
+          'The subscriber renews on the current plan. Nothing was charged for a change at the renewal, so nothing is refunded; no Idempotency-Key is needed, as no money moves. 200 with the cancelled change and the plan kept. 404 no_pending_plan_change when no change is scheduled (never scheduled, already cancelled, or its renewal day has come and it has been applied).',
+        tags: ['plans'],
+        security,
+        response: { 200: CancelledPlanChange, 404: ApiErrorBody, ...errors },
+      },
+    },
+    async (request) => opts.plans.cancelPending(request.subscriberId),
   );
 
   app.get(

@@ -1,8 +1,10 @@
 import type { ApiError } from '../../../../contract/errors';
 import type {
   ActiveAddOn,
+  AddOn,
   AddOnList,
   AddOnPurchase,
+  CancelledPlanChange,
   PlanCatalogue,
   PlanChangePreview,
   PlanChangeResult,
@@ -110,6 +112,11 @@ export class PlanChangeForm {
     }
   }
 
+  /** Forgets the last change's confirmation (it no longer holds: it was cancelled since). */
+  dismissResult(): void {
+    this.#result = null;
+  }
+
   async confirm(): Promise<PlanChangeResult | null> {
     const preview = this.#preview;
     if (!this.canConfirm || preview === null) return null;
@@ -136,6 +143,65 @@ export class PlanChangeForm {
     this.#preview = null;
     this.#options.onChanged?.(answer.value);
     return answer.value;
+  }
+}
+
+/**
+ * Cancelling the plan change scheduled for the renewal. "Nothing to cancel" (it was cancelled
+ * elsewhere, or the renewal came) is an answer too: `onGone` lets the screen read the account
+ * again, so it stops showing a change that no longer exists.
+ */
+export class PendingChangeCancel {
+  #cancelling = $state(false);
+  #error = $state.raw<ApiError | null>(null);
+  #cancelled = $state.raw<CancelledPlanChange | null>(null);
+  readonly #options: ResourceOptions & {
+    onCancelled?: (result: CancelledPlanChange) => void;
+    onGone?: () => void;
+  };
+
+  constructor(
+    options: ResourceOptions & {
+      onCancelled?: (result: CancelledPlanChange) => void;
+      onGone?: () => void;
+    } = {},
+  ) {
+    this.#options = options;
+  }
+
+  get cancelling(): boolean {
+    return this.#cancelling;
+  }
+  get error(): ApiError | null {
+    return this.#error;
+  }
+  /** The last change cancelled here, for the confirmation. */
+  get cancelled(): CancelledPlanChange | null {
+    return this.#cancelled;
+  }
+
+  async cancel(): Promise<CancelledPlanChange | null> {
+    if (this.#cancelling) return null;
+    this.#cancelling = true;
+    this.#error = null;
+    this.#cancelled = null;
+    const answer = await settle(() => airtime().plans.cancelPending());
+    this.#cancelling = false;
+    if (!answer.ok) {
+      this.#error = answer.error;
+      this.#options.onError?.(answer.error);
+      if (answer.error.code === 'no_pending_plan_change') this.#options.onGone?.();
+      return null;
+    }
+    this.#cancelled = answer.value;
+    this.#options.onCancelled?.(answer.value);
+    return answer.value;
+  }
+
+  /** Forgets the last answer (a new change was scheduled since). */
+  reset(): void {
+    this.#error = null;
+    this.#cancelled = null;
   }
 }
 
@@ -175,6 +241,14 @@ export class AddOnShop {
   }
   get active(): ActiveAddOn[] {
     return this.list.value?.active ?? [];
+  }
+  /** Passes on sale of one kind (data, or international minutes), in catalogue order. */
+  available(kind: AddOn['kind']): AddOn[] {
+    return (this.list.value?.available ?? []).filter((a) => a.kind === kind);
+  }
+  /** Active passes of one kind, oldest first. */
+  activeOf(kind: AddOn['kind']): ActiveAddOn[] {
+    return this.active.filter((a) => a.kind === kind);
   }
 
   async buy(addOnId: string): Promise<AddOnPurchase | null> {

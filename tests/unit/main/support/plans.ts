@@ -2,6 +2,7 @@ import type {
   AddOn,
   AddOnList,
   AddOnPurchase,
+  CancelledPlanChange,
   PlanChangePreview,
   PlanChangeRequest,
   PlanChangeResult,
@@ -75,6 +76,25 @@ export class FakePlans implements ApiPlans {
   addOns = async (t: string): Promise<AddOnList> => {
     this.tokens.push(t);
     return { available: [dataPass], active: [] };
+  };
+  /** The change waiting for the renewal, as `DELETE /v1/account/plan/pending` would find it. */
+  pending: CancelledPlanChange['cancelled'] | null = {
+    id: 'pc-pending',
+    plan: biggerPlan,
+    effectiveOn: '2026-12-06',
+    requestedAt: '2026-11-25T10:00:00.000Z',
+  };
+  cancels = 0;
+  cancelPendingPlanChange = async (t: string): Promise<CancelledPlanChange> => {
+    this.tokens.push(t);
+    this.cancels += 1;
+    this.#maybeFail();
+    const cancelled = this.pending;
+    if (!cancelled) {
+      throw new AppError('no_pending_plan_change', 'No plan change is scheduled.', { status: 404 });
+    }
+    this.pending = null;
+    return { cancelled, plan };
   };
   buyAddOn = async (t: string, addOnId: string, key: string): Promise<AddOnPurchase> => {
     this.tokens.push(t);
