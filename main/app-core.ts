@@ -5,11 +5,13 @@ import { createIpcRouter, type IpcHandlers, type IpcRouter } from './ipc/router'
 import {
   createApiClient,
   type ApiClient,
+  type ApiAutopay,
   type ApiClientOptions,
   type ApiDownloads,
   type ApiPayments,
   type ApiPlans,
 } from './services/api-client';
+import { AutopayService } from './services/autopay';
 import { systemClock, systemTimers, type Clock, type Timers } from './services/clock';
 import { deviceInfo } from './services/device';
 import { ExportService, type SaveFile } from './services/exports';
@@ -74,6 +76,8 @@ export interface AppCoreDeps {
   payments?: ApiPayments;
   /** Plans and add-ons; by default a client on the settings' `apiBaseUrl`. */
   plans?: ApiPlans;
+  /** AutoPay on or off; by default a client on the settings' `apiBaseUrl`. */
+  autopay?: ApiAutopay;
   /** A fresh Idempotency-Key per plan change or purchase (`crypto.randomUUID` by default). */
   newIdempotencyKey?: () => string;
   /**
@@ -181,6 +185,11 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
     log,
     ...(deps.newIdempotencyKey ? { newKey: deps.newIdempotencyKey } : {}),
   });
+  const autopay = new AutopayService({
+    api: deps.autopay ?? client ?? defaultClient(),
+    session,
+    log,
+  });
   const exports = new ExportService({
     api: downloads,
     session,
@@ -284,9 +293,12 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
     'payments:pay': (input) => payments.pay(input),
     'payments:refill': ({ pin }) => payments.refill(pin),
     'payments:receipt': ({ id }) => payments.receipt(id),
+    'autopay:get': () => autopay.get(),
+    'autopay:update': (input) => autopay.update(input),
     'plans:catalogue': () => plans.catalogue(),
     'plans:preview': (input) => plans.preview(input),
     'plans:change': (input) => plans.change(input),
+    'plans:cancel-pending': () => plans.cancelPending(),
     'addons:list': () => plans.addOns(),
     'addons:buy': ({ addOnId }) => plans.buyAddOn(addOnId),
     'settings:get': async () => settings.view(),

@@ -37,6 +37,10 @@ export type Route =
   | { name: 'settings'; from: 'sign-in' | 'dashboard' }
   | { name: 'security'; from: 'dashboard' | 'settings' }
   | { name: 'payments' }
+  /** Every payment and refill with their receipts; `from`: where Back returns. */
+  | { name: 'payment-history'; from: 'dashboard' | 'payments' }
+  /** `from`: where Back returns (Refill and pay, or the dashboard). */
+  | { name: 'autopay'; from: 'dashboard' | 'payments' }
   | { name: 'plans' };
 
 /**
@@ -229,6 +233,24 @@ export class AppState {
     if (this.#session) this.#route = { name: 'payments' };
   }
 
+  /** AutoPay, from Refill and pay or from the dashboard (its balance card or an AutoPay alert). */
+  openAutopay(): void {
+    if (!this.#session) return;
+    this.#route = {
+      name: 'autopay',
+      from: this.#route.name === 'payments' ? 'payments' : 'dashboard',
+    };
+  }
+
+  /** Payment and refill history, from the dashboard's payments card or from Refill and pay. */
+  openPaymentHistory(): void {
+    if (!this.#session) return;
+    this.#route = {
+      name: 'payment-history',
+      from: this.#route.name === 'payments' ? 'payments' : 'dashboard',
+    };
+  }
+
   openSettings(): void {
     this.#route = { name: 'settings', from: this.#session ? 'dashboard' : 'sign-in' };
   }
@@ -264,6 +286,14 @@ export class AppState {
     const route = this.#route;
     if (this.#session && route.name === 'security' && route.from === 'settings') {
       this.#route = { name: 'settings', from: 'dashboard' };
+      return;
+    }
+    if (this.#session && route.name === 'autopay' && route.from === 'payments') {
+      this.#route = { name: 'payments' };
+      return;
+    }
+    if (this.#session && route.name === 'payment-history' && route.from === 'payments') {
+      this.#route = { name: 'payments' };
       return;
     }
     if (this.#session && route.name === 'statement' && route.search) {

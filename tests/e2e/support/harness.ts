@@ -10,6 +10,8 @@ import Conf from 'conf';
 import keytar from 'keytar';
 import { startServer, type RunningServer } from '../../../server/src/server';
 import type { ServeConfig } from '../../../server/src/config';
+import { SandboxProcessor } from '../../../server/src/payments/sandbox-processor';
+import { runAutopay, type AutopayJobResult } from '../../../server/src/services/autopay';
 import { createAppCore, type AppCore } from '../../../main/app-core';
 import { senderCheck } from '../../../main/ipc/router';
 import { createRendererFileHandler } from '../../../main/protocol';
@@ -43,6 +45,11 @@ export interface ApiUnderTest extends RunningServer {
   lastTextedCode(phone: string): string | null;
   /** The 6-digit code in the newest e-mail to an address, or null. */
   lastMailedCode(address: string): string | null;
+  /**
+   * Runs the API's AutoPay job once, on this API's database and card processor, as if it were
+   * the moment `at` (epoch ms): a test puts it in a renewal's charge window instead of waiting.
+   */
+  runAutopay(at: number): Promise<AutopayJobResult>;
 }
 
 /**
@@ -90,6 +97,11 @@ export async function startApi(): Promise<ApiUnderTest> {
     mailsTo,
     lastTextedCode: (phone) => lastCode(textsTo(phone)),
     lastMailedCode: (address) => lastCode(mailsTo(address)),
+    runAutopay: (at) => {
+      const clock = { now: () => at };
+      const { db, kind } = server.database;
+      return runAutopay(db, new SandboxProcessor(db, clock), clock, { dialect: kind });
+    },
     close: async () => {
       await server.close();
       await mail.close();

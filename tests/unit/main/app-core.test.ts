@@ -19,6 +19,7 @@ import {
 import { FakeDownloads, fakeSaveDialog } from './support/downloads';
 import { FakePlans } from './support/plans';
 import { FakePayments } from './support/payments';
+import { FakeAutopay } from './support/autopay';
 
 const APP_URL = 'app://airtime/index.html';
 
@@ -52,6 +53,7 @@ function setup(overrides: Partial<AppCoreDeps> & { vault?: CredentialVault | nul
     downloads: new FakeDownloads(api),
     plans: new FakePlans(),
     payments: new FakePayments(),
+    autopay: new FakeAutopay(),
     saveFile: files.saveFile,
     openPath: files.openPath,
     tempDir: files.tempDir,
@@ -93,9 +95,12 @@ const SAMPLES: Record<IpcChannel, unknown> = {
   'payments:pay': { amountCents: 2000, paymentMethodId: 'pm_1' },
   'payments:refill': { pin: '1234 5678 9012 3456' },
   'payments:receipt': { id: 'pay_1' },
+  'autopay:get': undefined,
+  'autopay:update': { enabled: true, paymentMethodId: 'pm_1' },
   'plans:catalogue': undefined,
   'plans:preview': { planId: 'plus', when: 'now' },
   'plans:change': { planId: 'plus', when: 'next_renewal', expectedChargeCents: 0 },
+  'plans:cancel-pending': undefined,
   'addons:list': undefined,
   'addons:buy': { addOnId: 'data-5gb' },
   'password:check': { password: 'Harbor-Lantern-Quietly-88', purpose: 'change' },

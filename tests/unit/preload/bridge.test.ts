@@ -65,6 +65,7 @@ describe('buildBridge', () => {
       'addons',
       'app',
       'auth',
+      'autopay',
       'on',
       'password',
       'payments',

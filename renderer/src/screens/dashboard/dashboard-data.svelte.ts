@@ -4,6 +4,7 @@ import type {
   StatementSummary,
   UsageResponse,
 } from '../../../../contract/http/account';
+import type { AutopayView } from '../../../../contract/http/autopay';
 import type { UsageInsights } from '../../../../contract/http/insights';
 import { airtime } from '../../lib/airtime';
 import { CursorPages } from '../../lib/cursor-pages.svelte';
@@ -31,6 +32,8 @@ export class DashboardData {
   readonly insights: Resource<UsageInsights>;
   readonly payments: Resource<PaymentList>;
   readonly statements: StatementPages;
+  /** AutoPay's details, fetched only when the summary flags a failed run or an expiring card. */
+  readonly autopay: Resource<AutopayView>;
 
   constructor(options: ResourceOptions) {
     this.summary = new Resource(() => airtime().account.summary(), options);
@@ -41,6 +44,7 @@ export class DashboardData {
       options,
     );
     this.statements = new StatementPages(options);
+    this.autopay = new Resource(() => airtime().autopay.get(), options);
   }
 
   async load(): Promise<void> {
@@ -50,6 +54,9 @@ export class DashboardData {
     void this.insights.load();
     void this.payments.load();
     void this.statements.load();
+    if (summary.autopay?.lastRunFailed || summary.autopay?.cardExpiresSoon) {
+      void this.autopay.load();
+    }
   }
 
   /** Loads on the first visit; coming back from a statement keeps what is already there. */
