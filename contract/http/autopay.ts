@@ -13,6 +13,17 @@ export const AutopayCard = z.object({
 });
 export type AutopayCard = z.infer<typeof AutopayCard>;
 
+/** Why a run charged nothing: the card declined, it was too late, the card is gone or expired, AutoPay was off, or the balance covered the renewal. */
+export const AutopayRunReason = z.enum([
+  'declined',
+  'too_late',
+  'card_removed',
+  'card_expired',
+  'turned_off',
+  'covered',
+]);
+export type AutopayRunReason = z.infer<typeof AutopayRunReason>;
+
 export const AutopayRunStatus = z.enum(['succeeded', 'failed', 'skipped']);
 export type AutopayRunStatus = z.infer<typeof AutopayRunStatus>;
 
@@ -28,6 +39,8 @@ export const AutopayRun = z.object({
   amountCents: z.number().int().nonnegative().nullable(),
   /** The processor's reason for a decline (`card_declined`, `insufficient_funds`); else null. */
   declineCode: z.string().nullable(),
+  /** Set when status is failed or skipped; null on a payment (and on runs recorded before it existed). */
+  reason: AutopayRunReason.nullable(),
 });
 export type AutopayRun = z.infer<typeof AutopayRun>;
 

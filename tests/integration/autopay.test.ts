@@ -295,6 +295,7 @@ describeWithDb(`AutoPay (${dbKind})`, () => {
       renewsOn: '2026-11-27',
       amountCents: STARTER_RENEWAL,
       declineCode: null,
+      reason: null,
     });
     // This renewal is paid: the next charge is for the one after.
     expect(after).toMatchObject({ renewsOn: '2026-12-27', nextChargeOn: '2026-12-26' });
@@ -380,6 +381,7 @@ describeWithDb(`AutoPay (${dbKind})`, () => {
     expect(v.lastRun).toMatchObject({
       status: 'failed',
       declineCode: 'card_declined',
+      reason: 'declined',
       amountCents: STARTER_RENEWAL,
       renewsOn: '2026-11-26',
     });
@@ -404,7 +406,12 @@ describeWithDb(`AutoPay (${dbKind})`, () => {
     expect(money.payments).toEqual([]);
     expect(money.ledgerSum).toBe(5000);
     const v = await view(a);
-    expect(v.lastRun).toMatchObject({ status: 'skipped', amountCents: null, declineCode: null });
+    expect(v.lastRun).toMatchObject({
+      status: 'skipped',
+      amountCents: null,
+      declineCode: null,
+      reason: 'covered',
+    });
     expect(v.lastRun?.message).toMatch(/balance already covers/);
     expect((await summary(a)).autopay?.lastRunFailed).toBe(false);
   });

@@ -407,9 +407,14 @@ export interface AutopayRunsTable {
   payment_id: string | null;
   decline_code: string | null;
   message: string | null;
+  /** Why a run charged nothing (012); null on a payment and on older runs. */
+  reason: Generated<AutopayRunReasonCode | null>;
   created_at: number;
   finished_at: number | null;
 }
+
+export type AutopayRunReasonCode =
+  'declined' | 'too_late' | 'card_removed' | 'card_expired' | 'turned_off' | 'covered';
 
 /**
  * A renewal's charges booked into the ledger (010): one row per (subscriber, cycle), written in

@@ -7,7 +7,7 @@ import type {
   AutopayUpdate,
   AutopayView,
 } from '../../../contract/http/autopay';
-import type { AutopayRunsTable, Database, PaymentsTable } from '../db/schema';
+import type { AutopayRunReasonCode, AutopayRunsTable, Database, PaymentsTable } from '../db/schema';
 import type { DatabaseKind } from '../db/database';
 import { DAY_MS, MINUTE_MS, type Clock } from '../clock';
 import { ApiHttpError, unauthorized } from '../errors';
@@ -151,6 +151,7 @@ function toRun(row: Selectable<AutopayRunsTable>): AutopayRun {
     renewsOn: row.renews_on,
     amountCents: row.state === 'skipped' ? null : row.amount_cents,
     declineCode: row.decline_code,
+    reason: row.reason ?? null,
   };
 }
 
@@ -433,34 +434,48 @@ async function processRun(
     .where('claim_token', '=', token)
     .executeTakeFirst();
   if (!run) throw new ClaimLost();
-  const finish = (state: 'failed' | 'skipped', message: string) =>
-    finishWithoutCharge(db, clock, id, token, state, message);
+  const finish = (state: 'failed' | 'skipped', reason: AutopayRunReasonCode, message: string) =>
+    finishWithoutCharge(db, clock, id, token, state, reason, message);
 
   if (run.amount_cents === null) {
     // Nothing was sent to the processor yet: decide now, from the current account.
     const now = clock.now();
     if (now >= dayToMs(run.renews_on)) {
-      return finish('failed', 'The renewal day passed before AutoPay could charge the card.');
+      return finish(
+        'failed',
+        'too_late',
+        'The renewal day passed before AutoPay could charge the card.',
+      );
     }
     const [sub, settings] = await Promise.all([
       subscriberPlan(db, run.subscriber_id),
       settingsOf(db, run.subscriber_id),
     ]);
-    if (!sub || settings?.enabled !== 1) return finish('skipped', 'AutoPay was turned off.');
+    if (!sub || settings?.enabled !== 1)
+      return finish('skipped', 'turned_off', 'AutoPay was turned off.');
     const amount = autopayAmount(
       await renewingPlan(db, run.subscriber_id, sub),
       await ledgerBalance(db, run.subscriber_id),
     );
     if (amount.chargeCents === 0) {
-      return finish('skipped', 'The balance already covers this renewal; nothing was charged.');
+      return finish(
+        'skipped',
+        'covered',
+        'The balance already covers this renewal; nothing was charged.',
+      );
     }
     const card = await liveCard(db, run.subscriber_id, settings.payment_method_id);
     if (!card) {
-      return finish('failed', 'The AutoPay card was removed. Choose another card for AutoPay.');
+      return finish(
+        'failed',
+        'card_removed',
+        'The AutoPay card was removed. Choose another card for AutoPay.',
+      );
     }
     if (cardExpiryEnd(card.exp_month, card.exp_year) <= now) {
       return finish(
         'failed',
+        'card_expired',
         `The AutoPay card ending ${card.last4} has expired. Choose a current card for AutoPay.`,
       );
     }
@@ -514,11 +529,12 @@ async function finishWithoutCharge(
   id: string,
   token: string,
   state: 'failed' | 'skipped',
+  reason: AutopayRunReasonCode,
   message: string,
 ): Promise<Outcome> {
   const done = await db
     .updateTable('autopay_runs')
-    .set({ state, message, finished_at: clock.now(), claim_token: null, lease_until: null })
+    .set({ state, reason, message, finished_at: clock.now(), claim_token: null, lease_until: null })
     .where('id', '=', id)
     .where('claim_token', '=', token)
     .where('state', '=', 'pending')
@@ -554,6 +570,7 @@ async function recordCharge(
       .set({
         state: succeeded ? 'succeeded' : 'failed',
         message,
+        reason: succeeded ? null : 'declined',
         decline_code: declineCode,
         finished_at: now,
         claim_token: null,

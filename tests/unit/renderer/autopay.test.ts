@@ -54,6 +54,7 @@ const run = (over: Partial<AutopayRun>): AutopayRun => ({
   renewsOn: '2026-12-06',
   amountCents: 3500,
   declineCode: null,
+  reason: null,
   ...over,
 });
 
@@ -83,28 +84,16 @@ describe('AutoPay words', () => {
     }
   });
 
-  it('words the API’s reasons for a run that charged nothing, and keeps an unknown one as sent', () => {
-    const reason = (status: AutopayRun['status'], message: string) =>
-      runReason(run({ status, message, amountCents: null }));
-    expect(
-      reason('failed', 'The AutoPay card was removed. Choose another card for AutoPay.'),
-    ).toEqual({ key: 'autopay.lastRun.reasonCardRemoved' });
-    expect(
-      reason(
-        'failed',
-        'The AutoPay card ending 4242 has expired. Choose a current card for AutoPay.',
-      ),
-    ).toEqual({ key: 'autopay.lastRun.reasonCardExpired' });
-    expect(
-      reason('failed', 'The renewal day passed before AutoPay could charge the card.'),
-    ).toEqual({ key: 'autopay.lastRun.reasonTooLate' });
-    expect(reason('skipped', 'AutoPay was turned off.')).toEqual({
-      key: 'autopay.lastRun.reasonTurnedOff',
-    });
-    expect(
-      reason('skipped', 'The balance already covers this renewal; nothing was charged.'),
-    ).toEqual({ key: 'autopay.lastRun.reasonCovered' });
-    expect(reason('failed', 'Something new.')).toEqual({ text: 'Something new.' });
+  it('words the API’s reason code for a run that charged nothing, and keeps an older run’s message', () => {
+    const reason = (status: AutopayRun['status'], code: AutopayRun['reason']) =>
+      runReason(run({ status, reason: code, message: 'Said in English.', amountCents: null }));
+    expect(reason('failed', 'card_removed')).toEqual({ key: 'autopay.lastRun.reasonCardRemoved' });
+    expect(reason('failed', 'card_expired')).toEqual({ key: 'autopay.lastRun.reasonCardExpired' });
+    expect(reason('failed', 'too_late')).toEqual({ key: 'autopay.lastRun.reasonTooLate' });
+    expect(reason('skipped', 'turned_off')).toEqual({ key: 'autopay.lastRun.reasonTurnedOff' });
+    expect(reason('skipped', 'covered')).toEqual({ key: 'autopay.lastRun.reasonCovered' });
+    // A run from before reasons had codes: the API's words, as sent.
+    expect(reason('failed', null)).toEqual({ text: 'Said in English.' });
     expect(runReason(run({ status: 'succeeded', message: 'Paid $35.00.' }))).toBeNull();
   });
 

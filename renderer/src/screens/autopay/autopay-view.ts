@@ -1,5 +1,5 @@
 import type { ApiError } from '../../../../contract/errors';
-import type { AutopayRun } from '../../../../contract/http/autopay';
+import type { AutopayRun, AutopayRunReason } from '../../../../contract/http/autopay';
 import type { Message, TranslationKey } from '../../i18n/keys';
 import { errorMessage } from '../../lib/errors';
 
@@ -30,18 +30,14 @@ const DECLINES: Partial<Record<string, TranslationKey>> = {
   invalid_token: 'autopay.decline.invalid_token',
 };
 
-/**
- * Reasons the API gives for a run that charged nothing. They arrive as English sentences (the
- * run keeps no code for them), so the known ones are matched here to be said in the person's
- * language; one not listed is shown as the API wrote it.
- */
-const RUN_REASONS: ReadonlyArray<[prefix: string, key: TranslationKey]> = [
-  ['The renewal day passed before AutoPay', 'autopay.lastRun.reasonTooLate'],
-  ['The AutoPay card was removed', 'autopay.lastRun.reasonCardRemoved'],
-  ['The AutoPay card ending', 'autopay.lastRun.reasonCardExpired'],
-  ['AutoPay was turned off', 'autopay.lastRun.reasonTurnedOff'],
-  ['The balance already covers this renewal', 'autopay.lastRun.reasonCovered'],
-];
+/** A run that charged nothing, by the API's reason code, in the person's language. */
+const RUN_REASONS: Record<Exclude<AutopayRunReason, 'declined'>, TranslationKey> = {
+  too_late: 'autopay.lastRun.reasonTooLate',
+  card_removed: 'autopay.lastRun.reasonCardRemoved',
+  card_expired: 'autopay.lastRun.reasonCardExpired',
+  turned_off: 'autopay.lastRun.reasonTurnedOff',
+  covered: 'autopay.lastRun.reasonCovered',
+};
 
 /** Why a run failed or was skipped, in words a subscriber understands; null for a payment. */
 export function runReason(run: AutopayRun): Message | null {
@@ -49,8 +45,8 @@ export function runReason(run: AutopayRun): Message | null {
   if (run.declineCode !== null) {
     return { key: DECLINES[run.declineCode] ?? 'autopay.decline.other' };
   }
-  const known = RUN_REASONS.find(([prefix]) => run.message.startsWith(prefix));
-  if (known) return { key: known[1] };
+  if (run.reason !== null && run.reason !== 'declined') return { key: RUN_REASONS[run.reason] };
+  // Runs recorded before reasons had codes: the API's own (English) words.
   return run.message.trim() === '' ? null : { text: run.message };
 }
 

@@ -9,6 +9,7 @@ import { payments } from './007-payments';
 import { planChanges } from './008-plan-changes';
 import { autopay } from './009-autopay';
 import { statementClose } from './010-statement-close';
+import { autopayRunReason } from './012-autopay-run-reason';
 
 /** Every migration, by name; names sort in the order they must run. Never edit a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '008-plan-changes': planChanges,
   '009-autopay': autopay,
   '010-statement-close': statementClose,
+  '012-autopay-run-reason': autopayRunReason,
 };
