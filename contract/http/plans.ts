@@ -110,6 +110,8 @@ export const ActiveAddOn = z.object({
   /** Data left on a data pass (used after the plan's own allowance); `null` for other kinds. */
   remainingMb: z.number().int().nonnegative().nullable(),
   internationalMinutes: z.number().int().nonnegative(),
+  /** Minutes left on an international pass (passes are used oldest first); `null` for other kinds. */
+  remainingMinutes: z.number().int().nonnegative().nullable(),
   /** Last day it can be used: the end of the cycle it was bought in. */
   expiresOn: IsoDate,
   purchasedAt: IsoDateTime,

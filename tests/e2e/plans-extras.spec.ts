@@ -189,17 +189,43 @@ test('an international pass is bought like a data pass, once, and its minutes ar
   const active = page.getByTestId('active-intl-pass');
   await expect(active).toHaveCount(1);
   await expect(active).toContainText(pass.name);
-  await expect(active).toContainText(
-    t('en', 'addOns.minutes', {
-      n: String(pass.intl_minutes),
+  const minutesLeft = (left: number) =>
+    t('en', 'addOns.minutesLeft', {
+      left: String(left),
+      total: String(pass.intl_minutes),
       date: fmt.day(bought[0]!.expires_on, 'en', 'long'),
-    }),
-  );
+    });
+  await expect(active).toContainText(minutesLeft(pass.intl_minutes));
   await expect(page.getByTestId('intl-minutes-total')).toHaveText(
     t('en', 'addOns.intlTotal', { count: pass.intl_minutes, n: String(pass.intl_minutes) }),
   );
   // Data passes are listed apart: buying minutes added no data.
   await expect(page.getByTestId('active-add-ons')).toHaveCount(0);
+
+  // Calls abroad run the pass down: 23 minutes today leave the rest.
+  const today = new Date().toISOString().slice(0, 10);
+  const used = 23;
+  await db
+    .insertInto('usage_daily')
+    .values({
+      subscriber_id: facts.subscriberId,
+      day: today,
+      data_mb: 0,
+      minutes: used,
+      texts: 0,
+      intl_minutes: used,
+    })
+    .onConflict((oc) => oc.columns(['subscriber_id', 'day']).doUpdateSet({ intl_minutes: used }))
+    .execute();
+  await page.getByRole('button', { name: t('en', 'plans.back') }).click();
+  await page.getByTestId('change-plan').click();
+  await expect(active).toContainText(minutesLeft(pass.intl_minutes - used));
+  await expect(page.getByTestId('intl-minutes-total')).toHaveText(
+    t('en', 'addOns.intlTotal', {
+      count: pass.intl_minutes - used,
+      n: String(pass.intl_minutes - used),
+    }),
+  );
   await desktop.screenshot('plans-international-pass');
 
   await page.getByRole('button', { name: t('en', 'plans.back') }).click();

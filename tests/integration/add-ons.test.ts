@@ -173,6 +173,49 @@ describeWithDb(`add-ons (${dbKind})`, () => {
     expect((await summaryOf(a)).addOnDataMb).toBe(6 * 1024);
   });
 
+  it('runs international passes down oldest first with calls abroad this cycle', async () => {
+    const a = await account(40_00);
+    const first = AddOnPurchase.parse((await buy(a, 'intl-100min')).json()).addOn;
+    expect(first).toMatchObject({ remainingMinutes: 100, remainingMb: null });
+    t.clock.set(Date.parse(TEST_NOW) + 60_000);
+    const second = AddOnPurchase.parse((await buy(a, 'intl-100min')).json()).addOn;
+    await db()
+      .insertInto('usage_daily')
+      .values([
+        {
+          subscriber_id: a.id,
+          day: '2026-11-12',
+          data_mb: 0,
+          minutes: 90,
+          texts: 0,
+          intl_minutes: 90,
+        },
+        {
+          subscriber_id: a.id,
+          day: '2026-11-20',
+          data_mb: 0,
+          minutes: 40,
+          texts: 0,
+          intl_minutes: 40,
+        },
+        // Before the cycle: not counted.
+        {
+          subscriber_id: a.id,
+          day: '2026-11-05',
+          data_mb: 0,
+          minutes: 500,
+          texts: 0,
+          intl_minutes: 500,
+        },
+      ])
+      .execute();
+    const body = await list(a);
+    expect(body.active.map((p) => [p.id, p.remainingMinutes, p.remainingMb])).toEqual([
+      [first.id, 0, null],
+      [second.id, 70, null],
+    ]);
+  });
+
   it('answers 402 insufficient_balance with the shortfall and charges nothing', async () => {
     const a = await account(5_00);
     const key = newKey();

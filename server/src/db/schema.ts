@@ -195,6 +195,8 @@ export interface UsageDailyTable {
   data_mb: number;
   minutes: number;
   texts: number;
+  /** Minutes of calls to other countries (013), drawn from international passes. */
+  intl_minutes: Generated<number>;
 }
 
 export interface ServerSecretsTable {

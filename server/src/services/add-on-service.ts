@@ -12,23 +12,45 @@ import { bookDueRenewal } from './renewals';
 
 const ADD_ON_PURCHASE = 'add_on_purchase';
 
+/** Usage drawn from passes oldest first: what each of `sizes` has left after `used`. */
+function drawDown(sizes: number[], used: number): number[] {
+  let toDraw = used;
+  return sizes.map((size) => {
+    const fromThis = Math.min(toDraw, size);
+    toDraw -= fromThis;
+    return size - fromThis;
+  });
+}
+
 /**
- * What is left on each data pass. Passes are used only once the plan's own allowance is gone, and
- * oldest first, so a pass bought later is the last to run down. Other kinds keep `null`.
+ * What is left on each pass. Data passes are used only once the plan's own allowance is gone;
+ * international passes carry every international minute (plans include none). Both run down
+ * oldest first, so a pass bought later is the last to run down.
  */
 function withRemaining(
   rows: Selectable<SubscriberAddOnsTable>[],
   planDataMb: number | null,
   usedMb: number,
+  usedIntlMinutes: number,
 ): ActiveAddOn[] {
-  let overMb = planDataMb === null ? 0 : Math.max(0, usedMb - planDataMb);
+  const overMb = planDataMb === null ? 0 : Math.max(0, usedMb - planDataMb);
+  const data = rows.filter((r) => r.kind === 'data');
+  const intl = rows.filter((r) => r.kind === 'international');
+  const mbLeft = new Map(
+    drawDown(
+      data.map((r) => r.data_mb),
+      overMb,
+    ).map((left, i) => [data[i]!.id, left]),
+  );
+  const minutesLeft = new Map(
+    drawDown(
+      intl.map((r) => r.intl_minutes),
+      usedIntlMinutes,
+    ).map((left, i) => [intl[i]!.id, left]),
+  );
   return rows.map((r) => {
-    let remainingMb: number | null = null;
-    if (r.kind === 'data') {
-      const fromThis = Math.min(overMb, r.data_mb);
-      overMb -= fromThis;
-      remainingMb = r.data_mb - fromThis;
-    }
+    const remainingMb = mbLeft.get(r.id) ?? null;
+    const remainingMinutes = minutesLeft.get(r.id) ?? null;
     return {
       id: r.id,
       addOnId: r.add_on_id,
@@ -37,6 +59,7 @@ function withRemaining(
       dataMb: r.data_mb,
       remainingMb,
       internationalMinutes: r.intl_minutes,
+      remainingMinutes,
       expiresOn: r.expires_on,
       purchasedAt: new Date(r.purchased_at).toISOString(),
     };
@@ -68,13 +91,16 @@ export class AddOnService {
       activeAddOnRows(this.db, subscriberId, today),
       this.db
         .selectFrom('usage_daily')
-        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('data_mb'), eb.lit(0)).as('mb'))
+        .select((eb) => [
+          eb.fn.coalesce(eb.fn.sum<number>('data_mb'), eb.lit(0)).as('mb'),
+          eb.fn.coalesce(eb.fn.sum<number>('intl_minutes'), eb.lit(0)).as('intl'),
+        ])
         .where('subscriber_id', '=', subscriberId)
         .where('day', '>=', cycle.start)
         .where('day', '<=', today)
         .executeTakeFirstOrThrow(),
     ]);
-    return withRemaining(rows, sub.data_mb, Number(used.mb));
+    return withRemaining(rows, sub.data_mb, Number(used.mb), Number(used.intl));
   }
 
   async list(subscriberId: string): Promise<AddOnList> {
@@ -169,7 +195,7 @@ export class AddOnService {
             .execute();
           const body: AddOnPurchase = {
             // A new pass is the last to be used, so it is whole when bought.
-            addOn: withRemaining([row], null, 0)[0]!,
+            addOn: withRemaining([row], null, 0, 0)[0]!,
             charged: { amountCents: addOn.price_cents, currency: addOn.currency },
             balanceAfter: { amountCents: balance - addOn.price_cents, currency: addOn.currency },
           };

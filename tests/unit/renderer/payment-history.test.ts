@@ -274,6 +274,7 @@ describe('AddOnShop by kind', () => {
                 dataMb: 0,
                 remainingMb: null,
                 internationalMinutes: 100,
+                remainingMinutes: 100,
                 expiresOn: '2026-12-09',
                 purchasedAt: '2026-11-25T12:00:00.000Z',
               },

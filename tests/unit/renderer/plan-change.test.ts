@@ -140,6 +140,7 @@ describe('AddOnShop', () => {
       dataMb: 5_120,
       remainingMb: 5_120,
       internationalMinutes: 0,
+      remainingMinutes: null,
       expiresOn: '2026-12-06',
       purchasedAt: '2026-11-25T10:00:00.000Z',
     },

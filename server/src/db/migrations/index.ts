@@ -11,6 +11,7 @@ import { autopay } from './009-autopay';
 import { statementClose } from './010-statement-close';
 import { autopayRunReason } from './012-autopay-run-reason';
 
+import { internationalUsage } from './013-international-usage';
 /** Every migration, by name; names sort in the order they must run. Never edit a shipped one. */
 export const migrations: Record<string, Migration> = {
   '001-initial': initial,
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '009-autopay': autopay,
   '010-statement-close': statementClose,
   '012-autopay-run-reason': autopayRunReason,
+  '013-international-usage': internationalUsage,
 };

@@ -109,6 +109,7 @@ export class FakePlans implements ApiPlans {
         dataMb: dataPass.dataMb,
         remainingMb: dataPass.dataMb,
         internationalMinutes: 0,
+        remainingMinutes: null,
         expiresOn: '2026-12-06',
         purchasedAt: '2026-11-25T10:00:00.000Z',
       },
