@@ -175,6 +175,52 @@ test.describe('axe finds no WCAG 2.2 AA violations', () => {
     }
   });
 
+  for (const [lang, theme] of [
+    ['en', 'light'],
+    ['en', 'dark'],
+    ['es', 'light'],
+  ] as const) {
+    test(`change plan, refill and pay, and statement search (${lang}, ${theme})`, async ({
+      launch,
+    }) => {
+      const desktop = await launch({
+        systemLanguage: lang === 'es' ? 'es-US' : 'en-US',
+        systemTheme: theme,
+      });
+      const page = await toDashboard(desktop, lang);
+      const label = `${lang}, ${theme}`;
+
+      await page.getByTestId('change-plan').click();
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText(t(lang, 'plans.title'));
+      // Passes and plans are listed once the catalogue has loaded.
+      await expect(page.getByRole('region', { name: t(lang, 'addOns.intlHeading') })).toBeVisible();
+      await expectNoAxeViolations(page, `change plan (${label})`);
+      await page.getByRole('button', { name: t(lang, 'plans.back') }).click();
+
+      await page.getByRole('button', { name: t(lang, 'dashboard.balance.refillOrPay') }).click();
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText(t(lang, 'payments.title'));
+      await expectNoAxeViolations(page, `refill and pay (${label})`);
+      // The refill form with its format error on show.
+      await page.getByLabel(t(lang, 'payments.refill.pinLabel')).fill('12');
+      await page.getByRole('button', { name: t(lang, 'payments.refill.submit') }).click();
+      await expect(page.getByText(t(lang, 'payments.refill.pinFormat'))).toBeVisible();
+      await expectNoAxeViolations(page, `refill with a format error (${label})`);
+      await page.getByRole('button', { name: t(lang, 'security.backToAccount') }).click();
+
+      const statements = page.getByRole('region', {
+        name: t(lang, 'dashboard.statements.heading'),
+      });
+      await statements
+        .getByRole('button', { name: t(lang, 'dashboard.statements.search') })
+        .click();
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText(
+        t(lang, 'statements.heading'),
+      );
+      await expect(page.getByTestId('search-statement-row').first()).toBeVisible();
+      await expectNoAxeViolations(page, `statement search (${label})`);
+    });
+  }
+
   test('"can\'t reach" start screen', async ({ launch, profile }) => {
     test.skip(
       (await profile.vault()) === null,
