@@ -139,3 +139,49 @@ export const AddOnPurchase = z.object({
   balanceAfter: Money,
 });
 export type AddOnPurchase = z.infer<typeof AddOnPurchase>;
+
+// ---- receipts ----
+
+/** One money line of a plan change: what the new plan costs for the days left, or a credit. */
+export const PlanChangeReceiptLine = z.object({
+  description: z.string(),
+  /** Negative: charged to the balance; positive: credited to it. */
+  amount: Money,
+});
+export type PlanChangeReceiptLine = z.infer<typeof PlanChangeReceiptLine>;
+
+/**
+ * `GET /v1/account/plan/changes/:id/receipt`: the receipt of one plan change, from what was
+ * recorded when it was made (later catalogue edits do not change it).
+ */
+export const PlanChangeReceipt = z.object({
+  changeId: z.string(),
+  /** When the change was made. */
+  createdAt: IsoDateTime,
+  fromPlan: z.object({ id: z.string(), name: z.string() }),
+  toPlan: z.object({ id: z.string(), name: z.string() }),
+  /** now: prorated at once; next_renewal: the new plan starts on `effectiveOn`. */
+  when: PlanChangeTiming,
+  effectiveOn: IsoDate,
+  /** `pending` until its renewal day; `cancelled` when it was called off before then. */
+  status: z.enum(['applied', 'pending', 'cancelled']),
+  /** The money lines; empty for a change at the renewal (nothing moved at once). */
+  lines: z.array(PlanChangeReceiptLine),
+  /** The new plan's price for the days left (0 at renewal). */
+  charged: Money,
+  /** The current plan's unused days given back (0 at renewal). */
+  credited: Money,
+  /** charged − credited: taken from the balance (negative: added to it). */
+  netCharge: Money,
+  /** The balance right after the change (positive = credit); null for changes from before it was kept. */
+  balanceAfter: Money.nullable(),
+});
+export type PlanChangeReceipt = z.infer<typeof PlanChangeReceipt>;
+
+export const PlanChangeParams = z.strictObject({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/, 'That plan change id is not valid.'),
+});

@@ -53,6 +53,11 @@ import { AddOnService } from './services/add-on-service';
 import { autopayRoutes } from './routes/autopay';
 import { AutopayService, runAutopay } from './services/autopay';
 import { runStatementJob } from './services/statement-close';
+import { KioskService } from './services/kiosk-service';
+import { clientKey, registerKioskClients } from './plugins/kiosk-client';
+import { kioskRoutes } from './routes/kiosk';
+import { receiptRoutes } from './routes/receipts';
+import { ReceiptMailer } from './services/receipt-mail';
 
 export const API_VERSION = '0.1.0';
 
@@ -129,15 +134,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         version: API_VERSION,
       },
       components: {
-        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          kioskCredential: { type: 'apiKey', in: 'header', name: 'airtime-kiosk' },
+        },
       },
     },
     transform: jsonSchemaTransform,
   });
 
+  // Before any route or limit: a kiosk's credential decides who the client is (see clientKey).
+  const kiosks = new KioskService(database.db, clock);
+  registerKioskClients(app, kiosks);
+
   const perMinute = options.authRateLimit ?? 60;
   await app.register(rateLimit, {
     global: false,
+    keyGenerator: clientKey,
     errorResponseBuilder: (_request, context) =>
       new ApiHttpError(429, 'rate_limited', 'Too many requests. Wait a moment and try again.', {
         retryAfterSeconds: Math.max(1, Math.ceil(context.ttl / 1000)),
@@ -342,6 +355,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         payments,
         rateLimit: perMinute > 0 ? { max: perMinute, timeWindow: MINUTE_MS } : false,
       });
+      await v1.register(receiptRoutes, {
+        prefix: '/account',
+        auth,
+        receipts: new ReceiptMailer(database.db, clock, delivery, payments),
+      });
       const plans = new PlanService(database.db, clock);
       await v1.register(planCatalogueRoutes, {
         plans,
@@ -352,6 +370,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         auth,
         plans,
         addOns: new AddOnService(database.db, clock),
+      });
+      await v1.register(kioskRoutes, {
+        prefix: '/kiosk',
+        kiosks,
+        rateLimit: perMinute > 0 ? { max: perMinute, timeWindow: MINUTE_MS } : false,
       });
       await v1.register(securityRoutes, {
         prefix: '/account',

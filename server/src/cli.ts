@@ -12,6 +12,9 @@ import { formatMoney, parseMoneyInput } from '../../contract/money';
 import { generatePins } from './services/refill-pins';
 import { loadRefillPinKey } from './secrets';
 import { runStatementJob } from './services/statement-close';
+import { KioskService } from './services/kiosk-service';
+import { hashPassword } from './auth/passwords';
+import { ApiBaseUrl } from '../../contract/settings';
 
 const USAGE = `Airtime account API
 
@@ -32,6 +35,14 @@ Commands:
                               Make refill PINs (printed once; only their HMAC is stored).
   statements close            Book due renewals and issue the statements of ended cycles now
                               (the server also does this every AIRTIME_STATEMENT_INTERVAL_MINUTES).
+  kiosk enroll --store <name> [--api-url <url>]
+                              Enrol a store kiosk: prints its credential (once) and the policy
+                              file to install on it.
+  kiosk list [--json]         List kiosks, with when each was last seen and whether revoked.
+  kiosk revoke <id>           Stop a kiosk: its credential no longer works, its sessions end.
+  kiosk pin-hash [--pin-stdin]
+                              Hash a staff PIN (4 to 12 digits) for the policy's staffPinHash;
+                              asks for it unless --pin-stdin.
   help                        Show this text.
 
 Every command takes --db <path or postgres:// URL> (default: $AIRTIME_DB or ${DEFAULT_DB}).
@@ -59,6 +70,9 @@ const OPTIONS = {
   count: { type: 'string' },
   value: { type: 'string' },
   batch: { type: 'string' },
+  store: { type: 'string' },
+  'api-url': { type: 'string' },
+  'pin-stdin': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -136,6 +150,8 @@ export async function main(argv: string[]): Promise<number> {
       return pinsCommand(sub, rest, values, out);
     case 'statements':
       return statementsCommand(sub, rest, values.db, out);
+    case 'kiosk':
+      return kioskCommand(sub, rest, values, out);
     default:
       throw new UsageError(`Unknown command "${command}".`);
   }
@@ -298,6 +314,128 @@ async function statementsCommand(
       return 1;
     }
     return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+/** The address kiosks reach this API at, for the policy snippet: --api-url, or where it serves. */
+function kioskApiUrl(flag: string | undefined): string {
+  const config = flag === undefined ? resolveServeConfig({}, process.env) : null;
+  const url = flag ?? `http://${config!.host}:${config!.port}`;
+  // The kiosk checks apiUrl with the same rule, so a snippet that passes here installs there.
+  const parsed = ApiBaseUrl.safeParse(url);
+  if (!parsed.success) {
+    throw new UsageError(
+      `--api-url: ${parsed.error.issues[0]?.message ?? 'not a valid address'} (the address kiosks reach this API at).`,
+    );
+  }
+  return parsed.data;
+}
+
+async function kioskCommand(
+  sub: string | undefined,
+  rest: string[],
+  values: ReturnType<
+    typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>
+  >['values'],
+  out: (line: string) => void,
+): Promise<number> {
+  if (sub === 'pin-hash') {
+    if (rest.length) throw new UsageError(`Unexpected argument "${rest[0]}".`);
+    let pin: string;
+    if (values['pin-stdin']) {
+      pin = (await readStdin()).trim();
+    } else {
+      if (!process.stdin.isTTY) {
+        throw new AdminError(
+          'invalid_input',
+          'There is no terminal to ask for the PIN on: pipe it in and pass --pin-stdin.',
+        );
+      }
+      pin = await promptHidden('Staff PIN: ');
+      if ((await promptHidden('Staff PIN again: ')) !== pin)
+        throw new AdminError('invalid_input', 'The two PINs do not match.');
+    }
+    // The same rule the kiosk applies to what staff type (StaffPinInput in contract/kiosk.ts).
+    if (!/^\d{4,12}$/.test(pin)) {
+      throw new AdminError('invalid_input', 'A staff PIN is 4 to 12 digits.');
+    }
+    out(await hashPassword(pin));
+    return 0;
+  }
+  if (sub !== 'enroll' && sub !== 'list' && sub !== 'revoke') {
+    throw new UsageError(
+      sub
+        ? `Unknown kiosk command "${sub}".`
+        : 'Say which: kiosk enroll | list | revoke | pin-hash.',
+    );
+  }
+  if (sub !== 'revoke' && rest.length) throw new UsageError(`Unexpected argument "${rest[0]}".`);
+  if (sub === 'revoke' && rest.length > 1)
+    throw new UsageError(`Unexpected argument "${rest[1]}".`);
+  const apiUrl = sub === 'enroll' ? kioskApiUrl(values['api-url']) : '';
+  const database = openDatabase(values.db ?? process.env['AIRTIME_DB'] ?? DEFAULT_DB);
+  try {
+    await migrateToLatest(database.db);
+    const kiosks = new KioskService(database.db, systemClock);
+    switch (sub) {
+      case 'enroll': {
+        const kiosk = await kiosks.enroll(values.store);
+        out(`Enrolled kiosk ${kiosk.id} for ${kiosk.storeName}.`);
+        out('');
+        out(`Credential (shown only now; only its hash is kept): ${kiosk.credential}`);
+        out('');
+        out('Policy file for the kiosk (set staffPinHash with "kiosk pin-hash"):');
+        out(
+          JSON.stringify(
+            {
+              kiosk: true,
+              storeName: kiosk.storeName,
+              apiUrl,
+              kioskCredential: kiosk.credential,
+              staffPinHash: '<the output of: npm run server -- kiosk pin-hash>',
+            },
+            null,
+            2,
+          ),
+        );
+        return 0;
+      }
+      case 'list': {
+        const rows = await kiosks.list();
+        const iso = (at: number | null) => (at === null ? null : new Date(at).toISOString());
+        if (values.json) {
+          out(
+            JSON.stringify(
+              rows.map((r) => ({
+                id: r.id,
+                storeName: r.storeName,
+                enrolledAt: iso(r.createdAt),
+                lastSeenAt: iso(r.lastSeenAt),
+                revokedAt: iso(r.revokedAt),
+              })),
+              null,
+              2,
+            ),
+          );
+        } else if (rows.length === 0) {
+          out('No kiosks yet. Enrol one with: npm run server -- kiosk enroll --store "<name>"');
+        } else {
+          for (const r of rows) {
+            const seen = r.lastSeenAt ? `last seen ${iso(r.lastSeenAt)}` : 'never seen';
+            const state = r.revokedAt ? `revoked ${iso(r.revokedAt)}` : 'active';
+            out(`${r.id}  ${r.storeName.padEnd(30)} ${state.padEnd(32)} ${seen}`);
+          }
+        }
+        return 0;
+      }
+      case 'revoke': {
+        const kiosk = await kiosks.revoke(rest[0]);
+        out(`Revoked kiosk ${kiosk.id} (${kiosk.storeName}). It now shows "not enrolled".`);
+        return 0;
+      }
+    }
   } finally {
     await database.close();
   }

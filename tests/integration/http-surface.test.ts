@@ -48,6 +48,10 @@ const API_ROUTES: readonly [method: 'get' | 'post' | 'put' | 'delete', path: str
   ['post', '/v1/account/payments'],
   ['post', '/v1/account/refill'],
   ['get', '/v1/account/payments/{id}/receipt'],
+  ['post', '/v1/account/payments/{id}/receipt/email'],
+  ['get', '/v1/account/plan/changes/{id}/receipt'],
+  ['post', '/v1/account/plan/changes/{id}/receipt/email'],
+  ['post', '/v1/kiosk/visits/end'],
   ['get', '/v1/plans'],
   ['post', '/v1/account/plan/preview'],
   ['post', '/v1/account/plan/change'],
@@ -138,7 +142,7 @@ describeWithDb(`HTTP surface (${dbKind})`, () => {
       expect(doc.info.version).toBeTruthy();
     });
 
-    it('lists exactly the routes under /v1/auth, /v1/account and /v1/captcha, with their methods', () => {
+    it('lists exactly the routes under /v1/auth, /v1/account, /v1/kiosk and /v1/captcha, with their methods', () => {
       const listed = Object.entries(doc.paths).flatMap(([path, item]) =>
         Object.keys(item)
           .filter((key) => ['get', 'post', 'put', 'patch', 'delete'].includes(key))

@@ -16,7 +16,7 @@ export interface CaptchaPolicy {
   maxNumber: number;
   /** A challenge must be solved and used within this long. */
   ttlMs: number;
-  /** Failed sign-ins (per number, or per client address) after which a captcha is required. */
+  /** Failed sign-ins (per number, or per client) after which a captcha is required. */
   afterFailures: number;
   /** Failures are counted in a window that starts with the first and lasts this long. */
   failureWindowMs: number;
@@ -156,7 +156,7 @@ export async function recordWindowedFailure(
 }
 
 /**
- * Failed sign-ins per phone number and per client address, in a window that starts with the first
+ * Failed sign-ins per phone number and per client (address, or kiosk visit), in a window that starts with the first
  * failure. Counted for numbers without an account as well, so the captcha rule cannot be used to
  * learn which numbers exist.
  */
@@ -166,8 +166,12 @@ export class RiskCounters {
     private readonly policy: CaptchaPolicy = DEFAULT_CAPTCHA_POLICY,
   ) {}
 
-  static keys(phone: string, ip: string | undefined): string[] {
-    return ip ? [`phone:${phone}`, `ip:${ip}`] : [`phone:${phone}`];
+  /**
+   * The counters of a sign-in: the number's, then the client's (`ip:<address>`, or
+   * `kiosk:<id>:<visit>` at a store kiosk, so the next customer starts clean).
+   */
+  static keys(phone: string, client: string | undefined): string[] {
+    return client ? [`phone:${phone}`, client] : [`phone:${phone}`];
   }
 
   /** The highest live count among `keys`. */

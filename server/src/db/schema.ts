@@ -60,6 +60,8 @@ export interface SessionsTable {
   device_id: Generated<string | null>;
   device_name: Generated<string | null>;
   app_version: Generated<string | null>;
+  /** The enrolled kiosk the session was opened at; null for a subscriber's own computer. */
+  kiosk_id: Generated<string | null>;
 }
 
 export interface RefreshTokensTable {
@@ -223,6 +225,8 @@ export interface ResetRequestsTable {
   /** Delivery runs after the answer is sent: `pending`, then `sent` or `failed`; `none` for unknown numbers. */
   delivery: 'pending' | 'sent' | 'failed' | 'none';
   client_ip: string | null;
+  /** Who the per-client limit counts: `ip:<address>`, or `kiosk:<id>:<visit>` at a store kiosk. */
+  client_key: Generated<string | null>;
 }
 
 /** What a proven reset code buys: one password change within 10 minutes. Stored hashed. */
@@ -348,6 +352,8 @@ export interface PlanChangesTable {
   credit_cents: number;
   created_at: number;
   applied_at: number | null;
+  /** The balance right after the change (for its receipt); null for changes made before it was kept. */
+  balance_after_cents: Generated<number | null>;
 }
 
 /** The add-on catalogue: data passes and international minutes, bought for the current cycle. */
@@ -433,6 +439,19 @@ export interface RenewalsTable {
   booked_at: number;
 }
 
+/** An enrolled store kiosk. Its credential's secret is never stored, only its SHA-256 hash. */
+export interface KiosksTable {
+  /** The `<id>` of `ak_<id>.<secret>`: 12 of a–z 0–9. */
+  id: string;
+  store_name: string;
+  /** SHA-256 (hex) of the secret part of the credential. */
+  secret_hash: string;
+  created_at: number;
+  revoked_at: number | null;
+  /** Updated at most once a minute while the kiosk makes requests. */
+  last_seen_at: number | null;
+}
+
 export interface Database {
   plans: PlansTable;
   subscribers: SubscribersTable;
@@ -465,4 +484,5 @@ export interface Database {
   autopay_settings: AutopaySettingsTable;
   autopay_runs: AutopayRunsTable;
   renewals: RenewalsTable;
+  kiosks: KiosksTable;
 }

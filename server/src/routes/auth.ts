@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ApiErrorBody } from '../../../contract/errors';
@@ -14,7 +15,8 @@ import {
   SecondFactorResendRequest,
   SecondFactorResendResponse,
 } from '../../../contract/http/two-factor';
-import type { AuthService } from '../services/auth-service';
+import type { AuthService, ClientInfo } from '../services/auth-service';
+import { clientKey } from '../plugins/kiosk-client';
 
 export interface AuthRoutesOptions {
   auth: AuthService;
@@ -23,6 +25,17 @@ export interface AuthRoutesOptions {
 }
 
 const errors = JSON_BODY_ERRORS;
+
+/** The client as sign-in sees it: for the history, the per-client counters and the kiosk. */
+function clientOf(request: FastifyRequest, device: ClientInfo['device']): ClientInfo {
+  return {
+    userAgent: request.headers['user-agent'],
+    ip: request.ip,
+    device,
+    clientKey: clientKey(request),
+    kioskId: request.kiosk?.id,
+  };
+}
 
 /** `/v1/auth/*`: sign-in, refresh and sign-out. Every route is rate-limited per client. */
 export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, opts) => {
@@ -49,7 +62,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
       opts.auth.signIn(
         request.body.phone,
         request.body.password,
-        { userAgent: request.headers['user-agent'], ip: request.ip, device: request.body.device },
+        clientOf(request, request.body.device),
         request.body.captcha,
         request.body.deviceToken,
       ),
@@ -78,7 +91,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
       opts.auth.secondFactor(
         request.body.challenge,
         request.body.code,
-        { userAgent: request.headers['user-agent'], ip: request.ip, device: request.body.device },
+        clientOf(request, request.body.device),
         request.body.rememberDevice ?? false,
       ),
   );

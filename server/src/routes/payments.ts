@@ -18,6 +18,7 @@ import type { PaymentService } from '../services/payment-service';
 import { requireIdempotencyKey, type IdempotentAnswer } from '../services/idempotency';
 import { requireBearerToken } from './bearer-auth';
 import { JSON_BODY_ERRORS, rateLimitConfig, type RouteRateLimit } from './shared';
+import { clientKey } from '../plugins/kiosk-client';
 
 export interface PaymentRoutesOptions {
   auth: AuthService;
@@ -142,7 +143,7 @@ export const paymentRoutes: FastifyPluginAsyncZod<PaymentRoutesOptions> = async 
     {
       schema: {
         summary: 'Add credit with a refill PIN',
-        description: `${IDEMPOTENCY} 201 with the receipt. 400 invalid_refill_pin_format when it is not 16 digits; 400 refill_pin_invalid for a PIN that does not exist or was used (the same answer for both). After 5 wrong PINs in an hour for the account or the client address, 429 rate_limited with retryAfterSeconds.`,
+        description: `${IDEMPOTENCY} 201 with the receipt. 400 invalid_refill_pin_format when it is not 16 digits; 400 refill_pin_invalid for a PIN that does not exist or was used (the same answer for both). After 5 wrong PINs in an hour for the account or the client (its address, or the customer visit at a store kiosk), 429 rate_limited with retryAfterSeconds.`,
         tags: ['payments'],
         security,
         headers: IdempotencyHeaders,
@@ -154,7 +155,7 @@ export const paymentRoutes: FastifyPluginAsyncZod<PaymentRoutesOptions> = async 
       const key = requireIdempotencyKey(request.headers['idempotency-key']);
       return sendAnswer(
         reply,
-        await opts.payments.refill(request.subscriberId, request.ip, key, request.body.pin),
+        await opts.payments.refill(request.subscriberId, clientKey(request), key, request.body.pin),
       );
     },
   );

@@ -10,6 +10,7 @@ import {
   ResetVerifyResponse,
 } from '../../../contract/http/recovery';
 import type { RecoveryService } from '../services/recovery-service';
+import { clientKey } from '../plugins/kiosk-client';
 
 export interface RecoveryRoutesOptions {
   recovery: RecoveryService;
@@ -40,7 +41,7 @@ export const recoveryRoutes: FastifyPluginAsyncZod<RecoveryRoutesOptions> = asyn
       const result = await opts.recovery.start(
         request.body.phone,
         request.body.channel,
-        request.ip,
+        { ip: request.ip, key: clientKey(request) },
         request.body.captcha,
       );
       return reply.code(202).send(result);

@@ -86,7 +86,10 @@ export class AuthService {
     deviceToken?: string,
   ): Promise<SignInResponse> {
     if (!this.risk) return this.checkPassword(phone, password, client, deviceToken);
-    const keys = RiskCounters.keys(phone, client.ip);
+    const keys = RiskCounters.keys(
+      phone,
+      client.clientKey ?? (client.ip ? `ip:${client.ip}` : undefined),
+    );
     const now = this.clock.now();
     if (await this.risk.counters.captchaRequired(keys, now)) {
       await this.risk.captcha.require(captcha);
@@ -251,6 +254,7 @@ export class AuthService {
           device_id: client.device?.id ?? null,
           device_name: client.device?.name ?? null,
           app_version: client.device?.appVersion ?? null,
+          kiosk_id: client.kioskId ?? null,
         })
         .execute();
       await trx

@@ -40,7 +40,7 @@ interface CardIntent {
 }
 
 export interface RefillLimit {
-  /** Wrong PINs allowed per subscriber and per client address within `windowMs`. */
+  /** Wrong PINs allowed per subscriber and per client (address or kiosk visit) within `windowMs`. */
   maxFailures: number;
   windowMs: number;
 }
@@ -390,8 +390,11 @@ export class PaymentService {
 
   // ---- refill PINs ----
 
-  private refillKeys(subscriberId: string, ip: string | undefined): string[] {
-    return ip ? [`refill:sub:${subscriberId}`, `refill:ip:${ip}`] : [`refill:sub:${subscriberId}`];
+  /** The account's counter, and the client's (`refill:ip:<address>` or `refill:kiosk:<id>:<visit>`). */
+  private refillKeys(subscriberId: string, client: string | undefined): string[] {
+    return client
+      ? [`refill:sub:${subscriberId}`, `refill:${client}`]
+      : [`refill:sub:${subscriberId}`];
   }
 
   private async refillRetryAfter(keys: string[], now: number): Promise<number | null> {
@@ -414,7 +417,8 @@ export class PaymentService {
   /** `POST /v1/account/refill`: 201 with a receipt; unknown and used PINs answer alike. */
   async refill(
     subscriberId: string,
-    ip: string | undefined,
+    /** Who the per-client limit counts (see `clientKey`): the address, or the kiosk visit. */
+    client: string | undefined,
     key: string,
     pinInput: string,
   ): Promise<IdempotentAnswer> {
@@ -433,7 +437,7 @@ export class PaymentService {
           );
         }
         const now = this.clock.now();
-        const keys = this.refillKeys(subscriberId, ip);
+        const keys = this.refillKeys(subscriberId, client);
         const retryAfterSeconds = await this.refillRetryAfter(keys, now);
         if (retryAfterSeconds !== null) {
           throw new ApiHttpError(

@@ -282,6 +282,8 @@ export class PlanService {
               credit_cents: preview.creditCents,
               created_at: now,
               applied_at: body.when === 'now' ? now : null,
+              // Kept for the change's receipt: the ledger alone cannot tell it later.
+              balance_after_cents: preview.balanceAfterCents,
             })
             .execute();
           if (body.when === 'now') {

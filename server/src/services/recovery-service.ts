@@ -121,7 +121,8 @@ export class RecoveryService {
   async start(
     phone: string,
     channel: ResetChannel,
-    clientIp: string | undefined,
+    /** The address (kept for the record) and who the per-client limit counts (see `clientKey`). */
+    client: { ip?: string | undefined; key?: string | undefined },
     captchaSolution?: string,
   ): Promise<ResetStartResponse> {
     const sender = this.delivery[channel];
@@ -136,7 +137,7 @@ export class RecoveryService {
     }
     const now = this.clock.now();
     // Limits first, so a client that is turned away anyway does not spend a solved captcha.
-    await this.checkLimits(phone, clientIp, now);
+    await this.checkLimits(phone, client.key, now);
     if (this.captcha) await this.captcha.require(captchaSolution);
 
     const subscriber = await this.db
@@ -160,7 +161,8 @@ export class RecoveryService {
         expires_at: now + this.policy.codeTtlMs,
         consumed_at: null,
         delivery: subscriber ? 'pending' : 'none',
-        client_ip: clientIp ?? null,
+        client_ip: client.ip ?? null,
+        client_key: client.key ?? null,
       })
       .execute();
 
@@ -197,8 +199,11 @@ export class RecoveryService {
     await this.db.updateTable('reset_requests').set({ delivery }).where('id', '=', id).execute();
   }
 
-  /** Per number: one code a minute and five an hour; per client address: twenty an hour. */
-  private async checkLimits(phone: string, clientIp: string | undefined, now: number) {
+  /**
+   * Per number: one code a minute and five an hour; per client (address, or kiosk visit, so one
+   * customer's resets never hold up the next): twenty an hour.
+   */
+  private async checkLimits(phone: string, clientKey: string | undefined, now: number) {
     const since = now - HOUR_MS;
     const recent = await this.db
       .selectFrom('reset_requests')
@@ -221,11 +226,11 @@ export class RecoveryService {
         'Too many codes were asked for this number. Try again later.',
       );
     }
-    if (clientIp) {
+    if (clientKey) {
       const fromClient = await this.db
         .selectFrom('reset_requests')
         .select('created_at')
-        .where('client_ip', '=', clientIp)
+        .where('client_key', '=', clientKey)
         .where('created_at', '>', since)
         .orderBy('created_at', 'desc')
         .limit(this.policy.perClientPerHour)

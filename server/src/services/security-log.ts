@@ -7,6 +7,13 @@ export interface ClientInfo {
   ip?: string | undefined;
   /** The desktop app's own description of itself (`device` in the sign-in body). */
   device?: DeviceInfo | undefined;
+  /**
+   * Who per-client throttles and CAPTCHA triggers count: `ip:<address>`, or `kiosk:<id>:<visit>`
+   * at an enrolled store kiosk (see `clientKey`). Without it, the address is used.
+   */
+  clientKey?: string | undefined;
+  /** The enrolled kiosk the request came from, recorded on the session it opens. */
+  kioskId?: string | undefined;
 }
 
 export type SecurityEventKind = SecurityEventsTable['kind'];

@@ -9,9 +9,10 @@ import { payments } from './007-payments';
 import { planChanges } from './008-plan-changes';
 import { autopay } from './009-autopay';
 import { statementClose } from './010-statement-close';
+import { kiosks } from './011-kiosks';
 import { autopayRunReason } from './012-autopay-run-reason';
-
 import { internationalUsage } from './013-international-usage';
+
 /** Every migration, by name; names sort in the order they must run. Never edit a shipped one. */
 export const migrations: Record<string, Migration> = {
   '001-initial': initial,
@@ -24,6 +25,7 @@ export const migrations: Record<string, Migration> = {
   '008-plan-changes': planChanges,
   '009-autopay': autopay,
   '010-statement-close': statementClose,
+  '011-kiosks': kiosks,
   '012-autopay-run-reason': autopayRunReason,
   '013-international-usage': internationalUsage,
 };

@@ -1,0 +1,199 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import argon2 from 'argon2';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { Argon2Hash, KioskPolicy } from '../../contract/kiosk';
+import { buildApp } from '../../server/src/app';
+import { ManualClock } from '../../server/src/clock';
+import { TEST_TOKEN_SECRET } from './support/test-app';
+import { TEST_CAPTCHA_MAX_NUMBER } from './support/captcha';
+import { expectError } from './support/expect-error';
+import { createTestDatabase, describeWithDb, dbKind, type TestDatabase } from './support/test-db';
+
+/** `npm run server -- kiosk …` as a store's administrator runs it, against the API's database. */
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+const CLI = path.join(ROOT, 'server', 'src', 'cli.ts');
+const SLOW = { timeout: 90_000 };
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runCli(args: string[], stdin = ''): Promise<CliResult> {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  for (const name of Object.keys(env)) if (name.startsWith('AIRTIME_')) delete env[name];
+  return new Promise((resolve, reject) => {
+    const child = spawn(TSX, [CLI, ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.on('error', () => {
+      // The CLI may exit before reading stdin; that is not what these tests are about.
+    });
+    child.stdin.end(stdin);
+  });
+}
+
+function expectRefused(result: CliResult, message: string): void {
+  expect(result.code, result.stderr).not.toBe(0);
+  expect(result.stderr).toContain(message);
+  expect(result.stderr).toMatch(/^Error: /);
+  expect(result.stderr).not.toMatch(/ {4}at |\.ts:\d/);
+  expect(result.stdout).toBe('');
+}
+
+function expectOk(result: CliResult): void {
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+}
+
+describeWithDb(`kiosk CLI (${dbKind})`, () => {
+  let testDb: TestDatabase;
+  let app: FastifyInstance;
+  let db: string[];
+  let enrolled: { id: string; credential: string } | undefined;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    db = ['--db', testDb.location];
+    app = await buildApp({
+      database: testDb.database,
+      clock: new ManualClock(Date.now()),
+      authRateLimit: 0,
+      tokenSecret: TEST_TOKEN_SECRET,
+      captcha: { maxNumber: TEST_CAPTCHA_MAX_NUMBER },
+    });
+    await app.ready();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await testDb?.cleanup();
+  });
+
+  const plansAt = (credential: string) =>
+    app.inject({
+      method: 'GET',
+      url: '/v1/plans',
+      headers: { 'airtime-kiosk': credential, 'airtime-kiosk-visit': randomUUID() },
+    });
+
+  it('kiosk list says there are none yet', SLOW, async () => {
+    const result = await runCli(['kiosk', 'list', ...db]);
+    expectOk(result);
+    expect(result.stdout).toContain('No kiosks yet');
+  });
+
+  it('kiosk enroll needs a store name', SLOW, async () => {
+    expectRefused(await runCli(['kiosk', 'enroll', ...db]), 'Name the store');
+    expectRefused(await runCli(['kiosk', 'enroll', '--store', '   ', ...db]), 'Name the store');
+    expectRefused(
+      await runCli([
+        'kiosk',
+        'enroll',
+        '--store',
+        'Mall',
+        '--api-url',
+        'http://api.example.com',
+        ...db,
+      ]),
+      '--api-url',
+    );
+  });
+
+  it('kiosk enroll prints the credential once and a policy the kiosk accepts', SLOW, async () => {
+    const result = await runCli([
+      'kiosk',
+      'enroll',
+      '--store',
+      'Main Street store',
+      '--api-url',
+      'https://api.example.com',
+      ...db,
+    ]);
+    expectOk(result);
+    const credential = /Credential[^:]*: (ak_\S+)/.exec(result.stdout)?.[1];
+    expect(credential).toBeDefined();
+    const snippet = JSON.parse(result.stdout.slice(result.stdout.indexOf('{')));
+    expect(snippet).toMatchObject({
+      kiosk: true,
+      storeName: 'Main Street store',
+      apiUrl: 'https://api.example.com',
+      kioskCredential: credential,
+    });
+    // With the staff PIN hash filled in, the kiosk's own policy parser takes it as it is.
+    const pinHash = await argon2.hash('4821', { type: argon2.argon2id });
+    expect(KioskPolicy.safeParse({ ...snippet, staffPinHash: pinHash }).success).toBe(true);
+    // The API knows the kiosk at once.
+    expect((await plansAt(credential!)).statusCode).toBe(200);
+    enrolled = { id: /^ak_([a-z0-9]{12})\./.exec(credential!)![1]!, credential: credential! };
+    // Only a hash of the secret is in the database.
+    const rows = await testDb.database.db.selectFrom('kiosks').selectAll().execute();
+    expect(JSON.stringify(rows)).not.toContain(credential!.split('.')[1]);
+  });
+
+  it('kiosk list shows each kiosk, its store and when it was last seen', SLOW, async () => {
+    const text = await runCli(['kiosk', 'list', ...db]);
+    expectOk(text);
+    expect(text.stdout).toMatch(
+      new RegExp(`^${enrolled!.id}\\s+Main Street store\\s+active\\s+last seen \\d{4}-`, 'm'),
+    );
+    const json = await runCli(['kiosk', 'list', '--json', ...db]);
+    expectOk(json);
+    expect(JSON.parse(json.stdout)).toEqual([
+      expect.objectContaining({
+        id: enrolled!.id,
+        storeName: 'Main Street store',
+        revokedAt: null,
+      }),
+    ]);
+    expect(json.stdout).not.toContain(enrolled!.credential.split('.')[1]);
+  });
+
+  it('kiosk revoke stops the kiosk; an unknown id is named', SLOW, async () => {
+    expectRefused(
+      await runCli(['kiosk', 'revoke', 'zzzzzzzzzzzz', ...db]),
+      'There is no kiosk "zzzzzzzzzzzz"',
+    );
+    expectRefused(await runCli(['kiosk', 'revoke', ...db]), 'Name the kiosk');
+    const result = await runCli(['kiosk', 'revoke', enrolled!.id, ...db]);
+    expectOk(result);
+    expect(result.stdout).toBe(
+      `Revoked kiosk ${enrolled!.id} (Main Street store). It now shows "not enrolled".\n`,
+    );
+    expectError(await plansAt(enrolled!.credential), 403, 'kiosk_not_enrolled');
+    const list = await runCli(['kiosk', 'list', ...db]);
+    expect(list.stdout).toMatch(/revoked \d{4}-/);
+  });
+
+  it(
+    'kiosk pin-hash prints an argon2id hash of the PIN, and refuses what is not a PIN',
+    SLOW,
+    async () => {
+      const result = await runCli(['kiosk', 'pin-hash', '--pin-stdin'], '4821\n');
+      expectOk(result);
+      const hash = result.stdout.trim();
+      expect(hash).toMatch(/^\$argon2id\$/);
+      // What the kiosk's policy file accepts for staffPinHash.
+      expect(Argon2Hash.safeParse(hash).success).toBe(true);
+      expect(await argon2.verify(hash, '4821')).toBe(true);
+      expect(await argon2.verify(hash, '4822')).toBe(false);
+      expectRefused(
+        await runCli(['kiosk', 'pin-hash', '--pin-stdin'], '12ab\n'),
+        'A staff PIN is 4 to 12 digits.',
+      );
+      // No terminal and no --pin-stdin: it says how to pipe it in.
+      expectRefused(await runCli(['kiosk', 'pin-hash']), 'pass --pin-stdin');
+    },
+  );
+});
