@@ -69,6 +69,12 @@ export const ERROR_CODES = [
   'insufficient_balance',
   'add_on_not_found',
   'no_pending_plan_change',
+  // kiosk mode
+  'kiosk_not_enrolled',
+  'kiosk_feature_off',
+  'managed_by_policy',
+  'staff_pin_wrong',
+  'printer_unavailable',
 ] as const;
 
 export const ErrorCode = z.enum(ERROR_CODES);

@@ -14,4 +14,6 @@ export * from './http/autopay';
 export * from './http/plans';
 export * from './subscriber';
 export * from './settings';
+export * from './kiosk';
 export * from './ipc';
+export * from './http/kiosk';

@@ -58,10 +58,21 @@ export const IPC_CHANNEL_NAMES = [
   'settings:set',
   'settings:test-connection',
   'settings:forget-device',
+  'kiosk:state',
+  'kiosk:start',
+  'kiosk:activity',
+  'kiosk:end-session',
+  'kiosk:staff-exit',
+  'kiosk:print-receipt',
+  'kiosk:email-receipt',
 ] as const;
 
 export const PUSH_EVENT_NAMES = [
   'session:expired',
   'settings:changed',
   'system:theme-changed',
+  'kiosk:state',
+  'kiosk:idle-warning',
+  'kiosk:idle-cleared',
+  'kiosk:staff-prompt',
 ] as const;

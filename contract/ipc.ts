@@ -49,6 +49,7 @@ import {
   PlanChangeResult,
 } from './http/plans';
 import { IPC_CHANNEL_NAMES, PUSH_EVENT_NAMES } from './ipc-names';
+import { KioskState, ReceiptRef, StaffExitResult, StaffPinInput, WipeReason } from './kiosk';
 
 /**
  * Every channel between the renderer and the main process, declared once. Main registers one
@@ -328,6 +329,19 @@ export const IPC_CHANNELS = {
     ConnectionTestResult,
   ),
   'settings:forget-device': channel(None, z.null()),
+  // Kiosk mode (contract/kiosk.ts). In a normal install `kiosk:state` answers { mode: 'normal' }
+  // and the other kiosk channels answer `forbidden`.
+  'kiosk:state': channel(None, KioskState),
+  /** "Tap to start": a new customer visit begins (a fresh in-memory session in Electron). */
+  'kiosk:start': channel(None, KioskState),
+  /** The customer touched or typed: restarts the idle clock and dismisses "Still there?". */
+  'kiosk:activity': channel(None, z.null()),
+  /** "End session": signs out, wipes everything of this customer, back to the welcome screen. */
+  'kiosk:end-session': channel(None, z.null()),
+  'kiosk:staff-exit': channel(StaffPinInput, StaffExitResult),
+  'kiosk:print-receipt': channel(ReceiptRef, z.null()),
+  /** Sends the receipt to the account's e-mail address; answers where it went, masked. */
+  'kiosk:email-receipt': channel(ReceiptRef, z.object({ sentTo: z.string() })),
 } as const;
 
 export type IpcChannels = typeof IPC_CHANNELS;
@@ -341,6 +355,13 @@ export const PUSH_EVENTS = {
   'session:expired': z.object({ message: z.string() }),
   'settings:changed': SettingsView,
   'system:theme-changed': z.object({ theme: z.enum(['light', 'dark']) }),
+  /** The kiosk moved on: a visit began, or a customer's session was wiped (and why). */
+  'kiosk:state': z.object({ state: KioskState, wiped: WipeReason.nullable() }),
+  /** "Still there?": the session is wiped in `secondsLeft` unless the customer answers. */
+  'kiosk:idle-warning': z.object({ secondsLeft: z.number().int().nonnegative() }),
+  'kiosk:idle-cleared': z.object({}),
+  /** Staff pressed the exit key combination: ask for the staff PIN. */
+  'kiosk:staff-prompt': z.object({}),
 } as const;
 
 export type PushEvents = typeof PUSH_EVENTS;

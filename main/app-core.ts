@@ -1,13 +1,25 @@
 import { PUSH_EVENTS, type AppInfo, type PushEvent } from '../contract/ipc';
+import type { KioskState } from '../contract/kiosk';
 import { SUPPORTED_LANGUAGES, type Language } from '../contract/settings';
 import { AppError } from './errors';
 import { createIpcRouter, type IpcHandlers, type IpcRouter } from './ipc/router';
+import {
+  KIOSK_MESSAGES,
+  channelGuard,
+  guarded,
+  kioskHandlers,
+  kioskSettings,
+  managedByPolicy,
+  pinnedApiUrl,
+  type BlockedState,
+} from './kiosk-core';
 import {
   createApiClient,
   type ApiClient,
   type ApiAutopay,
   type ApiClientOptions,
   type ApiDownloads,
+  type ApiKiosk,
   type ApiPayments,
   type ApiPlans,
 } from './services/api-client';
@@ -16,10 +28,12 @@ import { systemClock, systemTimers, type Clock, type Timers } from './services/c
 import { deviceInfo } from './services/device';
 import { ExportService, type SaveFile } from './services/exports';
 import { isAllowedExternalUrl } from './services/external-links';
+import { KioskController, type KioskControllerDeps, type KioskHost } from './services/kiosk';
 import { silentLog, type Log } from './services/logger';
 import { passwordVerdict } from './services/password-check';
 import { PaymentService } from './services/payments';
 import { PlansService } from './services/plans';
+import type { PolicyOutcome } from './services/policy';
 import { RecoveryService } from './services/recovery';
 import { SecurityService } from './services/security';
 import { SessionService, type PushEmitter } from './services/session';
@@ -89,6 +103,25 @@ export interface AppCoreDeps {
   openPath?: (filePath: string) => Promise<void>;
   /** The app's temporary folder, for a statement opened for viewing (`app.getPath('temp')`). */
   tempDir?: () => string;
+  /**
+   * What the machine's policy file said (`loadPolicy` in main/services/policy.ts). Absent or
+   * `normal`: a normal install. `managed`: the API address is pinned. `kiosk`: a store kiosk
+   * (needs `kiosk`); `settings`, `vault`, `saveFile`, `openPath` and `allowRememberDevice` are then
+   * ignored: nothing of a customer is kept. `blocked`: every channel but `app:info` and
+   * `kiosk:state` answers `forbidden`.
+   */
+  policy?: PolicyOutcome;
+  /** Kiosk mode's Electron side and test seams; required when `policy.mode` is `kiosk`. */
+  kiosk?: AppCoreKioskDeps;
+}
+
+export interface AppCoreKioskDeps {
+  host: KioskHost;
+  /** Visits and receipt e-mails; by default the kiosk's API client. */
+  api?: ApiKiosk;
+  newVisitId?: KioskControllerDeps['newVisitId'];
+  verifyPin?: KioskControllerDeps['verifyPin'];
+  serverTimeoutMs?: number;
 }
 
 export interface AppCore {
@@ -101,6 +134,10 @@ export interface AppCore {
   api: ApiClient;
   /** Sends a push event after checking its payload against PUSH_EVENTS (e.g. `system:theme-changed`). */
   emit: PushEmitter;
+  /** The store kiosk (kiosk mode only): start a visit, activity, wipe, staff prompt. */
+  kiosk: KioskController | null;
+  /** What `kiosk:state` answers: normal, the kiosk's state, or blocked. */
+  kioskState(): KioskState;
   /** Stops timers and listeners; does not sign out. */
   dispose(): void;
 }
@@ -124,10 +161,48 @@ export function toSupportedLanguage(tag: string): Language {
  */
 export function createAppCore(deps: AppCoreDeps): AppCore {
   const log = deps.logger ?? silentLog;
-  const settings =
-    deps.settings instanceof SettingsService
+  const policy = deps.policy ?? { mode: 'normal' };
+  const kioskPolicy = policy.mode === 'kiosk' ? policy.policy : null;
+  if (kioskPolicy && !deps.kiosk) throw new Error('createAppCore: kiosk mode needs deps.kiosk');
+  // A kiosk never opens the settings file: its settings live in memory and die with the process.
+  const settings = kioskPolicy
+    ? kioskSettings(kioskPolicy)
+    : deps.settings instanceof SettingsService
       ? deps.settings
       : createSettingsService({ log, ...deps.settings });
+  const pinnedUrl = pinnedApiUrl(policy);
+  if (pinnedUrl !== null && settings.get().apiBaseUrl !== pinnedUrl) {
+    settings.update({ apiBaseUrl: pinnedUrl });
+  }
+  const vault = kioskPolicy ? null : deps.vault;
+  let blocked: BlockedState | null =
+    policy.mode === 'blocked'
+      ? {
+          mode: 'blocked',
+          reason: 'policy',
+          code: policy.code,
+          message: policy.message,
+          policyPath: policy.path,
+        }
+      : null;
+  let kioskController: KioskController | null = null;
+  /** One per visit: aborting it cancels every request of the customer being wiped. */
+  let visitRequests = new AbortController();
+  const onNotEnrolled = () => {
+    if (blocked || !kioskController) return;
+    blocked = {
+      mode: 'blocked',
+      reason: 'not_enrolled',
+      code: 'kiosk_not_enrolled',
+      message: KIOSK_MESSAGES.notEnrolled,
+      policyPath: policy.mode === 'kiosk' ? policy.path : null,
+    };
+    log.error({}, 'kiosk: the account service refused the kiosk credential; kiosk blocked');
+    emit('kiosk:state', { state: blocked, wiped: null });
+    // Whatever the customer had open goes; the fresh window shows the blocked screen.
+    const controller = kioskController;
+    void controller.wipe('ended').then(() => controller.dispose());
+  };
 
   const emit: PushEmitter = (event, payload) => {
     if (!Object.hasOwn(PUSH_EVENTS, event)) {
@@ -151,6 +226,16 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
       ...deps.apiOptions,
       baseUrl: () => settings.get().apiBaseUrl,
       appVersion: deps.appInfo.version,
+      ...(kioskPolicy
+        ? {
+            kiosk: {
+              credential: kioskPolicy.kioskCredential,
+              visitId: () => kioskController?.visitId ?? null,
+              signal: () => visitRequests.signal,
+              onNotEnrolled,
+            },
+          }
+        : {}),
     });
   const client =
     deps.api === undefined || deps.downloads === undefined || deps.payments === undefined
@@ -162,7 +247,7 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
 
   const session = new SessionService({
     api,
-    vault: deps.vault,
+    vault,
     settings,
     clock: deps.clock ?? systemClock,
     timers: deps.timers ?? systemTimers,
@@ -174,7 +259,11 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
         name: deps.deviceName,
         appVersion: deps.appInfo.version,
       }),
-    ...(deps.allowRememberDevice ? { allowRememberDevice: deps.allowRememberDevice } : {}),
+    ...(kioskPolicy
+      ? { allowRememberDevice: () => false }
+      : deps.allowRememberDevice
+        ? { allowRememberDevice: deps.allowRememberDevice }
+        : {}),
   });
   const recovery = new RecoveryService({ api, session, clock: deps.clock ?? systemClock, log });
   const security = new SecurityService({ api, session, log });
@@ -190,14 +279,51 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
     session,
     log,
   });
+  // A kiosk has no file dialogs and opens no files, whatever the host passed.
   const exports = new ExportService({
     api: downloads,
     session,
-    saveFile: deps.saveFile,
-    openPath: deps.openPath,
-    tempDir: deps.tempDir,
+    saveFile: kioskPolicy ? undefined : deps.saveFile,
+    openPath: kioskPolicy ? undefined : deps.openPath,
+    tempDir: kioskPolicy ? undefined : deps.tempDir,
     log,
   });
+
+  const kioskApi: ApiKiosk | null = kioskPolicy
+    ? (deps.kiosk?.api ?? client ?? defaultClient())
+    : null;
+  if (kioskPolicy && deps.kiosk && kioskApi) {
+    kioskController = new KioskController({
+      policy: kioskPolicy,
+      host: deps.kiosk.host,
+      signOut: async () => {
+        recovery.cancel();
+        await session.signOut();
+        // The next customer starts from the kiosk's defaults, not this one's language or theme.
+        settings.update({ language: 'system', theme: 'system' });
+      },
+      endVisits: () => kioskApi.endKioskVisits(),
+      abortInFlight: () => {
+        visitRequests.abort();
+        visitRequests = new AbortController();
+      },
+      clock: deps.clock ?? systemClock,
+      timers: deps.timers ?? systemTimers,
+      // Once blocked (the credential was refused), the wipe's "welcome" must not undo it: the
+      // fresh window is told the kiosk is blocked.
+      emit: (event, payload) =>
+        event === 'kiosk:state' && blocked
+          ? emit('kiosk:state', { state: blocked, wiped: null })
+          : emit(event, payload),
+      log,
+      ...(deps.kiosk.newVisitId ? { newVisitId: deps.kiosk.newVisitId } : {}),
+      ...(deps.kiosk.verifyPin ? { verifyPin: deps.kiosk.verifyPin } : {}),
+      ...(deps.kiosk.serverTimeoutMs !== undefined
+        ? { serverTimeoutMs: deps.kiosk.serverTimeoutMs }
+        : {}),
+    });
+  }
+  const kioskState = (): KioskState => blocked ?? kioskController?.state() ?? { mode: 'normal' };
 
   const stopSettingsEvents = settings.onChange((next, previous) => {
     if (viewChanged(next, previous)) emit('settings:changed', settings.view());
@@ -214,7 +340,7 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
     'app:info': async (): Promise<AppInfo> => ({
       version: deps.appInfo.version,
       platform: deps.appInfo.platform,
-      keychainAvailable: deps.vault !== null,
+      keychainAvailable: vault !== null,
       systemLanguage: systemLanguage(),
       systemTheme: deps.appInfo.systemTheme(),
     }),
@@ -226,7 +352,9 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
       await deps.openExternal(new URL(url).href);
       return null;
     },
-    'auth:sign-in': (input) => session.signIn(input),
+    // A kiosk keeps no sign-in, whatever the page asked for.
+    'auth:sign-in': (input) =>
+      session.signIn(kioskPolicy ? { ...input, keepSignedIn: false } : input),
     'auth:second-factor': (input) => session.completeSecondFactor(input),
     'auth:second-factor-resend': () => session.resendSecondFactor(),
     'auth:second-factor-cancel': async () => {
@@ -234,7 +362,8 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
       return null;
     },
     'auth:sign-out': async () => {
-      await session.signOut();
+      if (kioskController) await kioskController.wipe('signed-out');
+      else await session.signOut();
       return null;
     },
     'auth:resume': () => session.resume(),
@@ -250,7 +379,8 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
       }),
     'recovery:start': (input) => recovery.start(input),
     'recovery:verify': (input) => recovery.verify(input),
-    'recovery:complete': (input) => recovery.complete(input),
+    'recovery:complete': (input) =>
+      recovery.complete(kioskPolicy ? { ...input, keepSignedIn: false } : input),
     'recovery:cancel': async () => {
       recovery.cancel();
       return null;
@@ -303,6 +433,11 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
     'addons:buy': ({ addOnId }) => plans.buyAddOn(addOnId),
     'settings:get': async () => settings.view(),
     'settings:set': async (patch) => {
+      if (pinnedUrl !== null && patch.apiBaseUrl !== undefined && patch.apiBaseUrl !== pinnedUrl) {
+        throw managedByPolicy();
+      }
+      // A kiosk never remembers a customer's phone number for the next one.
+      if (kioskPolicy && patch.rememberPhone === true) throw managedByPolicy();
       if (patch.apiBaseUrl !== undefined && patch.apiBaseUrl !== settings.get().apiBaseUrl) {
         // Before the change, so the revoke still goes to the server that issued the token. A reset
         // in progress belongs to the old server too.
@@ -316,13 +451,43 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
     'settings:test-connection': ({ apiBaseUrl }) => api.ping(apiBaseUrl),
     'settings:forget-device': async () => {
       recovery.cancel();
-      await session.forgetDevice();
+      try {
+        await session.forgetDevice();
+      } finally {
+        // The reset put the default address back; a managed install keeps the policy's.
+        if (pinnedUrl !== null) settings.update({ apiBaseUrl: pinnedUrl });
+      }
       return null;
     },
+    ...kioskHandlers({
+      state: kioskState,
+      kiosk:
+        kioskPolicy && kioskController && kioskApi && deps.kiosk
+          ? {
+              policy: kioskPolicy,
+              controller: kioskController,
+              host: deps.kiosk.host,
+              api: kioskApi,
+            }
+          : null,
+      session,
+      payments,
+      language: () => {
+        const chosen = settings.get().language;
+        return chosen === 'system' ? systemLanguage() : chosen;
+      },
+      log,
+    }),
   };
 
+  const guard = channelGuard({
+    blocked: () => blocked,
+    kiosk:
+      kioskPolicy && kioskController ? { policy: kioskPolicy, controller: kioskController } : null,
+  });
+
   const router = createIpcRouter({
-    handlers,
+    handlers: guarded(handlers, guard),
     isTrustedSender: deps.isTrustedSender,
     onUnexpectedError: (channel, error) =>
       log.error({ err: error, channel }, 'ipc: a handler failed unexpectedly'),
@@ -336,9 +501,12 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
     settings,
     api,
     emit,
+    kiosk: kioskController,
+    kioskState,
     dispose() {
       stopSettingsEvents();
       session.dispose();
+      kioskController?.dispose();
     },
   };
 }

@@ -19,11 +19,14 @@ import {
 } from 'electron';
 import Store from 'electron-store';
 import keytar from 'keytar';
+import { DEFAULT_SETTINGS } from '../contract/settings';
 import { createAppCore, type AppCore } from './app-core';
+import { createElectronKioskHost, type ElectronKioskHost } from './kiosk-electron';
+import { loadPolicy, policyArgument, type PolicyOutcome } from './services/policy';
 import type { SaveFile } from './services/exports';
 import { createLogger } from './services/logger';
 import { keytarVault, usableVault } from './services/vault';
-import type { SettingsStore } from './services/settings';
+import { SettingsService, memorySettingsStore, type SettingsStore } from './services/settings';
 import { isAllowedExternalUrl } from './services/external-links';
 import { senderCheck } from './ipc/router';
 import { createRendererFileHandler } from './protocol';
@@ -60,8 +63,20 @@ const apiUrlOverride = process.env['AIRTIME_API_URL'];
 
 let core: AppCore | undefined;
 let mainWindow: BrowserWindow | undefined;
+/** Set in kiosk mode: the kiosk's windows replace the main window. */
+let kioskHost: ElectronKioskHost | undefined;
+
+// Read before any window exists: a kiosk must never come up as a normal install, even briefly.
+const policy: PolicyOutcome = loadPolicy({
+  explicitPath: policyArgument(process.argv),
+  platform: process.platform,
+  env: process.env,
+});
+const kioskMode = policy.mode === 'kiosk';
 
 function openExternal(url: string): void {
+  // A kiosk opens no browser: the customer would leave the app on a shared machine.
+  if (kioskMode) return;
   if (isAllowedExternalUrl(url, EXTERNAL_LINK_ALLOWLIST)) void shell.openExternal(url);
 }
 
@@ -107,18 +122,48 @@ async function onReady(): Promise<void> {
   const logger = createLogger({ directory: app.getPath('logs') });
   protocol.handle(APP_SCHEME, createRendererFileHandler(RENDERER_DIR));
   restrictPermissions(session.defaultSession);
-  if (process.platform !== 'darwin') Menu.setApplicationMenu(null);
+  if (process.platform !== 'darwin' || policy.mode !== 'normal') Menu.setApplicationMenu(null);
+  if (policy.mode === 'blocked') {
+    logger.error(
+      { code: policy.code, path: policy.path },
+      'policy: the policy file cannot be used',
+    );
+  }
 
-  const vault = await usableVault(keytarVault(keytar));
-  if (!vault) logger.warn('no OS keychain available: sessions last for this run only');
+  // Neither a kiosk nor a blocked start touches the keychain or the settings file.
+  const keepsNothing = policy.mode === 'kiosk' || policy.mode === 'blocked';
+  const vault = keepsNothing ? null : await usableVault(keytarVault(keytar));
+  if (!vault && !keepsNothing)
+    logger.warn('no OS keychain available: sessions last for this run only');
+
+  if (kioskMode) {
+    kioskHost = createElectronKioskHost({
+      preloadPath: PRELOAD,
+      entryUrl: DEV_URL ?? APP_ENTRY_URL,
+      theme: () => (nativeTheme.shouldUseDarkColors ? 'dark' : 'light'),
+      serveRenderer: (partitionSession) =>
+        partitionSession.protocol.handle(APP_SCHEME, createRendererFileHandler(RENDERER_DIR)),
+      onActivity: () => core?.kiosk?.activity(),
+      onStaffCombo: () => core?.kiosk?.staffPrompt(),
+      onRendererGone: (reason) => {
+        logger.error({ reason }, 'kiosk: the customer window crashed; wiping');
+        void core?.kiosk?.wipe('restarted');
+      },
+      log: logger,
+    });
+  }
 
   core = createAppCore({
-    settings: {
-      file: path.join(app.getPath('userData'), 'settings.json'),
-      createStore: (defaults) =>
-        new Store({ name: 'settings', defaults }) as unknown as SettingsStore,
-    },
+    settings: keepsNothing
+      ? new SettingsService(memorySettingsStore(structuredClone(DEFAULT_SETTINGS)))
+      : {
+          file: path.join(app.getPath('userData'), 'settings.json'),
+          createStore: (defaults) =>
+            new Store({ name: 'settings', defaults }) as unknown as SettingsStore,
+        },
     vault,
+    policy,
+    ...(kioskHost ? { kiosk: { host: kioskHost } } : {}),
     appInfo: {
       version: app.getVersion(),
       platform: process.platform,
@@ -128,15 +173,16 @@ async function onReady(): Promise<void> {
     deviceName: () => os.hostname(),
     openExternal,
     externalLinkAllowlist: EXTERNAL_LINK_ALLOWLIST,
-    saveFile,
-    openPath,
+    // No file dialogs and no opening files in a kiosk (the core ignores them there too).
+    ...(kioskMode ? {} : { saveFile, openPath }),
     tempDir: () => path.join(app.getPath('temp'), 'airtime'),
-    emit: (event, payload) => mainWindow?.webContents.send(event, payload),
+    emit: (event, payload) =>
+      (kioskHost ? kioskHost.window() : mainWindow)?.webContents.send(event, payload),
     isTrustedSender: senderCheck(RENDERER_ORIGIN),
     logger,
   });
 
-  if (apiUrlOverride) {
+  if (apiUrlOverride && policy.mode === 'normal') {
     try {
       core.settings.update({ apiBaseUrl: apiUrlOverride });
     } catch (error) {
@@ -156,24 +202,33 @@ async function onReady(): Promise<void> {
       theme: nativeTheme.shouldUseDarkColors ? 'dark' : 'light',
     }),
   );
-  mainWindow = createMainWindow(core);
+  if (core.kiosk) {
+    // Whatever a crash or a restart left signed in is ended; then the welcome screen.
+    await core.kiosk.begin();
+  } else {
+    mainWindow = createMainWindow(core);
+  }
 }
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   app.on('second-instance', () => {
-    if (mainWindow?.isMinimized()) mainWindow.restore();
-    mainWindow?.focus();
+    const window = kioskHost?.window() ?? mainWindow;
+    if (window?.isMinimized()) window.restore();
+    window?.focus();
   });
   app.on('web-contents-created', (_event, contents) =>
     hardenWebContents(contents, { appOrigin: RENDERER_ORIGIN, openExternal }),
   );
   app.on('window-all-closed', () => {
-    if (process.platform !== 'darwin') app.quit();
+    // Between a wipe's destroyed window and the fresh welcome window there is no window at all.
+    if (kioskHost?.switching) return;
+    if (process.platform !== 'darwin' || kioskMode) app.quit();
   });
   app.on('activate', () => {
-    if (core && BrowserWindow.getAllWindows().length === 0) mainWindow = createMainWindow(core);
+    if (core && !kioskMode && BrowserWindow.getAllWindows().length === 0)
+      mainWindow = createMainWindow(core);
   });
   app.on('will-quit', () => core?.dispose());
   app.whenReady().then(onReady, (error: unknown) => {

@@ -18,6 +18,7 @@ import {
   CancelledPlanChange,
   PlanCatalogue,
   PlanChangePreview,
+  PlanChangeReceipt,
   PlanChangeResult,
   type PlanChangePreviewRequest,
   type PlanChangeRequest,
@@ -52,6 +53,12 @@ import {
   type AddCardRequest,
   type PayRequest,
 } from '../../contract/http/payments';
+import {
+  KIOSK_CREDENTIAL_HEADER,
+  KIOSK_VISIT_HEADER,
+  KioskVisitEndResponse,
+  ReceiptEmailResponse,
+} from '../../contract/http/kiosk';
 import { AppError } from '../errors';
 
 /** A page of a cursor-paginated list. */
@@ -123,6 +130,34 @@ export interface ApiAutopay {
   autopay(accessToken: string): Promise<AutopayView>;
   /** A PUT: it sets the state, so sending it again changes nothing more. */
   updateAutopay(accessToken: string, body: AutopayUpdate): Promise<AutopayView>;
+}
+
+/**
+ * What only a store kiosk calls: ending its visits, and receipts by e-mail (a kiosk keeps no
+ * files). Kept apart from {@link ApiClient} like the downloads.
+ */
+export interface ApiKiosk {
+  /** `POST /v1/kiosk/visits/end`: revokes every session opened from this kiosk. */
+  endKioskVisits(): Promise<KioskVisitEndResponse>;
+  emailPaymentReceipt(accessToken: string, paymentId: string): Promise<ReceiptEmailResponse>;
+  /** A plan change as its receipt shows it (`GET /v1/account/plan/changes/:id/receipt`). */
+  planChangeReceipt(accessToken: string, changeId: string): Promise<PlanChangeReceipt>;
+  emailPlanChangeReceipt(accessToken: string, changeId: string): Promise<ReceiptEmailResponse>;
+}
+
+/**
+ * How a kiosk's requests differ: every one carries the kiosk credential and the current
+ * customer's visit id, and every one can be cancelled when that customer's session is wiped.
+ */
+export interface KioskRequestContext {
+  /** The policy's `kioskCredential`. */
+  credential: string;
+  /** The current customer's visit id; `null` on the welcome screen. */
+  visitId(): string | null;
+  /** Read per request: aborted when the visit is wiped. */
+  signal(): AbortSignal | undefined;
+  /** Called when the API says this kiosk is not (or no longer) enrolled. */
+  onNotEnrolled(error: AppError): void;
 }
 
 export interface SignInBody {
@@ -206,6 +241,8 @@ export interface ApiClientOptions {
   now?: () => number;
   /** For tests (an adapter); production uses a fresh instance. */
   axiosInstance?: AxiosInstance;
+  /** Set in kiosk mode only. */
+  kiosk?: KioskRequestContext;
 }
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -226,6 +263,7 @@ const MESSAGES = {
   notAirtime: 'That address did not answer like an Airtime account service.',
   notReady: 'The account service is running but not ready yet. Please try again in a minute.',
   badAddress: 'That is not a valid address for the account service.',
+  cancelled: 'The request was stopped because the session ended.',
 } as const;
 
 const TLS_CODES = new Set([
@@ -246,6 +284,12 @@ const permanent = new WeakSet<AppError>();
 
 function transportError(error: unknown): AppError {
   const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ERR_CANCELED') {
+    // Cancelled on purpose (a kiosk visit was wiped): trying again would defeat the point.
+    const cancelled = new AppError('network_unreachable', MESSAGES.cancelled);
+    permanent.add(cancelled);
+    return cancelled;
+  }
   if (typeof code === 'string' && TLS_CODES.has(code)) {
     const tls = new AppError('network_unreachable', MESSAGES.tls);
     permanent.add(tls);
@@ -351,7 +395,7 @@ export const isPdf = (bytes: Buffer): boolean =>
  */
 export function createApiClient(
   options: ApiClientOptions,
-): ApiClient & ApiDownloads & ApiPayments & ApiPlans & ApiAutopay {
+): ApiClient & ApiDownloads & ApiPayments & ApiPlans & ApiAutopay & ApiKiosk {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const retry = options.retry ?? DEFAULT_RETRY;
   const sleep =
@@ -359,6 +403,23 @@ export function createApiClient(
   const now = options.now ?? (() => performance.now());
   const http = options.axiosInstance ?? axios.create();
   const userAgent = `Airtime-Desktop/${options.appVersion}`;
+  const kiosk = options.kiosk;
+
+  /** The kiosk's headers and cancel signal; nothing outside kiosk mode. */
+  function kioskParts(headers: Record<string, string>): { signal?: AbortSignal } {
+    if (!kiosk) return {};
+    headers[KIOSK_CREDENTIAL_HEADER] = kiosk.credential;
+    const visit = kiosk.visitId();
+    if (visit !== null) headers[KIOSK_VISIT_HEADER] = visit;
+    const signal = kiosk.signal();
+    return signal ? { signal } : {};
+  }
+
+  function failed(response: AxiosResponse<unknown>): AppError {
+    const error = statusError(response);
+    if (kiosk && error.code === 'kiosk_not_enrolled') kiosk.onNotEnrolled(error);
+    return error;
+  }
 
   async function once<T>(spec: RequestSpec<T>): Promise<T> {
     const baseURL = normaliseBaseUrl(spec.baseUrl ?? options.baseUrl());
@@ -369,9 +430,11 @@ export function createApiClient(
     if (spec.accessToken !== undefined) headers['Authorization'] = `Bearer ${spec.accessToken}`;
     if (spec.body !== undefined) headers['Content-Type'] = 'application/json';
     if (spec.idempotencyKey !== undefined) headers['Idempotency-Key'] = spec.idempotencyKey;
+    const cancel = kioskParts(headers);
     let response: AxiosResponse<unknown>;
     try {
       response = await http.request<unknown>({
+        ...cancel,
         method: spec.method,
         baseURL,
         url: spec.path,
@@ -394,7 +457,7 @@ export function createApiClient(
     } catch (error) {
       throw transportError(error);
     }
-    if (response.status < 200 || response.status >= 300) throw statusError(response);
+    if (response.status < 200 || response.status >= 300) throw failed(response);
     if (spec.schema === null) return undefined as T;
     const parsed = spec.schema.safeParse(parseJson(response.data));
     if (!parsed.success)
@@ -420,18 +483,21 @@ export function createApiClient(
 
   /** A GET whose body is a file: raw bytes, never parsed; errors still come as JSON. */
   async function fileOnce(spec: FileSpec): Promise<ApiFile> {
+    const headers: Record<string, string> = {
+      Accept: `${spec.accept}, application/json`,
+      'User-Agent': userAgent,
+      Authorization: `Bearer ${spec.accessToken}`,
+    };
+    const cancel = kioskParts(headers);
     let response: AxiosResponse<unknown>;
     try {
       response = await http.request<unknown>({
+        ...cancel,
         method: 'GET',
         baseURL: normaliseBaseUrl(options.baseUrl()),
         url: spec.path,
         params: spec.params,
-        headers: {
-          Accept: `${spec.accept}, application/json`,
-          'User-Agent': userAgent,
-          Authorization: `Bearer ${spec.accessToken}`,
-        },
+        headers,
         timeout: timeoutMs,
         maxRedirects: 0,
         maxContentLength: MAX_FILE_BYTES,
@@ -448,7 +514,7 @@ export function createApiClient(
         ? Buffer.from(response.data)
         : Buffer.alloc(0);
     if (response.status < 200 || response.status >= 300) {
-      throw statusError({ ...response, data: bytes.toString('utf8') });
+      throw failed({ ...response, data: bytes.toString('utf8') });
     }
     const type = String(response.headers['content-type'] ?? '')
       .split(';')[0]!
@@ -716,6 +782,23 @@ export function createApiClient(
         idempotencyKey,
         schema: AddOnPurchase,
       }),
+    endKioskVisits: () =>
+      request({
+        method: 'POST',
+        path: '/v1/kiosk/visits/end',
+        body: {},
+        schema: KioskVisitEndResponse,
+      }),
+    emailPaymentReceipt: (t, id) =>
+      post(t, `/v1/account/payments/${encodeURIComponent(id)}/receipt/email`, ReceiptEmailResponse),
+    planChangeReceipt: (t, id) =>
+      get(t, `/v1/account/plan/changes/${encodeURIComponent(id)}/receipt`, PlanChangeReceipt),
+    emailPlanChangeReceipt: (t, id) =>
+      post(
+        t,
+        `/v1/account/plan/changes/${encodeURIComponent(id)}/receipt/email`,
+        ReceiptEmailResponse,
+      ),
     async ping(baseUrl) {
       const started = now();
       try {

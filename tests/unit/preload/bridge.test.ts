@@ -66,6 +66,7 @@ describe('buildBridge', () => {
       'app',
       'auth',
       'autopay',
+      'kiosk',
       'on',
       'password',
       'payments',
