@@ -45,6 +45,11 @@ const WORDED: ReadonlySet<ErrorCode> = new Set([
   'session_not_found',
   'two_factor_not_enabled',
   'two_factor_already_enabled',
+  'kiosk_not_enrolled',
+  'kiosk_feature_off',
+  'printer_unavailable',
+  'staff_pin_wrong',
+  'managed_by_policy',
 ]);
 
 export function isRetryable(code: ErrorCode): boolean {

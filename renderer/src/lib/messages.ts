@@ -34,6 +34,7 @@ export const CONTRACT_MESSAGES: Readonly<Record<string, TranslationKey>> = {
   'The address must not contain ? or #.': 'validation.apiBaseUrl.query',
   'Use https:// — plain http:// is only allowed for this computer (localhost).':
     'validation.apiBaseUrl.loopbackOnly',
+  'Enter the staff PIN: 4 to 12 digits.': 'validation.staffPin',
 };
 
 /** A contract message as a catalogue message when it is known, verbatim otherwise. */

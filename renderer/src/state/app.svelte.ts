@@ -8,6 +8,7 @@ import type {
   StatementFilters,
 } from '../../../contract/ipc';
 import type { Language, SettingsPatch, SettingsView } from '../../../contract/settings';
+import type { KioskFeature } from '../../../contract/kiosk';
 import { airtime, settle } from '../lib/airtime';
 import { isRetryable, isSessionEnded } from '../lib/errors';
 import { resolveLanguage, resolveTheme, type Theme } from '../lib/preferences';
@@ -44,6 +45,12 @@ export type Route =
   | { name: 'plans' };
 
 /**
+ * What a kiosk's policy may switch off (its features), and what a kiosk never offers a customer:
+ * settings, the security center, and anything that opens a file dialog.
+ */
+export type AppArea = KioskFeature | 'settings' | 'security' | 'files';
+
+/**
  * The whole app's state: which screen shows, who is signed in, settings and what the operating
  * system says about theme and language. Screens read it through `useApp()`; only this class
  * moves between screens.
@@ -59,6 +66,8 @@ export class AppState {
   #dashboard = $state.raw<DashboardData | null>(null);
   /** The phone number as typed on sign-in, kept while the person steps away to reset or verify. */
   #phoneDraft = $state<string | null>(null);
+  /** Kiosk mode: the features the store's policy allows; null in a normal install. */
+  #kioskFeatures = $state.raw<readonly KioskFeature[] | null>(null);
 
   #theme = $derived<Theme>(resolveTheme(this.#settings?.theme ?? 'system', this.#systemTheme));
   #language = $derived<Language>(
@@ -100,6 +109,36 @@ export class AppState {
   get language(): Language {
     return this.#language;
   }
+  /** True on a store kiosk: nothing of a customer is kept, and only the policy's features show. */
+  get kiosk(): boolean {
+    return this.#kioskFeatures !== null;
+  }
+
+  /** Whether a part of the app is offered here (everything is, outside kiosk mode). */
+  allows(area: AppArea): boolean {
+    const features = this.#kioskFeatures;
+    if (features === null) return true;
+    if (area === 'settings' || area === 'security' || area === 'files') return false;
+    return features.includes(area);
+  }
+
+  /** Kiosk mode with the policy's features, or `null` for a normal install. */
+  setKiosk(features: readonly KioskFeature[] | null): void {
+    this.#kioskFeatures = features;
+  }
+
+  /**
+   * A kiosk customer's visit ended: forget everything of theirs (the session, the dashboard's
+   * data, the phone number typed, any notice) so nothing reaches the next customer.
+   */
+  wipe(): void {
+    this.#session = null;
+    this.#dashboard = null;
+    this.#notice = null;
+    this.#phoneDraft = null;
+    this.#route = { name: 'sign-in' };
+  }
+
   /** Keychain availability; assumed present until main says otherwise. */
   get keychainAvailable(): boolean {
     return this.#info?.keychainAvailable ?? true;
@@ -208,7 +247,7 @@ export class AppState {
 
   /** "Forgot password?": the reset flow, starting from the phone number typed so far. */
   openRecovery(phone?: string): void {
-    if (this.#session) return;
+    if (this.#session || !this.allows('recovery')) return;
     if (phone !== undefined) this.#phoneDraft = phone;
     this.#notice = null;
     this.#route = { name: 'recovery' };
@@ -221,7 +260,7 @@ export class AppState {
 
   /** The security center, from the account bar or from settings. */
   openSecurity(): void {
-    if (!this.#session) return;
+    if (!this.#session || !this.allows('security')) return;
     this.#route = {
       name: 'security',
       from: this.#route.name === 'settings' ? 'settings' : 'dashboard',
@@ -230,12 +269,12 @@ export class AppState {
 
   /** Refill and pay, from the dashboard's balance card. */
   openPayments(): void {
-    if (this.#session) this.#route = { name: 'payments' };
+    if (this.#session && this.#canPay()) this.#route = { name: 'payments' };
   }
 
   /** AutoPay, from Refill and pay or from the dashboard (its balance card or an AutoPay alert). */
   openAutopay(): void {
-    if (!this.#session) return;
+    if (!this.#session || !this.allows('pay')) return;
     this.#route = {
       name: 'autopay',
       from: this.#route.name === 'payments' ? 'payments' : 'dashboard',
@@ -244,7 +283,7 @@ export class AppState {
 
   /** Payment and refill history, from the dashboard's payments card or from Refill and pay. */
   openPaymentHistory(): void {
-    if (!this.#session) return;
+    if (!this.#session || !this.#canPay()) return;
     this.#route = {
       name: 'payment-history',
       from: this.#route.name === 'payments' ? 'payments' : 'dashboard',
@@ -252,12 +291,13 @@ export class AppState {
   }
 
   openSettings(): void {
+    if (!this.allows('settings')) return;
     this.#route = { name: 'settings', from: this.#session ? 'dashboard' : 'sign-in' };
   }
 
   /** "Change plan": the catalogue, the preview and the data passes. */
   openPlans(): void {
-    if (this.#session) this.#route = { name: 'plans' };
+    if (this.#session && this.allows('plans')) this.#route = { name: 'plans' };
   }
 
   /**
@@ -269,13 +309,13 @@ export class AppState {
   }
 
   openStatement(id: string, search?: StatementFilters): void {
-    if (this.#session)
+    if (this.#session && this.allows('statements'))
       this.#route = search ? { name: 'statement', id, search } : { name: 'statement', id };
   }
 
   /** Statement search, with the filters it shows (none: every statement). */
   openStatements(filters: StatementFilters = {}): void {
-    if (this.#session) this.#route = { name: 'statements', filters };
+    if (this.#session && this.allows('statements')) this.#route = { name: 'statements', filters };
   }
 
   /**
@@ -333,6 +373,11 @@ export class AppState {
       this.#leave('device_forgotten');
     }
     return result;
+  }
+
+  /** Refill and pay (and its history) is offered when either of its halves is. */
+  #canPay(): boolean {
+    return this.allows('refill') || this.allows('pay');
   }
 
   #leave(notice: Notice): void {

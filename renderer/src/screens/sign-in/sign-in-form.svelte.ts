@@ -34,14 +34,21 @@ export class SignInForm {
   #countdown = new Countdown();
   /** Set once a submit has failed validation, so fields re-check as they are corrected. */
   #validateLive = false;
+  /** On a kiosk nothing of the customer is kept: no remembered number, no saved session. */
+  readonly #kiosk: boolean;
 
   /**
    * `draft` is what the field held before the person stepped away (to reset a password or to a
-   * second step); otherwise the remembered number, if any, is filled in.
+   * second step); otherwise the remembered number, if any, is filled in (never on a kiosk).
    */
-  constructor(lastPhone: string | null, draft: string | null = null) {
+  constructor(
+    lastPhone: string | null,
+    draft: string | null = null,
+    options: { kiosk?: boolean } = {},
+  ) {
+    this.#kiosk = options.kiosk ?? false;
     if (draft) this.phone = draft;
-    else if (lastPhone) this.phone = formatPhone(lastPhone);
+    else if (lastPhone && !this.#kiosk) this.phone = formatPhone(lastPhone);
   }
 
   get phoneError(): Message | null {
@@ -118,7 +125,7 @@ export class SignInForm {
       airtime().auth.signIn({
         phone: checked.phone,
         password: this.password,
-        keepSignedIn: this.keepSignedIn,
+        keepSignedIn: this.keepSignedIn && !this.#kiosk,
       }),
     );
     this.#submitting = false;
