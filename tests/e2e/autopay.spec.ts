@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Page } from '@playwright/test';
 import { test, expect, DEMO_SUBSCRIBERS } from './support/fixtures';
-import { accountFacts } from './support/account-facts';
+import { accountFacts, subscriberIdOf } from './support/account-facts';
 import {
   collectPageErrors,
   expectNoAxeViolations,
+  fillCard,
   fmt,
   signIn,
   t,
@@ -21,18 +22,9 @@ const maria = DEMO_SUBSCRIBERS[0]!;
 /** The AutoPay discount the tests give Maria's plan (the demo plans carry none). */
 const DISCOUNT_CENTS = 5_00;
 
-async function subscriberId(db: Kysely<Database>, phone: string): Promise<string> {
-  const row = await db
-    .selectFrom('subscribers')
-    .select('id')
-    .where('phone', '=', phone)
-    .executeTakeFirstOrThrow();
-  return row.id;
-}
-
 /** AutoPay as the API computes it right now (the same service `GET /v1/account/autopay` uses). */
 async function autopayOf(db: Kysely<Database>, phone: string) {
-  return new AutopayService(db, systemClock).view(await subscriberId(db, phone));
+  return new AutopayService(db, systemClock).view(await subscriberIdOf(db, phone));
 }
 
 async function giveDiscount(db: Kysely<Database>, phone: string, cents: number): Promise<void> {
@@ -58,7 +50,7 @@ async function storeCard(
   phone: string,
   card: { number: string; expMonth: number; expYear: number },
 ): Promise<string> {
-  const owner = await subscriberId(db, phone);
+  const owner = await subscriberIdOf(db, phone);
   const processor = new SandboxProcessor(db, systemClock);
   // The sandbox refuses a past expiry; the token only needs a current one.
   const tokenised = await processor.tokenise({
@@ -92,7 +84,7 @@ async function autopayOn(db: Kysely<Database>, phone: string, paymentMethodId: s
   await db
     .insertInto('autopay_settings')
     .values({
-      subscriber_id: await subscriberId(db, phone),
+      subscriber_id: await subscriberIdOf(db, phone),
       enabled: 1,
       payment_method_id: paymentMethodId,
       updated_at: systemClock.now(),
@@ -104,7 +96,7 @@ async function autopayEnabled(db: Kysely<Database>, phone: string): Promise<bool
   const row = await db
     .selectFrom('autopay_settings')
     .select('enabled')
-    .where('subscriber_id', '=', await subscriberId(db, phone))
+    .where('subscriber_id', '=', await subscriberIdOf(db, phone))
     .executeTakeFirst();
   return row?.enabled === 1;
 }
@@ -114,12 +106,6 @@ const heading = (page: Page, lang: Lang, key: string) =>
 
 const button = (page: Page, key: string, lang: Lang = 'en') =>
   page.getByRole('button', { name: t(lang, key), exact: true });
-
-async function fillCard(page: Page, number: string, expiry = '12/30') {
-  await page.getByLabel(t('en', 'payments.card.numberLabel')).fill(number);
-  await page.getByLabel(t('en', 'payments.card.expiryLabel')).fill(expiry);
-  await page.getByLabel(t('en', 'payments.card.cvcLabel')).fill('123');
-}
 
 test('from the dashboard: add a card, turn AutoPay on with its discount, next charge and estimate, then off after confirming', async ({
   launch,
@@ -235,7 +221,7 @@ test('from Refill and pay: a card removed elsewhere and a card that has expired 
   await expect(page.getByRole('radio', { name: /Visa ending in 4242/ })).toBeChecked();
 
   // Removed on another device while this screen was open.
-  const owner = await subscriberId(db, maria.phone);
+  const owner = await subscriberIdOf(db, maria.phone);
   await db
     .updateTable('payment_methods')
     .set({ deleted_at: systemClock.now() })

@@ -1,6 +1,5 @@
 import type { Kysely } from 'kysely';
 import type { Page } from '@playwright/test';
-import { SignInResponse } from '../../contract/http/auth';
 import { SavedCard } from '../../contract/http/payments';
 import { systemClock } from '../../server/src/clock';
 import type { Database } from '../../server/src/db/schema';
@@ -11,10 +10,12 @@ import { test, expect, DEMO_SUBSCRIBERS } from './support/fixtures';
 import { accountFacts } from './support/account-facts';
 import {
   LOCALE,
+  apiAccessToken,
   closedPortUrl,
   collectPageErrors,
   expectNoAxeViolations,
   fmt,
+  openPayments,
   signIn,
   squash,
   t,
@@ -78,14 +79,6 @@ const localDay = (ms: number, lang: Lang) =>
       day: 'numeric',
     }).format(new Date(ms)),
   );
-
-async function openPayments(page: Page) {
-  await waitForDashboard(page);
-  await page.getByRole('button', { name: t('en', 'dashboard.balance.refillOrPay') }).click();
-  await expect(
-    page.getByRole('heading', { level: 1, name: t('en', 'payments.title') }),
-  ).toBeVisible();
-}
 
 /** Checks the open receipt against the payment's row, in `lang`. */
 async function expectReceipt(page: Page, row: PaymentRow, lang: Lang) {
@@ -316,21 +309,13 @@ test('with no payments the history says so, and when the service is unreachable 
 
 /** Signs in to the API directly (its own session, not the app's) for test set-up. */
 async function apiCall(apiUrl: string) {
-  const signedIn = SignInResponse.parse(
-    await (
-      await fetch(`${apiUrl}/v1/auth/sign-in`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ phone: maria.phone, password: maria.password }),
-      })
-    ).json(),
-  );
+  const accessToken = await apiAccessToken(apiUrl, maria);
   return async (method: string, path: string, body: unknown) => {
     const res = await fetch(`${apiUrl}${path}`, {
       method,
       headers: {
         'content-type': 'application/json',
-        authorization: `Bearer ${signedIn.accessToken}`,
+        authorization: `Bearer ${accessToken}`,
       },
       body: JSON.stringify(body),
     });

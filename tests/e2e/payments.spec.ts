@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Page } from '@playwright/test';
 import { test, expect, DEMO_SUBSCRIBERS } from './support/fixtures';
 import { accountFacts } from './support/account-facts';
-import { collectPageErrors, fmt, signIn, t, waitForDashboard } from './support/ui';
+import { collectPageErrors, fillCard, fmt, openPayments, signIn, t } from './support/ui';
 import { systemClock } from '../../server/src/clock';
 import type { Database } from '../../server/src/db/schema';
 import { loadRefillPinKey } from '../../server/src/secrets';
@@ -28,20 +28,10 @@ async function ledger(db: Kysely<Database>, phone: string) {
   return { cents: Number(row.cents ?? 0), entries: Number(row.n) };
 }
 
-async function openPayments(page: Page) {
-  await waitForDashboard(page);
-  await page.getByRole('button', { name: t('en', 'dashboard.balance.refillOrPay') }).click();
-  await expect(
-    page.getByRole('heading', { level: 1, name: t('en', 'payments.title') }),
-  ).toBeVisible();
-}
-
 async function fillNewCard(page: Page, number: string) {
   await page.getByLabel(t('en', 'payments.pay.amountLabel')).fill('20');
   await page.getByRole('radio', { name: t('en', 'payments.pay.newCard') }).check();
-  await page.getByLabel(t('en', 'payments.card.numberLabel')).fill(number);
-  await page.getByLabel(t('en', 'payments.card.expiryLabel')).fill('12/30');
-  await page.getByLabel(t('en', 'payments.card.cvcLabel')).fill('123');
+  await fillCard(page, number);
 }
 
 async function backToDashboard(page: Page) {

@@ -2,28 +2,10 @@ import type { Kysely } from 'kysely';
 import type { Page } from '@playwright/test';
 import type { Database } from '../../server/src/db/schema';
 import { test, expect, DEMO_SUBSCRIBERS } from './support/fixtures';
-import { accountFacts } from './support/account-facts';
+import { accountFacts, addCredit } from './support/account-facts';
 import { collectPageErrors, fmt, signIn, t, waitForDashboard } from './support/ui';
 
 const maria = DEMO_SUBSCRIBERS[0]!;
-
-/** Credit on the account, as a top-up would leave it, so a pass can be paid for. */
-async function addCredit(db: Kysely<Database>, subscriberId: string, cents: number) {
-  await db
-    .insertInto('ledger_entries')
-    .values({
-      id: `e2e-credit-${Date.now()}`,
-      subscriber_id: subscriberId,
-      kind: 'credit',
-      amount_cents: cents,
-      currency: 'USD',
-      description: 'Goodwill credit',
-      created_at: Date.now(),
-      statement_id: null,
-      payment_id: null,
-    })
-    .execute();
-}
 
 /** The subscriber's plan changes, newest first, straight from the database. */
 async function planChanges(db: Kysely<Database>, subscriberId: string) {
@@ -147,7 +129,7 @@ test('an international pass is bought like a data pass, once, and its minutes ar
   const errors = collectPageErrors(context);
   const db = api.database.db;
   const facts = await accountFacts(db, maria.phone);
-  await addCredit(db, facts.subscriberId, 50_00);
+  await addCredit(db, maria.phone, 50_00);
   const pass = await db
     .selectFrom('add_ons')
     .selectAll()

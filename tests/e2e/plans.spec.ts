@@ -1,52 +1,18 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../../server/src/db/schema';
 import { PlanChangePreview } from '../../contract/http/plans';
-import { SignInResponse } from '../../contract/http/auth';
 import { test, expect, DEMO_SUBSCRIBERS } from './support/fixtures';
-import { accountFacts } from './support/account-facts';
-import { collectPageErrors, fmt, signIn, t, waitForDashboard } from './support/ui';
+import { accountFacts, addCredit } from './support/account-facts';
+import { apiAccessToken, collectPageErrors, fmt, signIn, t, waitForDashboard } from './support/ui';
 
 const maria = DEMO_SUBSCRIBERS[0]!;
 
-/** Credit on the account, as a top-up would leave it, so a change or a pass can be paid for. */
-async function addCredit(db: Kysely<Database>, phone: string, cents: number): Promise<void> {
-  const { id } = await db
-    .selectFrom('subscribers')
-    .select('id')
-    .where('phone', '=', phone)
-    .executeTakeFirstOrThrow();
-  await db
-    .insertInto('ledger_entries')
-    .values({
-      id: `e2e-credit-${Date.now()}`,
-      subscriber_id: id,
-      kind: 'credit',
-      amount_cents: cents,
-      currency: 'USD',
-      description: 'Goodwill credit',
-      created_at: Date.now(),
-      statement_id: null,
-      payment_id: null,
-    })
-    .execute();
-}
-
 /** What the API itself computes for a change, asked directly (its own session, not the app's). */
 async function apiPreview(apiUrl: string, planId: string, when: 'now' | 'next_renewal') {
-  const signedIn = SignInResponse.parse(
-    await (
-      await fetch(`${apiUrl}/v1/auth/sign-in`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ phone: maria.phone, password: maria.password }),
-      })
-    ).json(),
-  );
+  const accessToken = await apiAccessToken(apiUrl, maria);
   const response = await fetch(`${apiUrl}/v1/account/plan/preview`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      authorization: `Bearer ${signedIn.accessToken}`,
+      authorization: `Bearer ${accessToken}`,
     },
     body: JSON.stringify({ planId, when }),
   });

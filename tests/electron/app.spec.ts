@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { _electron as electron, expect, test, type ElectronApplication } from '@playwright/test';
-import { startServer, type RunningServer } from '../../server/src/server';
+import type { RunningServer } from '../../server/src/server';
 import { DEMO_SUBSCRIBERS } from '../../server/src/demo/seed-demo';
+import { startDemoApi } from './demo-api';
 import { electronBinary, MAIN_ENTRY } from './electron-binary';
 
 const binary = electronBinary();
@@ -22,21 +23,7 @@ test.describe('the packaged Electron app', () => {
   test.beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airtime-electron-'));
     if (!fs.existsSync(MAIN_ENTRY)) throw new Error('Build the app first: npx electron-vite build');
-    api = await startServer(
-      {
-        db: path.join(dir, 'api.sqlite'),
-        host: '127.0.0.1',
-        port: 0,
-        authRateLimit: 0,
-        trustProxy: false,
-        logLevel: 'silent',
-        seedDemo: true,
-        dev: false,
-        tokenSecret: undefined,
-      },
-      undefined,
-      () => {},
-    );
+    api = await startDemoApi(dir);
     app = await electron.launch({
       executablePath: binary!,
       args: [MAIN_ENTRY],

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { _electron as electron, expect, test, type ElectronApplication } from '@playwright/test';
 import type { BrowserWindow, Session } from 'electron';
-import { startServer, type RunningServer } from '../../server/src/server';
+import type { RunningServer } from '../../server/src/server';
 import {
   enrollKiosk,
   writeKioskPolicy,
@@ -11,6 +11,7 @@ import {
   type KioskSetUp,
 } from '../e2e/support/kiosk-policy';
 import { t } from '../e2e/support/ui';
+import { startDemoApi } from './demo-api';
 import { electronBinary, MAIN_ENTRY } from './electron-binary';
 
 const binary = electronBinary();
@@ -62,21 +63,7 @@ test.describe('the kiosk window in Electron', () => {
   test.beforeAll(async () => {
     if (!fs.existsSync(MAIN_ENTRY)) throw new Error('Build the app first: npx electron-vite build');
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airtime-electron-kiosk-'));
-    api = await startServer(
-      {
-        db: path.join(dir, 'api.sqlite'),
-        host: '127.0.0.1',
-        port: 0,
-        authRateLimit: 0,
-        trustProxy: false,
-        logLevel: 'silent',
-        seedDemo: true,
-        dev: false,
-        tokenSecret: undefined,
-      },
-      undefined,
-      () => {},
-    );
+    api = await startDemoApi(dir);
     const { kiosk } = await enrollKiosk(api.database.db);
     setUp = await writeKioskPolicy(api.url, kiosk);
   });

@@ -1,13 +1,12 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../server/src/app';
 import { ManualClock } from '../../server/src/clock';
 import { TEST_TOKEN_SECRET } from './support/test-app';
+import { CLI_TIMEOUT, expectOk, expectRefused, runCli } from './support/cli';
 import { freshCaptcha, TEST_CAPTCHA_MAX_NUMBER } from './support/captcha';
 import { createTestDatabase, describeWithDb, dbKind, type TestDatabase } from './support/test-db';
 
@@ -15,53 +14,6 @@ import { createTestDatabase, describeWithDb, dbKind, type TestDatabase } from '.
  * The admin CLI as an administrator runs it: a real process, reading and writing the same
  * database the API serves from.
  */
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-const CLI = path.join(ROOT, 'server', 'src', 'cli.ts');
-const SLOW = { timeout: 90_000 };
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `tsx server/src/cli.ts …args` from the repo root with stdin piped (never a terminal). */
-function runCli(args: string[], stdin = ''): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-  for (const name of Object.keys(env)) if (name.startsWith('AIRTIME_')) delete env[name];
-  return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [CLI, ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.on('error', () => {
-      // The CLI may exit before reading stdin; that is not what these tests are about.
-    });
-    child.stdin.end(stdin);
-  });
-}
-
-/** Expects a refusal: a non-zero exit, the message on stderr, nothing on stdout. */
-function expectRefused(result: CliResult, message: string | RegExp): void {
-  expect(result.code, result.stderr).not.toBe(0);
-  expect(result.code).not.toBeNull();
-  if (typeof message === 'string') expect(result.stderr).toContain(message);
-  else expect(result.stderr).toMatch(message);
-  expect(result.stderr).toMatch(/^Error: /);
-  // A message for a person, not a crash.
-  expect(result.stderr).not.toMatch(/ {4}at |\.ts:\d/);
-  expect(result.stdout).toBe('');
-}
-
-function expectOk(result: CliResult): void {
-  expect(result.stderr).toBe('');
-  expect(result.code).toBe(0);
-}
 
 describeWithDb(`admin CLI (${dbKind})`, () => {
   let testDb: TestDatabase;
@@ -116,7 +68,7 @@ describeWithDb(`admin CLI (${dbKind})`, () => {
     return file;
   }
 
-  it('plans lists every plan id with its price', SLOW, async () => {
+  it('plans lists every plan id with its price', CLI_TIMEOUT, async () => {
     const result = await runCli(['plans', ...db]);
     expectOk(result);
     const ids = result.stdout
@@ -127,7 +79,7 @@ describeWithDb(`admin CLI (${dbKind})`, () => {
     expect(result.stdout).toContain('$25.00/mo');
   });
 
-  it('subscriber list says there is nobody yet on an empty database', SLOW, async () => {
+  it('subscriber list says there is nobody yet on an empty database', CLI_TIMEOUT, async () => {
     const result = await runCli(['subscriber', 'list', ...db]);
     expectOk(result);
     expect(result.stdout).toContain('No subscribers yet');
@@ -136,45 +88,49 @@ describeWithDb(`admin CLI (${dbKind})`, () => {
     expect(JSON.parse(json.stdout)).toEqual([]);
   });
 
-  it('subscriber add with --password-stdin creates an account that can sign in', SLOW, async () => {
-    const result = await runCli(
-      [
-        'subscriber',
-        'add',
-        '--phone',
-        '(206) 555-0111',
-        '--name',
-        'Ada Lovelace',
-        '--email',
-        'ada@example.com',
-        '--plan',
-        'starter-5gb',
-        '--password-stdin',
-        ...db,
-      ],
-      'Analytical-Engine-1843\n',
-    );
-    expectOk(result);
-    expect(result.stdout).toBe('Added Ada Lovelace (+12065550111) on plan starter-5gb.\n');
+  it(
+    'subscriber add with --password-stdin creates an account that can sign in',
+    CLI_TIMEOUT,
+    async () => {
+      const result = await runCli(
+        [
+          'subscriber',
+          'add',
+          '--phone',
+          '(206) 555-0111',
+          '--name',
+          'Ada Lovelace',
+          '--email',
+          'ada@example.com',
+          '--plan',
+          'starter-5gb',
+          '--password-stdin',
+          ...db,
+        ],
+        'Analytical-Engine-1843\n',
+      );
+      expectOk(result);
+      expect(result.stdout).toBe('Added Ada Lovelace (+12065550111) on plan starter-5gb.\n');
 
-    const signedIn = await signIn('206.555.0111', 'Analytical-Engine-1843');
-    expect(signedIn.statusCode).toBe(200);
-    expect(signedIn.json().subscriber).toMatchObject({
-      phone: '+12065550111',
-      name: 'Ada Lovelace',
-      email: 'ada@example.com',
-    });
-    const plan = await app.inject({
-      method: 'GET',
-      url: '/v1/account/plan',
-      headers: { authorization: `Bearer ${signedIn.json().accessToken}` },
-    });
-    expect(plan.json().id).toBe('starter-5gb');
-    // Only the final newline of the piped password is dropped.
-    expect((await signIn('2065550111', 'Analytical-Engine-1843\n')).statusCode).toBe(401);
-  });
+      const signedIn = await signIn('206.555.0111', 'Analytical-Engine-1843');
+      expect(signedIn.statusCode).toBe(200);
+      expect(signedIn.json().subscriber).toMatchObject({
+        phone: '+12065550111',
+        name: 'Ada Lovelace',
+        email: 'ada@example.com',
+      });
+      const plan = await app.inject({
+        method: 'GET',
+        url: '/v1/account/plan',
+        headers: { authorization: `Bearer ${signedIn.json().accessToken}` },
+      });
+      expect(plan.json().id).toBe('starter-5gb');
+      // Only the final newline of the piped password is dropped.
+      expect((await signIn('2065550111', 'Analytical-Engine-1843\n')).statusCode).toBe(401);
+    },
+  );
 
-  it('subscriber list shows the subscribers, as text and as JSON', SLOW, async () => {
+  it('subscriber list shows the subscribers, as text and as JSON', CLI_TIMEOUT, async () => {
     const text = await runCli(['subscriber', 'list', ...db]);
     expectOk(text);
     expect(text.stdout).toMatch(
@@ -197,7 +153,7 @@ describeWithDb(`admin CLI (${dbKind})`, () => {
     expect(json.stdout).not.toContain('argon2');
   });
 
-  it('subscriber unlock lets a locked-out subscriber in at once', SLOW, async () => {
+  it('subscriber unlock lets a locked-out subscriber in at once', CLI_TIMEOUT, async () => {
     // A correct password first, so earlier tests' failures do not count.
     expect((await signIn('2065550111', 'Analytical-Engine-1843')).statusCode).toBe(200);
     for (let i = 1; i <= 4; i++)
@@ -217,7 +173,7 @@ describeWithDb(`admin CLI (${dbKind})`, () => {
     expect((await signIn('2065550111', 'Analytical-Engine-1843')).statusCode).toBe(200);
   });
 
-  it('subscriber unlock names a number nobody has, and asks for --phone', SLOW, async () => {
+  it('subscriber unlock names a number nobody has, and asks for --phone', CLI_TIMEOUT, async () => {
     expectRefused(
       await runCli(['subscriber', 'unlock', '--phone', '(206) 555-0188', ...db]),
       'No subscriber has the number +12065550188.',
@@ -225,35 +181,39 @@ describeWithDb(`admin CLI (${dbKind})`, () => {
     expectRefused(await runCli(['subscriber', 'unlock', ...db]), 'Missing --phone.');
   });
 
-  it('subscriber import adds every row of a good file, and each can sign in', SLOW, async () => {
-    const file = csv(
-      'good.csv',
-      [
-        'phone,name,email,plan,password',
-        '(206) 555-0121,Grace Hopper,grace@example.com,value-15gb,Compiler-Pioneer-1952',
-        '206.555.0122,Alan Turing,alan@example.com,unlimited,Bombe-Machine-1939',
-        '+1 206 555 0123,"Hamilton, Margaret",margaret@example.com,talk-text-1gb,Apollo-Guidance-1969',
-        '',
-      ].join('\n'),
-    );
-    const result = await runCli(['subscriber', 'import', file, ...db]);
-    expectOk(result);
-    expect(result.stdout).toBe('Imported 3 subscribers.\n');
+  it(
+    'subscriber import adds every row of a good file, and each can sign in',
+    CLI_TIMEOUT,
+    async () => {
+      const file = csv(
+        'good.csv',
+        [
+          'phone,name,email,plan,password',
+          '(206) 555-0121,Grace Hopper,grace@example.com,value-15gb,Compiler-Pioneer-1952',
+          '206.555.0122,Alan Turing,alan@example.com,unlimited,Bombe-Machine-1939',
+          '+1 206 555 0123,"Hamilton, Margaret",margaret@example.com,talk-text-1gb,Apollo-Guidance-1969',
+          '',
+        ].join('\n'),
+      );
+      const result = await runCli(['subscriber', 'import', file, ...db]);
+      expectOk(result);
+      expect(result.stdout).toBe('Imported 3 subscribers.\n');
 
-    const listed = await subscribers();
-    expect(listed.map((s) => [s.phone, s.name, s.plan_id])).toEqual([
-      ['+12065550111', 'Ada Lovelace', 'starter-5gb'],
-      ['+12065550121', 'Grace Hopper', 'value-15gb'],
-      ['+12065550122', 'Alan Turing', 'unlimited'],
-      ['+12065550123', 'Hamilton, Margaret', 'talk-text-1gb'],
-    ]);
-    expect((await signIn('2065550122', 'Bombe-Machine-1939')).statusCode).toBe(200);
-    expect((await signIn('(206) 555-0123', 'Apollo-Guidance-1969')).statusCode).toBe(200);
-  });
+      const listed = await subscribers();
+      expect(listed.map((s) => [s.phone, s.name, s.plan_id])).toEqual([
+        ['+12065550111', 'Ada Lovelace', 'starter-5gb'],
+        ['+12065550121', 'Grace Hopper', 'value-15gb'],
+        ['+12065550122', 'Alan Turing', 'unlimited'],
+        ['+12065550123', 'Hamilton, Margaret', 'talk-text-1gb'],
+      ]);
+      expect((await signIn('2065550122', 'Bombe-Machine-1939')).statusCode).toBe(200);
+      expect((await signIn('(206) 555-0123', 'Apollo-Guidance-1969')).statusCode).toBe(200);
+    },
+  );
 
   it(
     'subscriber import imports nothing when one row is bad, and names its line',
-    SLOW,
+    CLI_TIMEOUT,
     async () => {
       const file = csv(
         'one-bad.csv',
@@ -274,23 +234,27 @@ describeWithDb(`admin CLI (${dbKind})`, () => {
     },
   );
 
-  it('subscriber import counts lines as an editor does, blank lines included', SLOW, async () => {
-    const file = csv(
-      'blank-lines.csv',
-      [
-        'phone,name,email,plan,password',
-        '(206) 555-0141,Row Two,two@example.com,starter-5gb,Password-Two-22',
-        '',
-        '(206) 555-0142,Row Four,four@example.com,no-such-plan,Password-Four-44',
-      ].join('\n'),
-    );
-    const result = await runCli(['subscriber', 'import', file, ...db]);
-    expectRefused(result, 'line 4: there is no active plan "no-such-plan".');
-  });
+  it(
+    'subscriber import counts lines as an editor does, blank lines included',
+    CLI_TIMEOUT,
+    async () => {
+      const file = csv(
+        'blank-lines.csv',
+        [
+          'phone,name,email,plan,password',
+          '(206) 555-0141,Row Two,two@example.com,starter-5gb,Password-Two-22',
+          '',
+          '(206) 555-0142,Row Four,four@example.com,no-such-plan,Password-Four-44',
+        ].join('\n'),
+      );
+      const result = await runCli(['subscriber', 'import', file, ...db]);
+      expectRefused(result, 'line 4: there is no active plan "no-such-plan".');
+    },
+  );
 
   it(
     'subscriber import lists every problem: duplicates in the file and numbers already taken',
-    SLOW,
+    CLI_TIMEOUT,
     async () => {
       const file = csv(
         'duplicates.csv',
@@ -309,7 +273,7 @@ describeWithDb(`admin CLI (${dbKind})`, () => {
     },
   );
 
-  it('subscriber import names the missing header columns', SLOW, async () => {
+  it('subscriber import names the missing header columns', CLI_TIMEOUT, async () => {
     const missing = csv(
       'missing-columns.csv',
       'phone,name,password\n(206) 555-0161,No Email,Password-One-11\n',
@@ -329,7 +293,7 @@ describeWithDb(`admin CLI (${dbKind})`, () => {
     );
   });
 
-  it('subscriber import says when the file cannot be read', SLOW, async () => {
+  it('subscriber import says when the file cannot be read', CLI_TIMEOUT, async () => {
     const nowhere = path.join(dir, 'does-not-exist.csv');
     expectRefused(
       await runCli(['subscriber', 'import', nowhere, ...db]),
@@ -341,7 +305,7 @@ describeWithDb(`admin CLI (${dbKind})`, () => {
     );
   });
 
-  it('refuses an unknown command or subcommand', SLOW, async () => {
+  it('refuses an unknown command or subcommand', CLI_TIMEOUT, async () => {
     const unknown = await runCli(['frobnicate', ...db]);
     expectRefused(unknown, 'Unknown command "frobnicate".');
     expect(unknown.stderr).toContain('help');
@@ -353,7 +317,7 @@ describeWithDb(`admin CLI (${dbKind})`, () => {
 
   it(
     'subscriber add refuses each kind of bad input with a clear message and adds nobody',
-    SLOW,
+    CLI_TIMEOUT,
     async () => {
       const add = (
         overrides: Record<string, string | null>,
@@ -398,7 +362,7 @@ describeWithDb(`admin CLI (${dbKind})`, () => {
 
   it(
     'subscriber add without --password-stdin and no terminal says how to pass the password',
-    SLOW,
+    CLI_TIMEOUT,
     async () => {
       const result = await runCli(
         [
@@ -424,7 +388,7 @@ describeWithDb(`admin CLI (${dbKind})`, () => {
     },
   );
 
-  it('serve --port abc fails with a clear message instead of starting', SLOW, async () => {
+  it('serve --port abc fails with a clear message instead of starting', CLI_TIMEOUT, async () => {
     const result = await runCli(['serve', '--port', 'abc', ...db]);
     expectRefused(result, 'port must be a number.');
   });

@@ -1,7 +1,4 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import argon2 from 'argon2';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
@@ -9,53 +6,12 @@ import { Argon2Hash, KioskPolicy } from '../../contract/kiosk';
 import { buildApp } from '../../server/src/app';
 import { ManualClock } from '../../server/src/clock';
 import { TEST_TOKEN_SECRET } from './support/test-app';
+import { CLI_TIMEOUT, expectOk, expectRefused, runCli } from './support/cli';
 import { TEST_CAPTCHA_MAX_NUMBER } from './support/captcha';
 import { expectError } from './support/expect-error';
 import { createTestDatabase, describeWithDb, dbKind, type TestDatabase } from './support/test-db';
 
 /** `npm run server -- kiosk …` as a store's administrator runs it, against the API's database. */
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-const CLI = path.join(ROOT, 'server', 'src', 'cli.ts');
-const SLOW = { timeout: 90_000 };
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], stdin = ''): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-  for (const name of Object.keys(env)) if (name.startsWith('AIRTIME_')) delete env[name];
-  return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [CLI, ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.on('error', () => {
-      // The CLI may exit before reading stdin; that is not what these tests are about.
-    });
-    child.stdin.end(stdin);
-  });
-}
-
-function expectRefused(result: CliResult, message: string): void {
-  expect(result.code, result.stderr).not.toBe(0);
-  expect(result.stderr).toContain(message);
-  expect(result.stderr).toMatch(/^Error: /);
-  expect(result.stderr).not.toMatch(/ {4}at |\.ts:\d/);
-  expect(result.stdout).toBe('');
-}
-
-function expectOk(result: CliResult): void {
-  expect(result.stderr).toBe('');
-  expect(result.code).toBe(0);
-}
 
 describeWithDb(`kiosk CLI (${dbKind})`, () => {
   let testDb: TestDatabase;
@@ -88,13 +44,13 @@ describeWithDb(`kiosk CLI (${dbKind})`, () => {
       headers: { 'airtime-kiosk': credential, 'airtime-kiosk-visit': randomUUID() },
     });
 
-  it('kiosk list says there are none yet', SLOW, async () => {
+  it('kiosk list says there are none yet', CLI_TIMEOUT, async () => {
     const result = await runCli(['kiosk', 'list', ...db]);
     expectOk(result);
     expect(result.stdout).toContain('No kiosks yet');
   });
 
-  it('kiosk enroll needs a store name', SLOW, async () => {
+  it('kiosk enroll needs a store name', CLI_TIMEOUT, async () => {
     expectRefused(await runCli(['kiosk', 'enroll', ...db]), 'Name the store');
     expectRefused(await runCli(['kiosk', 'enroll', '--store', '   ', ...db]), 'Name the store');
     expectRefused(
@@ -111,38 +67,42 @@ describeWithDb(`kiosk CLI (${dbKind})`, () => {
     );
   });
 
-  it('kiosk enroll prints the credential once and a policy the kiosk accepts', SLOW, async () => {
-    const result = await runCli([
-      'kiosk',
-      'enroll',
-      '--store',
-      'Main Street store',
-      '--api-url',
-      'https://api.example.com',
-      ...db,
-    ]);
-    expectOk(result);
-    const credential = /Credential[^:]*: (ak_\S+)/.exec(result.stdout)?.[1];
-    expect(credential).toBeDefined();
-    const snippet = JSON.parse(result.stdout.slice(result.stdout.indexOf('{')));
-    expect(snippet).toMatchObject({
-      kiosk: true,
-      storeName: 'Main Street store',
-      apiUrl: 'https://api.example.com',
-      kioskCredential: credential,
-    });
-    // With the staff PIN hash filled in, the kiosk's own policy parser takes it as it is.
-    const pinHash = await argon2.hash('4821', { type: argon2.argon2id });
-    expect(KioskPolicy.safeParse({ ...snippet, staffPinHash: pinHash }).success).toBe(true);
-    // The API knows the kiosk at once.
-    expect((await plansAt(credential!)).statusCode).toBe(200);
-    enrolled = { id: /^ak_([a-z0-9]{12})\./.exec(credential!)![1]!, credential: credential! };
-    // Only a hash of the secret is in the database.
-    const rows = await testDb.database.db.selectFrom('kiosks').selectAll().execute();
-    expect(JSON.stringify(rows)).not.toContain(credential!.split('.')[1]);
-  });
+  it(
+    'kiosk enroll prints the credential once and a policy the kiosk accepts',
+    CLI_TIMEOUT,
+    async () => {
+      const result = await runCli([
+        'kiosk',
+        'enroll',
+        '--store',
+        'Main Street store',
+        '--api-url',
+        'https://api.example.com',
+        ...db,
+      ]);
+      expectOk(result);
+      const credential = /Credential[^:]*: (ak_\S+)/.exec(result.stdout)?.[1];
+      expect(credential).toBeDefined();
+      const snippet = JSON.parse(result.stdout.slice(result.stdout.indexOf('{')));
+      expect(snippet).toMatchObject({
+        kiosk: true,
+        storeName: 'Main Street store',
+        apiUrl: 'https://api.example.com',
+        kioskCredential: credential,
+      });
+      // With the staff PIN hash filled in, the kiosk's own policy parser takes it as it is.
+      const pinHash = await argon2.hash('4821', { type: argon2.argon2id });
+      expect(KioskPolicy.safeParse({ ...snippet, staffPinHash: pinHash }).success).toBe(true);
+      // The API knows the kiosk at once.
+      expect((await plansAt(credential!)).statusCode).toBe(200);
+      enrolled = { id: /^ak_([a-z0-9]{12})\./.exec(credential!)![1]!, credential: credential! };
+      // Only a hash of the secret is in the database.
+      const rows = await testDb.database.db.selectFrom('kiosks').selectAll().execute();
+      expect(JSON.stringify(rows)).not.toContain(credential!.split('.')[1]);
+    },
+  );
 
-  it('kiosk list shows each kiosk, its store and when it was last seen', SLOW, async () => {
+  it('kiosk list shows each kiosk, its store and when it was last seen', CLI_TIMEOUT, async () => {
     const text = await runCli(['kiosk', 'list', ...db]);
     expectOk(text);
     expect(text.stdout).toMatch(
@@ -160,7 +120,7 @@ describeWithDb(`kiosk CLI (${dbKind})`, () => {
     expect(json.stdout).not.toContain(enrolled!.credential.split('.')[1]);
   });
 
-  it('kiosk revoke stops the kiosk; an unknown id is named', SLOW, async () => {
+  it('kiosk revoke stops the kiosk; an unknown id is named', CLI_TIMEOUT, async () => {
     expectRefused(
       await runCli(['kiosk', 'revoke', 'zzzzzzzzzzzz', ...db]),
       'There is no kiosk "zzzzzzzzzzzz"',
@@ -178,7 +138,7 @@ describeWithDb(`kiosk CLI (${dbKind})`, () => {
 
   it(
     'kiosk pin-hash prints an argon2id hash of the PIN, and refuses what is not a PIN',
-    SLOW,
+    CLI_TIMEOUT,
     async () => {
       const result = await runCli(['kiosk', 'pin-hash', '--pin-stdin'], '4821\n');
       expectOk(result);

@@ -1,34 +1,13 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Receipt } from '../../contract/http/payments';
 import { HOUR_MS } from '../../server/src/clock';
 import { loadRefillPinKey } from '../../server/src/secrets';
 import { generatePins } from '../../server/src/services/refill-pins';
 import { createTestApp, type TestApp } from './support/test-app';
+import { CLI_TIMEOUT, runCli } from './support/cli';
 import { dbKind, describeWithDb } from './support/test-db';
 import { expectError } from './support/expect-error';
 import { moneyOf, newKey, send, signedInAccount, type Account } from './support/payments';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-const CLI = path.join(ROOT, 'server', 'src', 'cli.ts');
-const SLOW = { timeout: 90_000 };
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-  for (const name of Object.keys(env)) if (name.startsWith('AIRTIME_')) delete env[name];
-  return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [CLI, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describeWithDb(`refill PINs (${dbKind})`, () => {
   let t: TestApp;
@@ -174,7 +153,7 @@ describeWithDb(`refill PINs (${dbKind})`, () => {
 
   it(
     'pins generate prints the PINs once, grouped, and stores only their hashes',
-    SLOW,
+    CLI_TIMEOUT,
     async () => {
       const result = await runCli([
         'pins',

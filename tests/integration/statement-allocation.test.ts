@@ -1,7 +1,4 @@
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import type { Kysely } from 'kysely';
-import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import {
   AccountSummary,
@@ -9,7 +6,6 @@ import {
   StatementList,
   type StatementSummary,
 } from '../../contract/http/account';
-import { formatMoney } from '../../contract/money';
 import type { Database } from '../../server/src/db/schema';
 import { DEMO_SUBSCRIBERS } from '../../server/src/demo/seed-demo';
 import { loadRefillPinKey } from '../../server/src/secrets';
@@ -17,31 +13,10 @@ import { renewalTotal } from '../../server/src/services/charges';
 import { generatePins } from '../../server/src/services/refill-pins';
 import { runStatementJob } from '../../server/src/services/statement-close';
 import { newKey, send, type Account } from './support/payments';
+import { escapeMoney, pdfText, usd } from './support/statements';
 import { createTestApp, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
 
-const require = createRequire(import.meta.url);
-const STANDARD_FONTS = `${path.join(path.dirname(require.resolve('pdfjs-dist/package.json')), 'standard_fonts')}/`;
-
-async function pdfText(bytes: Buffer): Promise<string> {
-  const doc = await getDocument({
-    data: new Uint8Array(bytes),
-    standardFontDataUrl: STANDARD_FONTS,
-    isEvalSupported: false,
-  }).promise;
-  const runs: string[] = [];
-  for (let n = 1; n <= doc.numPages; n++) {
-    const content = await (await doc.getPage(n)).getTextContent();
-    for (const item of content.items) {
-      if ('str' in item && item.str.trim() !== '') runs.push(item.str);
-    }
-  }
-  await doc.destroy();
-  return runs.join('\n');
-}
-
-const usd = (amountCents: number) => formatMoney({ amountCents, currency: 'USD' });
-const escape = (text: string) => text.replace(/[$.]/g, (c) => `\\${c}`);
 const dollars = (cents: number) => (cents / 100).toFixed(2);
 
 /** Starter 5 GB with its taxes and fee: $25.00 + $2.06 + $1.50. */
@@ -163,7 +138,7 @@ describeWithDb(`what each statement has been paid (${dbKind})`, () => {
     const pdf = await send(t, ana, 'GET', `/v1/account/statements/${newest!.id}/pdf`);
     expect(pdf.statusCode, pdf.body).toBe(200);
     const text = await pdfText(pdf.rawPayload);
-    expect(text).toMatch(new RegExp(`Paid from account credit\\n${escape(usd(renewal))}`));
+    expect(text).toMatch(new RegExp(`Paid from account credit\\n${escapeMoney(usd(renewal))}`));
     expect(text).toMatch(/Amount due\n\$0\.00/);
     expect(text).toContain('Status: Paid in full');
 
@@ -207,8 +182,8 @@ describeWithDb(`what each statement has been paid (${dbKind})`, () => {
     expect(page2[0]!.status).toBe('paid');
     const pdf = await send(t, a, 'GET', `/v1/account/statements/${before[0]!.id}/pdf`);
     const text = await pdfText(pdf.rawPayload);
-    expect(text).toMatch(new RegExp(`Amount paid\\n${escape(usd(partial))}`));
-    expect(text).toMatch(new RegExp(`Amount due\\n${escape(usd(STARTER_RENEWAL - partial))}`));
+    expect(text).toMatch(new RegExp(`Amount paid\\n${escapeMoney(usd(partial))}`));
+    expect(text).toMatch(new RegExp(`Amount due\\n${escapeMoney(usd(STARTER_RENEWAL - partial))}`));
     expect(text).toContain('Status: Overdue since Jan 1, 2027');
 
     // The rest of January: both paid. February's renewal is not on a statement yet.

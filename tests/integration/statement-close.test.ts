@@ -1,10 +1,5 @@
-import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { AccountSummary, StatementDetail, StatementList } from '../../contract/http/account';
 import { formatMoney } from '../../contract/money';
@@ -20,33 +15,11 @@ import {
   STATEMENT_LINE_KIND,
   statementIdFor,
 } from '../../server/src/services/statement-close';
+import { runCli } from './support/cli';
 import { CARDS, card, newKey, send, type Account } from './support/payments';
+import { escapeMoney, pdfText, usd } from './support/statements';
 import { createTestApp, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
-
-const require = createRequire(import.meta.url);
-const STANDARD_FONTS = `${path.join(path.dirname(require.resolve('pdfjs-dist/package.json')), 'standard_fonts')}/`;
-
-/** Every text run of every page of a PDF, in reading order. */
-async function pdfText(bytes: Buffer): Promise<string> {
-  const doc = await getDocument({
-    data: new Uint8Array(bytes),
-    standardFontDataUrl: STANDARD_FONTS,
-    isEvalSupported: false,
-  }).promise;
-  const runs: string[] = [];
-  for (let n = 1; n <= doc.numPages; n++) {
-    const content = await (await doc.getPage(n)).getTextContent();
-    for (const item of content.items) {
-      if ('str' in item && item.str.trim() !== '') runs.push(item.str);
-    }
-  }
-  await doc.destroy();
-  return runs.join('\n');
-}
-
-const usd = (amountCents: number) => formatMoney({ amountCents, currency: 'USD' });
-const escape = (text: string) => text.replace(/[$.]/g, (c) => `\\${c}`);
 
 /** Starter 5 GB: $25.00 + 8.25 % tax ($2.06) + $1.50 fee. */
 const STARTER = [
@@ -275,15 +248,15 @@ describeWithDb(`statements generated from the ledger (${dbKind})`, () => {
       expect(text).toContain(line.description);
       expect(text).toContain(formatMoney(line.amount));
     }
-    expect(text).toMatch(new RegExp(`Subtotal\\n${escape(usd(28_00))}`));
-    expect(text).toMatch(new RegExp(`Taxes and fees\\n${escape(usd(3_56))}`));
-    expect(text).toMatch(new RegExp(`Total\\n${escape(usd(31_56))}`));
+    expect(text).toMatch(new RegExp(`Subtotal\\n${escapeMoney(usd(28_00))}`));
+    expect(text).toMatch(new RegExp(`Taxes and fees\\n${escapeMoney(usd(3_56))}`));
+    expect(text).toMatch(new RegExp(`Total\\n${escapeMoney(usd(31_56))}`));
     expect(text).toMatch(
       new RegExp(
-        `Applied to earlier statements or kept as account credit\\n${escape(usd(-23_44))}`,
+        `Applied to earlier statements or kept as account credit\\n${escapeMoney(usd(-23_44))}`,
       ),
     );
-    expect(text).toMatch(new RegExp(`Amount paid\\n${escape(usd(31_56))}`));
+    expect(text).toMatch(new RegExp(`Amount paid\\n${escapeMoney(usd(31_56))}`));
     expect(text).toContain('Status: Paid in full');
 
     // A month on, January's statement takes what was left, and an entry that landed in
@@ -488,24 +461,6 @@ describeWithDb(`statements generated from the ledger (${dbKind})`, () => {
 });
 
 // ---- the CLI command ----
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-const CLI = path.join(ROOT, 'server', 'src', 'cli.ts');
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-  for (const name of Object.keys(env)) if (name.startsWith('AIRTIME_')) delete env[name];
-  return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [CLI, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describeWithDb(`statements close command (${dbKind})`, () => {
   let t: TestApp;

@@ -1,7 +1,4 @@
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
-import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignInResponse } from '../../contract/http/auth';
 import { StatementDetail, StatementList, type StatementSummary } from '../../contract/http/account';
@@ -16,28 +13,7 @@ import {
 import { createTestApp, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
 import { expectError } from './support/expect-error';
-
-const require = createRequire(import.meta.url);
-/** pdf.js reads the metrics of the 14 standard fonts (Helvetica) from these files. */
-const STANDARD_FONTS = `${path.join(path.dirname(require.resolve('pdfjs-dist/package.json')), 'standard_fonts')}/`;
-
-/** Every text run of every page, in reading order, one run per array item. */
-async function pdfText(bytes: Buffer): Promise<string[]> {
-  const doc = await getDocument({
-    data: new Uint8Array(bytes),
-    standardFontDataUrl: STANDARD_FONTS,
-    isEvalSupported: false,
-  }).promise;
-  const runs: string[] = [];
-  for (let n = 1; n <= doc.numPages; n++) {
-    const content = await (await doc.getPage(n)).getTextContent();
-    for (const item of content.items) {
-      if ('str' in item && item.str.trim() !== '') runs.push(item.str);
-    }
-  }
-  await doc.destroy();
-  return runs;
-}
+import { pdfText } from './support/statements';
 
 /** RFC 4180: CRLF records, fields quoted when needed, `""` for a quote inside a quoted field. */
 function parseCsv(text: string): string[][] {
@@ -275,7 +251,7 @@ describeWithDb(`statement exports (${dbKind})`, () => {
       expect(res.rawPayload.subarray(0, 5).toString('latin1')).toBe('%PDF-');
 
       const st = await detail(maria.token, newest.id);
-      const text = (await pdfText(res.rawPayload)).join('\n');
+      const text = await pdfText(res.rawPayload);
       expect(text).toContain('Airtime');
       expect(text).toContain(MARIA.name);
       expect(text).toContain(formatPhone(MARIA.phone));
@@ -300,7 +276,7 @@ describeWithDb(`statement exports (${dbKind})`, () => {
       expect(res.headers['content-disposition']).toBe(
         'attachment; filename="airtime-statement-2026-10.pdf"',
       );
-      const text = (await pdfText(res.rawPayload)).join('\n');
+      const text = await pdfText(res.rawPayload);
       expect(text).toContain(zoe.name);
       expect(text).toContain(formatPhone(zoe.phone));
       expect(text).toContain('Oct 10, 2026 – Nov 9, 2026');
@@ -372,7 +348,7 @@ describeWithDb(`statement exports (${dbKind})`, () => {
       };
       const a = await renderStatementPdf(noPayments);
       expect(a.equals(await renderStatementPdf(noPayments))).toBe(true);
-      expect((await pdfText(a)).join('\n')).toContain('No payments applied to this statement yet.');
+      expect(await pdfText(a)).toContain('No payments applied to this statement yet.');
       const wrongTotal = {
         ...noPayments,
         statement: { ...noPayments.statement, total: { amountCents: 3699, currency: 'USD' } },

@@ -19,6 +19,34 @@ import {
 } from '../../../server/src/services/insights';
 import type { DataForecast } from '../../../contract/http/insights';
 
+/** The subscriber's id, from their phone number. */
+export async function subscriberIdOf(db: Kysely<Database>, phone: string): Promise<string> {
+  const row = await db
+    .selectFrom('subscribers')
+    .select('id')
+    .where('phone', '=', phone)
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** Credit on the account, as a top-up would leave it, so a change or a pass can be paid for. */
+export async function addCredit(db: Kysely<Database>, phone: string, cents: number): Promise<void> {
+  await db
+    .insertInto('ledger_entries')
+    .values({
+      id: `e2e-credit-${Date.now()}`,
+      subscriber_id: await subscriberIdOf(db, phone),
+      kind: 'credit',
+      amount_cents: cents,
+      currency: 'USD',
+      description: 'Goodwill credit',
+      created_at: Date.now(),
+      statement_id: null,
+      payment_id: null,
+    })
+    .execute();
+}
+
 export interface AccountFacts {
   subscriberId: string;
   name: string;

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
+import { SignInResponse } from '../../../contract/http/auth';
 import type { DemoSubscriber } from '../../../server/src/demo/seed-demo';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -177,6 +178,38 @@ export async function waitForDashboard(page: Page): Promise<void> {
       { message: 'the daily usage chart is drawn and settled' },
     )
     .toBe(true);
+}
+
+/** From the dashboard, once it is complete, to "Refill and pay" by the balance card's button. */
+export async function openPayments(page: Page): Promise<void> {
+  await waitForDashboard(page);
+  await page.getByRole('button', { name: t('en', 'dashboard.balance.refillOrPay') }).click();
+  await expect(
+    page.getByRole('heading', { level: 1, name: t('en', 'payments.title') }),
+  ).toBeVisible();
+}
+
+/** Types a new card (number, expiry, a valid security code) into the card fields on screen. */
+export async function fillCard(page: Page, number: string, expiry = '12/30'): Promise<void> {
+  await page.getByLabel(t('en', 'payments.card.numberLabel')).fill(number);
+  await page.getByLabel(t('en', 'payments.card.expiryLabel')).fill(expiry);
+  await page.getByLabel(t('en', 'payments.card.cvcLabel')).fill('123');
+}
+
+/**
+ * Signs in to the API directly, with a session of its own (not the app's), for a test's set-up
+ * or to ask the API what it computes; gives the access token.
+ */
+export async function apiAccessToken(
+  apiUrl: string,
+  who: Pick<DemoSubscriber, 'phone' | 'password'>,
+): Promise<string> {
+  const response = await fetch(`${apiUrl}/v1/auth/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ phone: who.phone, password: who.password }),
+  });
+  return SignInResponse.parse(await response.json()).accessToken;
 }
 
 /** From any signed-in screen to Security, via the header button. */

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SETTINGS } from '../../../contract/settings';
 import { createAppCore } from '../../../main/app-core';
 import { AppError } from '../../../main/errors';
 import { AutopayService, autopayMatches } from '../../../main/services/autopay';
-import { SettingsService, memorySettingsStore } from '../../../main/services/settings';
-import { memoryVault } from '../../../main/services/vault';
+import { baseCoreDeps } from './support/app-core';
 import { AUTOPAY_OFF, FakeAutopay } from './support/autopay';
 import { FakeDownloads } from './support/downloads';
 import { FakeApi, ManualTime, PASSWORD, memoryLog } from './support/fakes';
@@ -124,21 +122,7 @@ describe('autopay channels', () => {
     const autopay = new FakeAutopay();
     const time = new ManualTime();
     const app = createAppCore({
-      settings: new SettingsService(memorySettingsStore(structuredClone(DEFAULT_SETTINGS))),
-      vault: memoryVault(),
-      appInfo: {
-        version: '0.1.0',
-        platform: 'linux',
-        systemLanguage: 'en',
-        systemTheme: () => 'light',
-      },
-      deviceName: () => 'Test computer',
-      openExternal: () => undefined,
-      externalLinkAllowlist: [],
-      emit: () => undefined,
-      isTrustedSender: () => true,
-      clock: time,
-      timers: time,
+      ...baseCoreDeps(time),
       logger: memoryLog(),
       api,
       downloads: new FakeDownloads(api),

@@ -1,12 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_SETTINGS } from '../../../contract/settings';
 import { createAppCore, type AppCoreDeps } from '../../../main/app-core';
 import { AppError } from '../../../main/errors';
 import { EXPORT_MESSAGES } from '../../../main/services/exports';
-import { SettingsService, memorySettingsStore } from '../../../main/services/settings';
-import { memoryVault } from '../../../main/services/vault';
+import { baseCoreDeps } from './support/app-core';
 import { FakeDownloads, PAYMENTS_CSV, STATEMENTS_CSV, fakeSaveDialog } from './support/downloads';
 import { FakeApi, ManualTime, PASSWORD, memoryLog } from './support/fakes';
 
@@ -22,21 +20,8 @@ function setup(overrides: Partial<AppCoreDeps> = {}) {
   const time = new ManualTime();
   const log = memoryLog();
   const core = createAppCore({
-    settings: new SettingsService(memorySettingsStore(structuredClone(DEFAULT_SETTINGS))),
-    vault: memoryVault(),
-    appInfo: {
-      version: '0.1.0',
-      platform: 'linux',
-      systemLanguage: 'en',
-      systemTheme: () => 'light',
-    },
-    deviceName: () => 'Test computer',
-    openExternal: () => undefined,
-    externalLinkAllowlist: [],
-    emit: () => undefined,
+    ...baseCoreDeps(time),
     isTrustedSender: (url) => url === APP_URL,
-    clock: time,
-    timers: time,
     logger: log,
     api,
     downloads,

@@ -13,6 +13,7 @@ import type { KioskHost } from '../../../main/services/kiosk';
 import type { PolicyOutcome } from '../../../main/services/policy';
 import { SettingsService, memorySettingsStore } from '../../../main/services/settings';
 import type { CredentialVault } from '../../../main/services/vault';
+import { TEST_APP_INFO, baseCoreDeps } from './support/app-core';
 import {
   FakeApi,
   ManualTime,
@@ -117,12 +118,7 @@ function setup(options: { policy?: PolicyOutcome; deps?: Partial<AppCoreDeps> } 
       },
     },
     vault,
-    appInfo: {
-      version: '0.1.0',
-      platform: 'linux',
-      systemLanguage: 'en',
-      systemTheme: () => 'light',
-    },
+    appInfo: TEST_APP_INFO,
     deviceName: () => 'Kiosk 1',
     openExternal: () => undefined,
     externalLinkAllowlist: ['airtime.example.org'],
@@ -370,21 +366,10 @@ describe('kiosk core: the API client of a kiosk', () => {
     const pushed = recorder();
     const time = new ManualTime();
     const core = createAppCore({
-      settings: new SettingsService(memorySettingsStore(structuredClone(DEFAULT_SETTINGS))),
+      ...baseCoreDeps(time),
       vault: null,
-      appInfo: {
-        version: '0.1.0',
-        platform: 'linux',
-        systemLanguage: 'en',
-        systemTheme: () => 'light',
-      },
       deviceName: () => 'Kiosk 1',
-      openExternal: () => undefined,
-      externalLinkAllowlist: [],
       emit: pushed.emit,
-      isTrustedSender: () => true,
-      clock: time,
-      timers: time,
       apiOptions: { retry: { attempts: 1, baseDelayMs: 0 } },
       policy: { mode: 'kiosk', policy: policy({ apiUrl: base }), path: '/etc/airtime/policy.json' },
       kiosk: { host, newVisitId: () => VISIT },

@@ -193,12 +193,12 @@ describe('AutopayForm', () => {
     await form.load();
     form.startChoosing();
     expect(form.addingCard).toBe(true);
-    form.typeCardNumber('4242424242424241');
-    form.typeExpiry('1229');
-    form.cvc = '123';
+    form.card.type('number', '4242424242424241');
+    form.card.type('expiry', '1229');
+    form.card.cvc = '123';
     expect(await form.addCard()).toBeNull();
-    expect(form.cardErrors).toEqual({ number: 'payments.card.numberInvalid' });
-    form.typeCardNumber('4242424242424242');
+    expect(form.card.errors).toEqual({ number: 'payments.card.numberInvalid' });
+    form.card.type('number', '4242424242424242');
     expect(await form.addCard()).toMatchObject({ id: 'pm_new' });
     expect(addMethod).toHaveBeenCalledWith({
       number: '4242424242424242',
@@ -208,7 +208,7 @@ describe('AutopayForm', () => {
     });
     expect(form.chosen).toBe('pm_new');
     expect(form.addingCard).toBe(false);
-    expect(form.cardNumber).toBe('');
+    expect(form.card.number).toBe('');
   });
 
   it('turns AutoPay off and closes the question', async () => {

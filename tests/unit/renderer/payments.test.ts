@@ -131,9 +131,9 @@ describe('PaymentsForm', () => {
     installBridge({ payments: { pay } });
     const form = new PaymentsForm({ onPaid });
     form.amount = '20';
-    form.typeCardNumber('4242424242424242');
-    form.typeExpiry('1229');
-    form.cvc = '123';
+    form.card.type('number', '4242424242424242');
+    form.card.type('expiry', '1229');
+    form.card.cvc = '123';
     const first = form.pay();
     expect(form.busy).toBe(true);
     expect(await form.pay()).toBeNull();
@@ -147,7 +147,7 @@ describe('PaymentsForm', () => {
     });
     expect(onPaid).toHaveBeenCalledWith(receipt);
     expect(form.busy).toBe(false);
-    expect(form.cvc).toBe('');
+    expect(form.card.cvc).toBe('');
   });
 
   it('shows a decline in words, and offers no retry for it', async () => {
@@ -156,9 +156,9 @@ describe('PaymentsForm', () => {
     });
     const form = new PaymentsForm();
     form.amount = '20';
-    form.typeCardNumber('4000 0000 0000 0002');
-    form.typeExpiry('12/29');
-    form.cvc = '123';
+    form.card.type('number', '4000 0000 0000 0002');
+    form.card.type('expiry', '12/29');
+    form.card.cvc = '123';
     expect(await form.pay()).toBeNull();
     expect(form.payError).toEqual({ key: 'payments.errors.declined' });
     expect(form.payRetryable).toBe(false);

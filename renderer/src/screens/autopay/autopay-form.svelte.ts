@@ -4,12 +4,7 @@ import type { SavedCard } from '../../../../contract/http/payments';
 import type { Message } from '../../i18n/keys';
 import { airtime, settle } from '../../lib/airtime';
 import { Resource, type ResourceOptions } from '../../lib/resource.svelte';
-import {
-  formatCardNumber,
-  formatExpiry,
-  validateCard,
-  type CardErrors,
-} from '../payments/payment-input';
+import { CardEntry } from '../payments/card-entry.svelte';
 import { paymentErrorMessage } from '../payments/payments-form.svelte';
 import { autopayErrorMessage, cardExpired } from './autopay-view';
 
@@ -30,15 +25,13 @@ export class AutopayForm {
   confirmingOff = $state(false);
   /** The add-card form is open. */
   addingCard = $state(false);
-  cardNumber = $state('');
-  expiry = $state('');
-  cvc = $state('');
+  /** The card being added on the spot. */
+  readonly card = new CardEntry();
 
   #cards = $state.raw<SavedCard[]>([]);
   #cardsLoaded = $state(false);
   #cardsError = $state.raw<ApiError | null>(null);
   #error = $state.raw<Message | null>(null);
-  #cardErrors = $state.raw<CardErrors>({});
   #addCardError = $state.raw<Message | null>(null);
   #busy = $state<AutopayBusy | null>(null);
   /** What just changed, said once in a status region. */
@@ -70,9 +63,6 @@ export class AutopayForm {
   /** Why turning AutoPay on or off did not work. */
   get error(): Message | null {
     return this.#error;
-  }
-  get cardErrors(): CardErrors {
-    return this.#cardErrors;
   }
   get addCardError(): Message | null {
     return this.#addCardError;
@@ -126,28 +116,16 @@ export class AutopayForm {
     this.choosing = false;
     this.addingCard = false;
     this.#error = null;
-    this.#cardErrors = {};
+    this.card.clearErrors();
     this.#addCardError = null;
-  }
-
-  typeCardNumber(raw: string): void {
-    this.cardNumber = formatCardNumber(raw);
-  }
-  typeExpiry(raw: string): void {
-    this.expiry = formatExpiry(raw);
   }
 
   /** Saves a new card (the API checks it with the issuer) and chooses it for AutoPay. */
   async addCard(): Promise<SavedCard | null> {
     if (this.#busy) return null;
-    const checked = validateCard(
-      { number: this.cardNumber, expiry: this.expiry, cvc: this.cvc },
-      this.#today(),
-    );
-    this.#cardErrors = checked.errors ?? {};
+    const card = this.card.check(this.#today());
     this.#addCardError = null;
-    if (!checked.card) return null;
-    const card = checked.card;
+    if (!card) return null;
     this.#busy = 'add-card';
     try {
       const result = await settle(() => airtime().payments.addMethod(card));
@@ -158,9 +136,7 @@ export class AutopayForm {
       this.#cards = [...this.#cards.filter((c) => c.id !== result.value.id), result.value];
       this.chosen = result.value.id;
       this.addingCard = false;
-      this.cardNumber = '';
-      this.expiry = '';
-      this.cvc = '';
+      this.card.clear();
       return result.value;
     } finally {
       this.#busy = null;

@@ -35,6 +35,19 @@ export function formatExpiry(raw: string): string {
   return `${digits.slice(0, 2)}/${digits.slice(2)}`;
 }
 
+const BRAND_NAMES: Readonly<Record<string, string>> = {
+  visa: 'Visa',
+  mastercard: 'Mastercard',
+  amex: 'American Express',
+  discover: 'Discover',
+  unknown: 'Card',
+};
+
+/** A saved card's brand as printed on the card, for the card's name on screen. */
+export function brandLabel(brand: string): string {
+  return BRAND_NAMES[brand] ?? brand;
+}
+
 /** The Luhn checksum every card number carries: catches most mistyped digits before sending. */
 export function luhnValid(digits: string): boolean {
   let sum = 0;

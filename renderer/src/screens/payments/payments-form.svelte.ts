@@ -4,16 +4,8 @@ import type { Result } from '../../../../contract/ipc';
 import type { Message, TranslationKey } from '../../i18n/keys';
 import { airtime, settle } from '../../lib/airtime';
 import { errorMessage, isRetryable } from '../../lib/errors';
-import {
-  amountError,
-  formatCardNumber,
-  formatExpiry,
-  formatPin,
-  parseAmount,
-  pinError,
-  validateCard,
-  type CardErrors,
-} from './payment-input';
+import { CardEntry } from './card-entry.svelte';
+import { amountError, formatPin, parseAmount, pinError } from './payment-input';
 
 /** Answers of the payment routes that have words of their own on this screen. */
 const PAYMENT_ERRORS: Partial<Record<string, TranslationKey>> = {
@@ -40,9 +32,8 @@ export class PaymentsForm {
   pin = $state('');
   amount = $state('');
   method = $state<PayMethod>('new');
-  cardNumber = $state('');
-  expiry = $state('');
-  cvc = $state('');
+  /** The new card, when paying with one. */
+  readonly card = new CardEntry();
   saveCard = $state(false);
 
   #cards = $state.raw<SavedCard[]>([]);
@@ -50,7 +41,6 @@ export class PaymentsForm {
   #cardsLoaded = $state(false);
   #pinError = $state.raw<Message | null>(null);
   #amountError = $state.raw<Message | null>(null);
-  #cardErrors = $state.raw<CardErrors>({});
   #refillError = $state.raw<ApiError | null>(null);
   #payError = $state.raw<ApiError | null>(null);
   #busy = $state<null | 'refill' | 'pay' | 'cards'>(null);
@@ -75,9 +65,6 @@ export class PaymentsForm {
   }
   get amountError(): Message | null {
     return this.#amountError;
-  }
-  get cardErrors(): CardErrors {
-    return this.#cardErrors;
   }
   get refillError(): Message | null {
     return this.#refillError ? paymentErrorMessage(this.#refillError) : null;
@@ -107,12 +94,6 @@ export class PaymentsForm {
     this.pin = formatPin(raw);
     if (this.#pinError && pinError(this.pin) === null) this.#pinError = null;
   }
-  typeCardNumber(raw: string): void {
-    this.cardNumber = formatCardNumber(raw);
-  }
-  typeExpiry(raw: string): void {
-    this.expiry = formatExpiry(raw);
-  }
 
   async loadCards(): Promise<void> {
     const result = await settle(() => airtime().payments.methods());
@@ -128,7 +109,7 @@ export class PaymentsForm {
   #useCards(cards: SavedCard[]): void {
     this.#cards = cards;
     if (this.method !== 'new' && !cards.some((c) => c.id === this.method)) this.method = 'new';
-    if (this.method === 'new' && this.cardNumber === '') {
+    if (this.method === 'new' && this.card.number === '') {
       const preferred = cards.find((c) => c.isDefault) ?? cards[0];
       if (preferred) this.method = preferred.id;
     }
@@ -148,18 +129,12 @@ export class PaymentsForm {
     this.#amountError = problem ? { key: problem } : null;
     const amountCents = parseAmount(this.amount);
     if (this.method === 'new') {
-      const checked = validateCard({
-        number: this.cardNumber,
-        expiry: this.expiry,
-        cvc: this.cvc,
-      });
-      this.#cardErrors = checked.errors ?? {};
-      if (problem || !checked.card || amountCents === null) return null;
-      const card = checked.card;
+      const card = this.card.check();
+      if (problem || !card || amountCents === null) return null;
       const saveCard = this.saveCard;
       return this.#money('pay', () => airtime().payments.pay({ amountCents, card, saveCard }));
     }
-    this.#cardErrors = {};
+    this.card.clearErrors();
     if (problem || amountCents === null) return null;
     const paymentMethodId = this.method;
     return this.#money('pay', () => airtime().payments.pay({ amountCents, paymentMethodId }));
@@ -178,11 +153,7 @@ export class PaymentsForm {
       }
       this.#receipt = result.value;
       if (kind === 'refill') this.pin = '';
-      else {
-        this.cvc = '';
-        this.cardNumber = '';
-        this.expiry = '';
-      }
+      else this.card.clear();
       this.#onPaid(result.value);
       return result.value;
     } finally {

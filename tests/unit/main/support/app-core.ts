@@ -1,11 +1,39 @@
 import { DEFAULT_SETTINGS } from '../../../../contract/settings';
-import { createAppCore, type AppCoreDeps } from '../../../../main/app-core';
+import { createAppCore, type AppCoreDeps, type AppInfoSource } from '../../../../main/app-core';
 import { SettingsService, memorySettingsStore } from '../../../../main/services/settings';
 import { memoryVault } from '../../../../main/services/vault';
 import { FakeApi, ManualTime } from './fakes';
 
 /** Where the renderer's calls come from; the test core trusts every sender. */
 export const RENDERER_URL = 'app://airtime/';
+
+/** This computer as the test cores see it: version 0.1.0 on Linux, in English, light theme. */
+export const TEST_APP_INFO: AppInfoSource = {
+  version: '0.1.0',
+  platform: 'linux',
+  systemLanguage: 'en',
+  systemTheme: () => 'light',
+};
+
+/**
+ * What every test core starts from: the default settings in memory, a memory vault, the test
+ * computer, no links out, no pushes, every sender trusted, and `time` as both clock and timers.
+ * A test spreads these first and then its own fakes and changes.
+ */
+export function baseCoreDeps(time: ManualTime) {
+  return {
+    settings: new SettingsService(memorySettingsStore(structuredClone(DEFAULT_SETTINGS))),
+    vault: memoryVault(),
+    appInfo: TEST_APP_INFO,
+    deviceName: () => 'Test computer',
+    openExternal: () => undefined,
+    externalLinkAllowlist: [],
+    emit: () => undefined,
+    isTrustedSender: () => true,
+    clock: time,
+    timers: time,
+  } satisfies Partial<AppCoreDeps>;
+}
 
 /**
  * The app core as the renderer reaches it through IPC, over the fake API, a memory vault and a
@@ -14,27 +42,10 @@ export const RENDERER_URL = 'app://airtime/';
  */
 export function fakeAppCore(overrides: Partial<Pick<AppCoreDeps, 'appInfo' | 'deviceName'>> = {}) {
   const api = new FakeApi();
-  const vault = memoryVault();
   const time = new ManualTime();
-  const core = createAppCore({
-    settings: new SettingsService(memorySettingsStore(structuredClone(DEFAULT_SETTINGS))),
-    vault,
-    appInfo: {
-      version: '0.1.0',
-      platform: 'linux',
-      systemLanguage: 'en',
-      systemTheme: () => 'light',
-    },
-    deviceName: () => 'Test computer',
-    openExternal: () => undefined,
-    externalLinkAllowlist: [],
-    emit: () => undefined,
-    isTrustedSender: () => true,
-    clock: time,
-    timers: time,
-    api,
-    ...overrides,
-  });
+  const base = baseCoreDeps(time);
+  const vault = base.vault;
+  const core = createAppCore({ ...base, api, ...overrides });
   const outputs: string[] = [];
   const dispatch = async (channel: string, payload?: unknown) => {
     const result = await core.router.dispatch(channel, RENDERER_URL, payload);
