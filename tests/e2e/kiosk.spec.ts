@@ -408,9 +408,15 @@ test('three customers in a row leave no trace: sign out, walking away, End sessi
     await desktop.screenshot('kiosk-idle-overlay');
     await expectNoAxeViolations(page, 'kiosk idle warning');
     // One key and the visit goes on, where it was.
+    const heardBefore = desktop.pushed.filter((e) => e === 'kiosk:idle-cleared').length;
     await page.keyboard.press('Shift');
     await expect(overlay).toBeHidden();
     await expect(page.getByTestId('receipt')).toBeVisible();
+    // The page hides the warning at once; wait until main has heard the key too, so the idle
+    // clock restarts before time is moved on again.
+    await expect
+      .poll(() => desktop.pushed.filter((e) => e === 'kiosk:idle-cleared').length)
+      .toBeGreaterThan(heardBefore);
 
     // Then Dana walks away: the warning comes back, counts down, and the session is wiped.
     time.advance(IDLE_WARNING_S * 1000);

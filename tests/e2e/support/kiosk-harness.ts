@@ -155,6 +155,8 @@ export class KioskDesktop {
   clipboardClears = 0;
   quitRequested = false;
   readonly printed: { html: string; deviceName: string }[] = [];
+  /** Every push event main sent, oldest first: what the page was told, and when. */
+  readonly pushed: PushEvent[] = [];
   readonly #options: KioskDesktopOptions;
   #current: KioskWindow | null = null;
   #opening: Promise<void> = Promise.resolve();
@@ -237,6 +239,7 @@ export class KioskDesktop {
       // The real log file, in the app's data folder: it is scanned like everything else there.
       logger: createLogger({ directory: path.join(machine.dataDir, 'logs') }),
       emit: (event: PushEvent, payload: unknown) => {
+        built.desktop?.pushed.push(event);
         const page = built.desktop?.currentPage();
         if (!page || page.isClosed()) return;
         void page
