@@ -262,6 +262,32 @@ describe('kiosk core: channels', () => {
     expect(kioskApi.calls).toContain('emailPaymentReceipt pay_1');
   });
 
+  it('refuses malformed kiosk input before anything prints, sends or checks a PIN', async () => {
+    const { call, core, printed, kioskApi } = setup();
+    await core.kiosk!.start();
+    await call('auth:sign-in', signIn);
+    for (const bad of [
+      { kind: 'payment', id: '../pay_1' },
+      { kind: 'invoice', id: 'pay_1' },
+      { kind: 'payment' },
+      { kind: 'payment', id: 'pay_1', extra: true },
+    ]) {
+      expect(await call('kiosk:print-receipt', bad), JSON.stringify(bad)).toMatchObject({
+        error: { code: 'invalid_request' },
+      });
+      expect(await call('kiosk:email-receipt', bad), JSON.stringify(bad)).toMatchObject({
+        error: { code: 'invalid_request' },
+      });
+    }
+    for (const pin of ['12', 'abcd', '1234567890123', '']) {
+      expect(await call('kiosk:staff-exit', { pin }), pin).toMatchObject({
+        error: { code: 'invalid_request' },
+      });
+    }
+    expect(printed).toHaveLength(0);
+    expect(kioskApi.calls.filter((c) => c.startsWith('email'))).toEqual([]);
+  });
+
   it('answers printer_unavailable when the policy names no printer', async () => {
     const { call, core } = setup({
       policy: { mode: 'kiosk', policy: policy({ receiptPrinter: null }), path: '/p' },
