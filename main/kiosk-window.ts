@@ -1,5 +1,5 @@
 import type { BrowserWindowConstructorOptions } from 'electron';
-import { BACKGROUND, getMainWindowOptions } from './window-options';
+import { BACKGROUND, getMainWindowOptions, SECURE_WEB_PREFERENCES } from './window-options';
 
 /**
  * The kiosk's windows and keyboard rules, as pure functions so each is unit-tested without
@@ -72,15 +72,10 @@ export function getPrintWindowOptions(partition: string): BrowserWindowConstruct
     width: 400,
     height: 800,
     webPreferences: {
+      ...SECURE_WEB_PREFERENCES,
       partition,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
       javascript: false,
-      webSecurity: true,
       devTools: false,
-      webviewTag: false,
-      spellcheck: false,
     },
   };
 }

@@ -4,6 +4,26 @@ import type { WindowBounds } from '../contract/settings';
 /** Window background per theme: painted before the renderer, so there is no white flash in dark mode. */
 export const BACKGROUND = { light: '#f5f7fb', dark: '#0f1420' } as const;
 
+/**
+ * What every Airtime window's page runs under, whatever it shows: isolated and sandboxed, no Node,
+ * web security on, no webviews, and no middle-click `auxclick` (a middle click must not open or
+ * navigate anything behind the navigation rules' back).
+ */
+export const SECURE_WEB_PREFERENCES = {
+  contextIsolation: true,
+  sandbox: true,
+  nodeIntegration: false,
+  nodeIntegrationInWorker: false,
+  nodeIntegrationInSubFrames: false,
+  webSecurity: true,
+  allowRunningInsecureContent: false,
+  experimentalFeatures: false,
+  webviewTag: false,
+  navigateOnDragDrop: false,
+  spellcheck: false,
+  disableBlinkFeatures: 'Auxclick',
+} as const satisfies NonNullable<BrowserWindowConstructorOptions['webPreferences']>;
+
 export interface MainWindowInput {
   preloadPath: string;
   theme: 'light' | 'dark';
@@ -28,18 +48,8 @@ export function getMainWindowOptions(input: MainWindowInput): BrowserWindowConst
     backgroundColor: BACKGROUND[input.theme],
     autoHideMenuBar: true,
     webPreferences: {
+      ...SECURE_WEB_PREFERENCES,
       preload: input.preloadPath,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      experimentalFeatures: false,
-      webviewTag: false,
-      navigateOnDragDrop: false,
-      spellcheck: false,
       safeDialogs: true,
     },
   };

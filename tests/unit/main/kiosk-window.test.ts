@@ -65,7 +65,14 @@ describe('kiosk window options', () => {
   it('prints from a hidden window that runs no scripts', () => {
     expect(getPrintWindowOptions('kiosk-print-1')).toMatchObject({
       show: false,
-      webPreferences: { javascript: false, sandbox: true, devTools: false },
+      webPreferences: {
+        javascript: false,
+        sandbox: true,
+        contextIsolation: true,
+        nodeIntegration: false,
+        devTools: false,
+        disableBlinkFeatures: 'Auxclick',
+      },
     });
   });
 });

@@ -25,6 +25,10 @@ describe('getMainWindowOptions', () => {
     expect(web.navigateOnDragDrop).toBe(false);
   });
 
+  it('turns off middle-click auxclick, which could open links behind the navigation rules', () => {
+    expect(web.disableBlinkFeatures).toBe('Auxclick');
+  });
+
   it('loads the bundled preload', () => {
     expect(web.preload).toBe('/app/out/preload/index.cjs');
   });
