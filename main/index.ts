@@ -18,14 +18,13 @@ import {
   shell,
 } from 'electron';
 import Store from 'electron-store';
-import keytar from 'keytar';
 import { DEFAULT_SETTINGS } from '../contract/settings';
 import { createAppCore, type AppCore } from './app-core';
 import { createElectronKioskHost, type ElectronKioskHost } from './kiosk-electron';
 import { loadPolicy, policyArgument, type PolicyOutcome } from './services/policy';
 import type { SaveFile } from './services/exports';
 import { createLogger } from './services/logger';
-import { keytarVault, usableVault } from './services/vault';
+import { keytarVault, loadKeytar, usableVault } from './services/vault';
 import { SettingsService, memorySettingsStore, type SettingsStore } from './services/settings';
 import { isAllowedExternalUrl } from './services/external-links';
 import { senderCheck } from './ipc/router';
@@ -132,9 +131,11 @@ async function onReady(): Promise<void> {
 
   // Neither a kiosk nor a blocked start touches the keychain or the settings file.
   const keepsNothing = policy.mode === 'kiosk' || policy.mode === 'blocked';
-  const vault = keepsNothing ? null : await usableVault(keytarVault(keytar));
-  if (!vault && !keepsNothing)
-    logger.warn('no OS keychain available: sessions last for this run only');
+  const keytar = keepsNothing ? null : await loadKeytar();
+  if (!keytar && !keepsNothing)
+    logger.warn('the keychain module (keytar) is not installed: sessions last for this run only');
+  const vault = keytar ? await usableVault(keytarVault(keytar)) : null;
+  if (keytar && !vault) logger.warn('no OS keychain available: sessions last for this run only');
 
   if (kioskMode) {
     kioskHost = createElectronKioskHost({

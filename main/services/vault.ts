@@ -45,6 +45,30 @@ export function keytarVault(keytar: KeytarLike, service: string = VAULT_SERVICE)
 }
 
 /**
+ * Named through a constant, not a literal import: the type-check and the build must pass on a
+ * machine where the optional keytar is not installed. The built main process resolves it at run
+ * time from the app's node_modules, where electron-builder packs it.
+ */
+const KEYTAR_MODULE = 'keytar';
+
+/**
+ * The keytar module, or `null` where it is not installed: keytar is an optional dependency, so an
+ * install on a machine without libsecret (or the toolchain to build it) still succeeds, and the
+ * app then runs without a keychain. `load` is injected for tests.
+ */
+export async function loadKeytar(
+  load: () => Promise<unknown> = () => import(/* @vite-ignore */ KEYTAR_MODULE),
+): Promise<KeytarLike | null> {
+  try {
+    const loaded = (await load()) as { default?: KeytarLike } & Partial<KeytarLike>;
+    const keytar = loaded.default ?? loaded;
+    return typeof keytar.findCredentials === 'function' ? (keytar as KeytarLike) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * True when the vault answers: false when no Secret Service is running, the keyring is locked
  * and will not open, or the call does not finish within `timeoutMs` (a locked keyring can wait
  * for a password prompt nobody will see). Never throws.

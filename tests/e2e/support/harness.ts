@@ -7,7 +7,6 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import type { BrowserContext, Page } from '@playwright/test';
 import Conf from 'conf';
-import keytar from 'keytar';
 import { startServer, type RunningServer } from '../../../server/src/server';
 import type { ServeConfig } from '../../../server/src/config';
 import { SandboxProcessor } from '../../../server/src/payments/sandbox-processor';
@@ -15,7 +14,12 @@ import { runAutopay, type AutopayJobResult } from '../../../server/src/services/
 import { createAppCore, type AppCore } from '../../../main/app-core';
 import { senderCheck } from '../../../main/ipc/router';
 import { createRendererFileHandler } from '../../../main/protocol';
-import { keytarVault, usableVault, type CredentialVault } from '../../../main/services/vault';
+import {
+  keytarVault,
+  loadKeytar,
+  usableVault,
+  type CredentialVault,
+} from '../../../main/services/vault';
 import type { SettingsStore } from '../../../main/services/settings';
 import type { PushEvent } from '../../../contract/ipc';
 import {
@@ -150,13 +154,20 @@ export class DesktopProfile {
   readonly downloadsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'airtime-e2e-downloads-'));
   #vault: Promise<CredentialVault | null> | undefined;
 
-  /** The real OS keychain through keytar, or null where no Secret Service answers. */
+  /**
+   * The real OS keychain through keytar, or null where keytar is not installed or no Secret
+   * Service answers.
+   */
   vault(): Promise<CredentialVault | null> {
-    this.#vault ??= usableVault(keytarVault(keytar, this.keychainService));
+    this.#vault ??= loadKeytar().then((keytar) =>
+      keytar ? usableVault(keytarVault(keytar, this.keychainService)) : null,
+    );
     return this.#vault;
   }
 
   async keychainEntries(): Promise<{ account: string }[]> {
+    const keytar = await loadKeytar();
+    if (!keytar) return [];
     try {
       return (await keytar.findCredentials(this.keychainService)).map(({ account }) => ({
         account,
@@ -167,8 +178,9 @@ export class DesktopProfile {
   }
 
   async destroy(): Promise<void> {
+    const keytar = await loadKeytar();
     for (const { account } of await this.keychainEntries()) {
-      await keytar.deletePassword(this.keychainService, account).catch(() => false);
+      await keytar?.deletePassword(this.keychainService, account).catch(() => false);
     }
     fs.rmSync(this.settingsDir, { recursive: true, force: true });
     fs.rmSync(this.downloadsDir, { recursive: true, force: true });

@@ -11,7 +11,6 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { chromium, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import Conf from 'conf';
-import keytar from 'keytar';
 import { createAppCore, type AppCore, type AppCoreDeps } from '../../../main/app-core';
 import { senderCheck } from '../../../main/ipc/router';
 import type { Clock, TimerHandle, Timers } from '../../../main/services/clock';
@@ -19,7 +18,7 @@ import type { KioskHost } from '../../../main/services/kiosk';
 import { createLogger } from '../../../main/services/logger';
 import type { PolicyOutcome } from '../../../main/services/policy';
 import type { SettingsStore } from '../../../main/services/settings';
-import { keytarVault, usableVault } from '../../../main/services/vault';
+import { keytarVault, loadKeytar, usableVault } from '../../../main/services/vault';
 import type { PushEvent } from '../../../contract/ipc';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../playwright.config';
 import { BRIDGE_BUNDLE, SCREENSHOTS } from './harness';
@@ -110,6 +109,8 @@ export class KioskMachine {
   readonly keychainService = `Airtime-e2e-kiosk-${randomBytes(4).toString('hex')}`;
 
   async keychainEntries(): Promise<string[]> {
+    const keytar = await loadKeytar();
+    if (!keytar) return [];
     try {
       return (await keytar.findCredentials(this.keychainService)).map(({ account }) => account);
     } catch {
@@ -118,8 +119,9 @@ export class KioskMachine {
   }
 
   async destroy(): Promise<void> {
+    const keytar = await loadKeytar();
     for (const account of await this.keychainEntries()) {
-      await keytar.deletePassword(this.keychainService, account).catch(() => false);
+      await keytar?.deletePassword(this.keychainService, account).catch(() => false);
     }
     fs.rmSync(this.dataDir, { recursive: true, force: true });
   }
@@ -205,7 +207,8 @@ export class KioskDesktop {
         built.desktop!.printed.push({ html, deviceName });
       },
     };
-    const vault = await usableVault(keytarVault(keytar, machine.keychainService));
+    const keytar = await loadKeytar();
+    const vault = keytar ? await usableVault(keytarVault(keytar, machine.keychainService)) : null;
     const core = createAppCore({
       // What main/index.ts passes; in kiosk mode the core must not use any of it.
       settings: {

@@ -3,7 +3,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Conf from 'conf';
-import keytar from 'keytar';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RefreshToken } from '../../../contract/http/auth';
 import { DEFAULT_SETTINGS, type Settings } from '../../../contract/settings';
@@ -11,16 +10,28 @@ import { DEMO_SUBSCRIBERS } from '../../../server/src/demo/seed-demo';
 import { createApiClient, type ApiClient } from '../../../main/services/api-client';
 import { SessionService } from '../../../main/services/session';
 import { createSettingsService } from '../../../main/services/settings';
-import { keytarVault, probeVault } from '../../../main/services/vault';
+import { keytarVault, loadKeytar, probeVault } from '../../../main/services/vault';
 import { ManualTime, memoryLog, recorder, testDevice } from '../../unit/main/support/fakes';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { databaseUnavailable } from '../support/test-db';
 
 /** A service name of its own, so this run never sees (or deletes) anyone's real Airtime entries. */
 const SERVICE = `Airtime-test-${randomBytes(6).toString('hex')}`;
+const loadedKeytar = await loadKeytar();
+// Where keytar is not installed (it is optional), every keychain test below skips.
+const keytar = loadedKeytar ?? {
+  getPassword: async () => null,
+  setPassword: async () => {},
+  deletePassword: async () => false,
+  findCredentials: async () => [],
+};
 const vault = keytarVault(keytar, SERVICE);
-const keychainReachable = await probeVault(vault);
-if (!keychainReachable) {
+const keychainReachable = loadedKeytar !== null && (await probeVault(vault));
+if (!loadedKeytar) {
+  console.log(
+    'keychain: skipped — keytar is not installed (it needs libsecret-1-dev to build: apt-get install libsecret-1-dev, then npm install).',
+  );
+} else if (!keychainReachable) {
   console.log(
     'keychain: skipped — no Secret Service is reachable (run inside dbus-run-session with an unlocked gnome-keyring, as `npm test` does).',
   );

@@ -22,6 +22,24 @@ describe('electron-builder configuration', () => {
     expect(validate(config), JSON.stringify(validate.errors, null, 2)).toBe(true);
   });
 
+  it('flips every hardening fuse in the shipped binary', () => {
+    // Each of these, left at Electron's default, lets someone on the computer run code as Airtime.
+    expect(config['electronFuses']).toEqual({
+      runAsNode: false,
+      enableCookieEncryption: true,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      grantFileProtocolExtraPrivileges: false,
+    });
+  });
+
+  it('ships the app as an ASAR archive whose integrity is embedded in the binary', () => {
+    expect(config['asar']).toBe(true);
+    expect(config['disableAsarIntegrity']).toBe(false);
+  });
+
   it('packs the built app only, never the account API', () => {
     expect(config['files']).toContain('out/**/*');
     expect(config['files']).toContain('!server/**');
@@ -31,7 +49,10 @@ describe('electron-builder configuration', () => {
 describe('what the installer carries', () => {
   it('has keytar as its only runtime dependency; everything else is bundled into out/', () => {
     const pkg = readJson('package.json');
-    expect(Object.keys(pkg['dependencies'] as object)).toEqual(['keytar']);
+    expect(pkg['dependencies']).toBeUndefined();
+    // Optional, so `npm install` succeeds where libsecret is missing; the app then keeps
+    // sessions for the run only.
+    expect(Object.keys(pkg['optionalDependencies'] as object)).toEqual(['keytar']);
   });
 
   it('keeps the server in its own workspace with its own native modules', () => {
@@ -41,7 +62,7 @@ describe('what the installer carries', () => {
     const serverDeps = Object.keys(server['dependencies'] as object);
     expect(serverDeps).toEqual(expect.arrayContaining(['better-sqlite3', 'argon2', 'fastify']));
     for (const dep of serverDeps)
-      expect(Object.keys(root['dependencies'] as object)).not.toContain(dep);
+      expect(Object.keys(root['optionalDependencies'] as object)).not.toContain(dep);
   });
 
   it('builds against a current Electron (security fixes land in new majors)', () => {
