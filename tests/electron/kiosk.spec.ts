@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { _electron as electron, expect, test, type ElectronApplication } from '@playwright/test';
 import type { BrowserWindow, Session } from 'electron';
+import { APP_ENTRY_URL } from '../../main/security';
 import type { RunningServer } from '../../server/src/server';
 import {
   enrollKiosk,
@@ -113,7 +114,7 @@ test.describe('the kiosk window in Electron', () => {
     expect(devToolsOpen).toBe(false);
 
     // window.open is refused: no second window, and the page gets nothing back.
-    expect(await page.evaluate(() => window.open('app://airtime/index.html') === null)).toBe(true);
+    expect(await page.evaluate((url) => window.open(url) === null, APP_ENTRY_URL)).toBe(true);
     await page.waitForTimeout(300);
     expect(await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().length)).toBe(1);
   });
