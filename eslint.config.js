@@ -2,6 +2,8 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import svelte from 'eslint-plugin-svelte';
+import svelteConfig from './svelte.config.js';
 
 export default tseslint.config(
   {
@@ -16,12 +18,26 @@ export default tseslint.config(
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  ...svelte.configs.recommended,
   {
+    // Node globals everywhere but the renderer, which gets the browser's below.
+    ignores: ['renderer/src/**'],
     languageOptions: { globals: { ...globals.node } },
   },
   {
+    // Components and runes modules: svelte-eslint-parser, with typescript-eslint for `<script lang="ts">`.
+    files: ['**/*.svelte', '**/*.svelte.ts'],
+    languageOptions: {
+      parserOptions: {
+        parser: tseslint.parser,
+        extraFileExtensions: ['.svelte'],
+        svelteConfig,
+      },
+    },
+  },
+  {
     // The renderer is a sandboxed web page: browser globals, and no Node or Electron imports.
-    files: ['renderer/src/**/*.ts'],
+    files: ['renderer/src/**/*.ts', 'renderer/src/**/*.svelte'],
     languageOptions: { globals: { ...globals.browser } },
     rules: {
       'no-restricted-imports': [

@@ -37,7 +37,8 @@ export class AutopayForm {
   /** What just changed, said once in a status region. */
   #done = $state<'on' | 'off' | 'changed' | null>(null);
   readonly #onChanged: (view: AutopayView) => void;
-  readonly #today: () => Date;
+  /** A fixed "today" for tests; without one, the expiry checks use this computer's date. */
+  readonly #today: (() => Date) | undefined;
 
   constructor(
     options: ResourceOptions & {
@@ -48,7 +49,7 @@ export class AutopayForm {
   ) {
     this.view = new Resource(() => airtime().autopay.get(), options);
     this.#onChanged = options.onChanged ?? (() => {});
-    this.#today = options.today ?? (() => new Date());
+    this.#today = options.today;
   }
 
   get cards(): SavedCard[] {
@@ -79,7 +80,7 @@ export class AutopayForm {
 
   /** True for a saved card whose expiry month is over. */
   expired(card: { expMonth: number; expYear: number }): boolean {
-    return cardExpired(card, this.#today());
+    return cardExpired(card, this.#today?.());
   }
 
   async load(): Promise<void> {
@@ -123,7 +124,7 @@ export class AutopayForm {
   /** Saves a new card (the API checks it with the issuer) and chooses it for AutoPay. */
   async addCard(): Promise<SavedCard | null> {
     if (this.#busy) return null;
-    const card = this.card.check(this.#today());
+    const card = this.card.check(this.#today?.());
     this.#addCardError = null;
     if (!card) return null;
     this.#busy = 'add-card';

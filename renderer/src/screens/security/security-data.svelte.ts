@@ -27,12 +27,16 @@ export const EVENT_KEYS: Readonly<Record<SecurityEventKind, TranslationKey>> = {
   session_signed_out: 'security.history.events.session_signed_out',
 };
 
-/** Events that tell of something going wrong, shown with a warning tone. */
-export const WARNING_EVENTS: ReadonlySet<SecurityEventKind> = new Set([
+const WARNING_EVENTS: ReadonlySet<SecurityEventKind> = new Set([
   'wrong_password',
   'locked',
   'second_factor_failed',
 ]);
+
+/** True for events that tell of something going wrong, shown with a warning tone. */
+export function isWarningEvent(kind: SecurityEventKind): boolean {
+  return WARNING_EVENTS.has(kind);
+}
 
 /** The sign-in history: a first page, and older pages appended with "Show more". */
 export class HistoryPages extends CursorPages<SecurityEvent> {
