@@ -3,6 +3,7 @@ import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { buildApp } from '../../server/src/app';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../server/src/clock';
 import { pruneExpired } from '../../server/src/services/prune-expired';
+import { BUDGET_LOCK_IDLE_MS } from '../../server/src/db/budget-lock';
 import { SECURITY_EVENT_RETENTION_MS } from '../../server/src/services/security-events';
 import { createTestApp, TEST_TOKEN_SECRET, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
@@ -118,7 +119,8 @@ describeWithDb(`pruning expired rows (${dbKind})`, () => {
         | 'spent_captchas'
         | 'trusted_devices'
         | 'risk_counters'
-        | 'security_events',
+        | 'security_events'
+        | 'budget_locks',
     ) => (await db().selectFrom(table).selectAll().execute()).length;
     return {
       second_factor_challenges: await count('second_factor_challenges'),
@@ -129,6 +131,7 @@ describeWithDb(`pruning expired rows (${dbKind})`, () => {
       trusted_devices: await count('trusted_devices'),
       risk_counters: await count('risk_counters'),
       security_events: await count('security_events'),
+      budget_locks: await count('budget_locks'),
     };
   }
 
@@ -140,6 +143,13 @@ describeWithDb(`pruning expired rows (${dbKind})`, () => {
     await seed('day-old', now - DAY_MS);
     await seedEvent('year-old', now - SECURITY_EVENT_RETENTION_MS - 1);
     await seedEvent('recent', now - DAY_MS);
+    await db()
+      .insertInto('budget_locks')
+      .values([
+        { key: 'reset-send:phone:idle', touched_at: now - BUDGET_LOCK_IDLE_MS },
+        { key: 'reset-send:phone:recent', touched_at: now - DAY_MS },
+      ])
+      .execute();
 
     const result = await pruneExpired(db(), now);
     expect(result).toEqual({
@@ -156,6 +166,8 @@ describeWithDb(`pruning expired rows (${dbKind})`, () => {
       risk_counters: 2,
       // The history is kept for a year.
       security_events: 1,
+      // A lock row nobody has used for two days holds no budget.
+      budget_locks: 1,
     });
     expect(await counts()).toEqual({
       second_factor_challenges: 1,
@@ -166,6 +178,7 @@ describeWithDb(`pruning expired rows (${dbKind})`, () => {
       reset_tickets: 3,
       risk_counters: 2,
       security_events: 1,
+      budget_locks: 1,
     });
     const challenges = await db()
       .selectFrom('second_factor_challenges')
@@ -179,7 +192,7 @@ describeWithDb(`pruning expired rows (${dbKind})`, () => {
     ]);
 
     // Nothing left to do a second time.
-    expect(Object.values(await pruneExpired(db(), now))).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(Object.values(await pruneExpired(db(), now))).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0]);
   });
 
   it('uses the captcha policy’s failure window when given', async () => {
@@ -214,6 +227,7 @@ describeWithDb(`pruning expired rows (${dbKind})`, () => {
             reset_tickets: 0,
             risk_counters: 0,
             security_events: 1,
+            budget_locks: 0,
           }),
         { timeout: 5_000, interval: 20 },
       );

@@ -452,6 +452,12 @@ export interface KiosksTable {
   last_seen_at: number | null;
 }
 
+/** 014: see server/src/db/budget-lock.ts. */
+export interface BudgetLocksTable {
+  key: string;
+  touched_at: number;
+}
+
 export interface Database {
   plans: PlansTable;
   subscribers: SubscribersTable;
@@ -464,6 +470,7 @@ export interface Database {
   usage_daily: UsageDailyTable;
   server_secrets: ServerSecretsTable;
   reset_requests: ResetRequestsTable;
+  budget_locks: BudgetLocksTable;
   reset_tickets: ResetTicketsTable;
   risk_counters: RiskCountersTable;
   spent_captchas: SpentCaptchasTable;

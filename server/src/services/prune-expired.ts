@@ -3,6 +3,7 @@ import type { Database } from '../db/schema';
 import { DAY_MS, HOUR_MS } from '../clock';
 import { DEFAULT_CAPTCHA_POLICY } from '../auth/captcha';
 import { pruneSecurityEvents } from './security-events';
+import { BUDGET_LOCK_IDLE_MS } from '../db/budget-lock';
 
 export interface PruneOptions {
   /** How long a failed-sign-in window lasts (`CaptchaPolicy.failureWindowMs`). */
@@ -19,6 +20,7 @@ export interface PruneResult {
   trusted_devices: number;
   risk_counters: number;
   security_events: number;
+  budget_locks: number;
 }
 
 const count = (result: DeleteResult): number => Number(result.numDeletedRows);
@@ -38,7 +40,8 @@ type ExpiringTable =
  * - texted codes an hour past expiry, since the per-account hourly limit on texts counts them;
  * - reset requests and tickets a day past expiry, for looking into a reset shortly after;
  * - failed-sign-in counters once their window has ended (a new failure starts a new window);
- * - security history once it is a year old (`SECURITY_EVENT_RETENTION_MS`).
+ * - security history once it is a year old (`SECURITY_EVENT_RETENTION_MS`);
+ * - budget lock rows untouched for two days (they hold no count; a new request makes one anew).
  */
 export async function pruneExpired(
   db: Kysely<Database>,
@@ -63,5 +66,11 @@ export async function pruneExpired(
         .executeTakeFirst(),
     ),
     security_events: await pruneSecurityEvents(db, now),
+    budget_locks: count(
+      await db
+        .deleteFrom('budget_locks')
+        .where('touched_at', '<=', now - BUDGET_LOCK_IDLE_MS)
+        .executeTakeFirst(),
+    ),
   };
 }

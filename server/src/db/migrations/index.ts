@@ -12,6 +12,7 @@ import { statementClose } from './010-statement-close';
 import { kiosks } from './011-kiosks';
 import { autopayRunReason } from './012-autopay-run-reason';
 import { internationalUsage } from './013-international-usage';
+import { budgetLocks } from './014-budget-locks';
 
 /** Every migration, by name; names sort in the order they must run. Never edit a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '011-kiosks': kiosks,
   '012-autopay-run-reason': autopayRunReason,
   '013-international-usage': internationalUsage,
+  '014-budget-locks': budgetLocks,
 };
