@@ -58,6 +58,7 @@ import { clientKey, registerKioskClients } from './plugins/kiosk-client';
 import { kioskRoutes } from './routes/kiosk';
 import { receiptRoutes } from './routes/receipts';
 import { ReceiptMailer } from './services/receipt-mail';
+import { fastifyTrustProxy, type TrustProxy } from './net/trust-proxy';
 
 export const API_VERSION = '0.1.0';
 
@@ -81,8 +82,11 @@ export interface AppOptions {
   captcha?: Partial<CaptchaPolicy>;
   /** HMAC key for captcha challenges; when absent, one is kept in the database. */
   captchaKey?: string;
-  /** Trust `X-Forwarded-For` from a reverse proxy when deciding who a client is. */
-  trustProxy?: boolean;
+  /**
+   * Which reverse proxies' `X-Forwarded-For` names the client: a hop count or their addresses
+   * (see {@link TrustProxy}); never every proxy. Default: none.
+   */
+  trustProxy?: TrustProxy;
   /** How often expired codes, challenges and counters are deleted (default hourly; 0 = never). */
   pruneIntervalMs?: number;
   /** How often AutoPay charges renewals due within 24 hours (default 15 minutes; 0 = never). */
@@ -110,7 +114,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: fastifyTrustProxy(options.trustProxy ?? false),
     // Router limits: an absurd URL is a 404/414, not work for the server.
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
     // …and a malformed URL gets the same error body as every other mistake.

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseTrustProxy, type TrustProxy } from './net/trust-proxy';
 
 /** Environment variables the server reads; flags of the same meaning win over them. */
 export const ENV_VARS = {
@@ -8,7 +9,8 @@ export const ENV_VARS = {
   AIRTIME_AUTH_RATE_LIMIT: 'requests per minute per client on /v1/auth/* (default 60, 0 = off)',
   AIRTIME_TOKEN_SECRET:
     'access-token signing key, ≥ 32 characters (default: generated once, kept in the database)',
-  AIRTIME_TRUST_PROXY: 'set to 1 behind a reverse proxy so X-Forwarded-For names the client',
+  AIRTIME_TRUST_PROXY:
+    'reverse proxies whose X-Forwarded-For names the client: a hop count (1) or their addresses/CIDRs (default none)',
   AIRTIME_LOG_LEVEL: 'fatal | error | warn | info | debug | silent (default info)',
   AIRTIME_SMTP_URL:
     'SMTP server for reset codes by e-mail: smtp://user:pass@host:587 or smtps://…:465 (unset: no e-mail)',
@@ -82,7 +84,7 @@ export const ServeConfig = z.object({
     .string()
     .min(32, 'AIRTIME_TOKEN_SECRET must be at least 32 characters.')
     .optional(),
-  trustProxy: z.boolean(),
+  trustProxy: z.custom<TrustProxy>((v) => v === false || typeof v === 'number' || Array.isArray(v)),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   seedDemo: z.boolean(),
   dev: z.boolean(),
@@ -112,13 +114,26 @@ export interface ServeFlags {
 export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv): ServeConfig {
   const blankToUndefined = (v: string | undefined) =>
     v === undefined || v.trim() === '' ? undefined : v;
+  let trustProxy: TrustProxy;
+  try {
+    trustProxy = parseTrustProxy(env['AIRTIME_TRUST_PROXY']);
+  } catch (error) {
+    throw new z.ZodError([
+      {
+        code: 'custom',
+        path: ['trustProxy'],
+        message: error instanceof Error ? error.message : String(error),
+        input: env['AIRTIME_TRUST_PROXY'],
+      },
+    ]);
+  }
   return ServeConfig.parse({
     db: flags.db ?? blankToUndefined(env['AIRTIME_DB']) ?? DEFAULT_DB,
     host: flags.host ?? blankToUndefined(env['AIRTIME_HOST']) ?? '127.0.0.1',
     port: flags.port ?? blankToUndefined(env['AIRTIME_PORT']) ?? DEFAULT_PORT,
     authRateLimit: blankToUndefined(env['AIRTIME_AUTH_RATE_LIMIT']) ?? 60,
     tokenSecret: blankToUndefined(env['AIRTIME_TOKEN_SECRET']),
-    trustProxy: ['1', 'true', 'yes'].includes((env['AIRTIME_TRUST_PROXY'] ?? '').toLowerCase()),
+    trustProxy,
     logLevel: blankToUndefined(env['AIRTIME_LOG_LEVEL']) ?? 'info',
     seedDemo: flags.seedDemo ?? false,
     dev: flags.dev ?? flags.seedDemo ?? false,

@@ -5,6 +5,7 @@ import {
   KioskVisitId,
 } from '../../../contract/http/kiosk';
 import { ApiHttpError } from '../errors';
+import { addressKey } from '../net/client-address';
 import type { KioskService } from '../services/kiosk-service';
 
 declare module 'fastify' {
@@ -32,12 +33,13 @@ export const kioskNotEnrolled = (): ApiHttpError =>
  * Who a client is for per-client throttles, CAPTCHA triggers and failure counters: the customer
  * visit at an enrolled kiosk, otherwise the address the request came from. A store's kiosks all
  * share one address, so keying them by address would let one customer's failures put limits or
- * CAPTCHAs on the next customer, or on the kiosk beside them.
+ * CAPTCHAs on the next customer, or on the kiosk beside them. An IPv6 client is its /64
+ * ({@link addressKey}).
  */
 export function clientKey(request: FastifyRequest): string {
   const kiosk = request.kiosk;
   if (kiosk) return kiosk.visit ? `kiosk:${kiosk.id}:${kiosk.visit}` : `kiosk:${kiosk.id}`;
-  return `ip:${request.ip}`;
+  return addressKey(request.ip);
 }
 
 /**

@@ -51,7 +51,7 @@ describe('resolveServeConfig', () => {
       port: 9000,
       authRateLimit: 0,
       tokenSecret: SECRET,
-      trustProxy: true,
+      trustProxy: 1,
       logLevel: 'warn',
     });
   });
@@ -102,12 +102,35 @@ describe('resolveServeConfig', () => {
     expect(resolveServeConfig({ dev: true }, {})).toMatchObject({ seedDemo: false, dev: true });
   });
 
-  it('reads AIRTIME_TRUST_PROXY as yes only for 1, true or yes', () => {
-    for (const value of ['1', 'true', 'TRUE', 'yes', 'Yes']) {
-      expect(resolveServeConfig({}, { AIRTIME_TRUST_PROXY: value }).trustProxy, value).toBe(true);
-    }
-    for (const value of ['0', 'false', 'no', '', 'on?']) {
-      expect(resolveServeConfig({}, { AIRTIME_TRUST_PROXY: value }).trustProxy, value).toBe(false);
+  it('reads AIRTIME_TRUST_PROXY as a hop count or a list of proxy addresses and ranges', () => {
+    const trust = (value: string | undefined) =>
+      resolveServeConfig({}, value === undefined ? {} : { AIRTIME_TRUST_PROXY: value }).trustProxy;
+    expect(trust(undefined)).toBe(false);
+    expect(trust('')).toBe(false);
+    expect(trust('0')).toBe(false);
+    expect(trust('1')).toBe(1);
+    expect(trust('2')).toBe(2);
+    expect(trust('10.0.0.5')).toEqual(['10.0.0.5']);
+    expect(trust(' 10.0.0.5, 10.1.0.0/16 ,2001:db8::/32 ')).toEqual([
+      '10.0.0.5',
+      '10.1.0.0/16',
+      '2001:db8::/32',
+    ]);
+  });
+
+  it('refuses to trust every proxy, which would let any client pick its own address', () => {
+    for (const value of [
+      'true',
+      'yes',
+      'all',
+      '*',
+      '10.0.0.0/33',
+      '300.1.1.1',
+      '11',
+      '1.2.3.4/8/9',
+    ]) {
+      const [message] = errorsOf(() => resolveServeConfig({}, { AIRTIME_TRUST_PROXY: value }));
+      expect(message, value).toMatch(/^AIRTIME_TRUST_PROXY must be the number of reverse proxies/);
     }
   });
 
