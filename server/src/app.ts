@@ -59,6 +59,7 @@ import { kioskRoutes } from './routes/kiosk';
 import { receiptRoutes } from './routes/receipts';
 import { ReceiptMailer } from './services/receipt-mail';
 import { fastifyTrustProxy, type TrustProxy } from './net/trust-proxy';
+import { databaseRateLimitStore, memoryRateLimitStore } from './plugins/rate-limit-store';
 
 export const API_VERSION = '0.1.0';
 
@@ -155,6 +156,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(rateLimit, {
     global: false,
     keyGenerator: clientKey,
+    // A fleet on one PostgreSQL shares each client's counts; SQLite serves one instance.
+    store:
+      database.kind === 'postgres'
+        ? databaseRateLimitStore(database.db, clock)
+        : memoryRateLimitStore(clock),
     errorResponseBuilder: (_request, context) =>
       new ApiHttpError(429, 'rate_limited', 'Too many requests. Wait a moment and try again.', {
         retryAfterSeconds: Math.max(1, Math.ceil(context.ttl / 1000)),

@@ -120,7 +120,8 @@ describeWithDb(`pruning expired rows (${dbKind})`, () => {
         | 'trusted_devices'
         | 'risk_counters'
         | 'security_events'
-        | 'budget_locks',
+        | 'budget_locks'
+        | 'rate_limits',
     ) => (await db().selectFrom(table).selectAll().execute()).length;
     return {
       second_factor_challenges: await count('second_factor_challenges'),
@@ -132,6 +133,7 @@ describeWithDb(`pruning expired rows (${dbKind})`, () => {
       risk_counters: await count('risk_counters'),
       security_events: await count('security_events'),
       budget_locks: await count('budget_locks'),
+      rate_limits: await count('rate_limits'),
     };
   }
 
@@ -148,6 +150,13 @@ describeWithDb(`pruning expired rows (${dbKind})`, () => {
       .values([
         { key: 'reset-send:phone:idle', touched_at: now - BUDGET_LOCK_IDLE_MS },
         { key: 'reset-send:phone:recent', touched_at: now - DAY_MS },
+      ])
+      .execute();
+    await db()
+      .insertInto('rate_limits')
+      .values([
+        { key: 'POST /v1/auth/refresh|ip:192.0.2.1', window_started_at: now - DAY_MS, count: 3 },
+        { key: 'POST /v1/auth/refresh|ip:192.0.2.2', window_started_at: now - HOUR_MS, count: 1 },
       ])
       .execute();
 
@@ -168,6 +177,8 @@ describeWithDb(`pruning expired rows (${dbKind})`, () => {
       security_events: 1,
       // A lock row nobody has used for two days holds no budget.
       budget_locks: 1,
+      // No request limit's window lasts a day.
+      rate_limits: 1,
     });
     expect(await counts()).toEqual({
       second_factor_challenges: 1,
@@ -179,6 +190,7 @@ describeWithDb(`pruning expired rows (${dbKind})`, () => {
       risk_counters: 2,
       security_events: 1,
       budget_locks: 1,
+      rate_limits: 1,
     });
     const challenges = await db()
       .selectFrom('second_factor_challenges')
@@ -192,7 +204,7 @@ describeWithDb(`pruning expired rows (${dbKind})`, () => {
     ]);
 
     // Nothing left to do a second time.
-    expect(Object.values(await pruneExpired(db(), now))).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(Object.values(await pruneExpired(db(), now))).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
   });
 
   it('uses the captcha policy’s failure window when given', async () => {
@@ -228,6 +240,7 @@ describeWithDb(`pruning expired rows (${dbKind})`, () => {
             risk_counters: 0,
             security_events: 1,
             budget_locks: 0,
+            rate_limits: 0,
           }),
         { timeout: 5_000, interval: 20 },
       );

@@ -458,6 +458,13 @@ export interface BudgetLocksTable {
   touched_at: number;
 }
 
+/** 015: see server/src/plugins/rate-limit-store.ts. */
+export interface RateLimitsTable {
+  key: string;
+  window_started_at: number;
+  count: number;
+}
+
 export interface Database {
   plans: PlansTable;
   subscribers: SubscribersTable;
@@ -471,6 +478,7 @@ export interface Database {
   server_secrets: ServerSecretsTable;
   reset_requests: ResetRequestsTable;
   budget_locks: BudgetLocksTable;
+  rate_limits: RateLimitsTable;
   reset_tickets: ResetTicketsTable;
   risk_counters: RiskCountersTable;
   spent_captchas: SpentCaptchasTable;

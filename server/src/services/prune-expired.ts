@@ -4,6 +4,7 @@ import { DAY_MS, HOUR_MS } from '../clock';
 import { DEFAULT_CAPTCHA_POLICY } from '../auth/captcha';
 import { pruneSecurityEvents } from './security-events';
 import { BUDGET_LOCK_IDLE_MS } from '../db/budget-lock';
+import { RATE_LIMIT_ROW_IDLE_MS } from '../plugins/rate-limit-store';
 
 export interface PruneOptions {
   /** How long a failed-sign-in window lasts (`CaptchaPolicy.failureWindowMs`). */
@@ -21,6 +22,7 @@ export interface PruneResult {
   risk_counters: number;
   security_events: number;
   budget_locks: number;
+  rate_limits: number;
 }
 
 const count = (result: DeleteResult): number => Number(result.numDeletedRows);
@@ -41,7 +43,8 @@ type ExpiringTable =
  * - reset requests and tickets a day past expiry, for looking into a reset shortly after;
  * - failed-sign-in counters once their window has ended (a new failure starts a new window);
  * - security history once it is a year old (`SECURITY_EVENT_RETENTION_MS`);
- * - budget lock rows untouched for two days (they hold no count; a new request makes one anew).
+ * - budget lock rows untouched for two days (they hold no count; a new request makes one anew);
+ * - per-client request counts whose window started a day ago (no limit's window is that long).
  */
 export async function pruneExpired(
   db: Kysely<Database>,
@@ -70,6 +73,12 @@ export async function pruneExpired(
       await db
         .deleteFrom('budget_locks')
         .where('touched_at', '<=', now - BUDGET_LOCK_IDLE_MS)
+        .executeTakeFirst(),
+    ),
+    rate_limits: count(
+      await db
+        .deleteFrom('rate_limits')
+        .where('window_started_at', '<=', now - RATE_LIMIT_ROW_IDLE_MS)
         .executeTakeFirst(),
     ),
   };

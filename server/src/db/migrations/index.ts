@@ -13,6 +13,7 @@ import { kiosks } from './011-kiosks';
 import { autopayRunReason } from './012-autopay-run-reason';
 import { internationalUsage } from './013-international-usage';
 import { budgetLocks } from './014-budget-locks';
+import { rateLimits } from './015-rate-limits';
 
 /** Every migration, by name; names sort in the order they must run. Never edit a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '012-autopay-run-reason': autopayRunReason,
   '013-international-usage': internationalUsage,
   '014-budget-locks': budgetLocks,
+  '015-rate-limits': rateLimits,
 };
