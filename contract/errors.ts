@@ -71,6 +71,7 @@ export const ERROR_CODES = [
   'no_pending_plan_change',
   // kiosk mode
   'kiosk_not_enrolled',
+  'kiosk_visit_unknown',
   'kiosk_feature_off',
   'managed_by_policy',
   'staff_pin_wrong',

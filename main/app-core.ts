@@ -119,7 +119,6 @@ export interface AppCoreKioskDeps {
   host: KioskHost;
   /** Visits and receipt e-mails; by default the kiosk's API client. */
   api?: ApiKiosk;
-  newVisitId?: KioskControllerDeps['newVisitId'];
   verifyPin?: KioskControllerDeps['verifyPin'];
   serverTimeoutMs?: number;
 }
@@ -302,6 +301,7 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
         // The next customer starts from the kiosk's defaults, not this one's language or theme.
         settings.update({ language: 'system', theme: 'system' });
       },
+      startVisit: async () => (await kioskApi.startKioskVisit()).visitId,
       endVisits: () => kioskApi.endKioskVisits(),
       abortInFlight: () => {
         visitRequests.abort();
@@ -316,7 +316,7 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
           ? emit('kiosk:state', { state: blocked, wiped: null })
           : emit(event, payload),
       log,
-      ...(deps.kiosk.newVisitId ? { newVisitId: deps.kiosk.newVisitId } : {}),
+
       ...(deps.kiosk.verifyPin ? { verifyPin: deps.kiosk.verifyPin } : {}),
       ...(deps.kiosk.serverTimeoutMs !== undefined
         ? { serverTimeoutMs: deps.kiosk.serverTimeoutMs }

@@ -12,6 +12,18 @@ export const KIOSK_VISIT_HEADER = 'airtime-kiosk-visit';
 export const KioskVisitId = z.uuid();
 
 /**
+ * `POST /v1/kiosk/visits` (kiosk credential required, no bearer token): a new customer visit.
+ * Only ids the API issued are accepted in the visit header, and only until the visit ends
+ * (`visits/end`) or expires.
+ */
+export const KioskVisitStartResponse = z.object({
+  visitId: KioskVisitId,
+  /** Seconds until the visit expires; the app starts a new one for each customer long before. */
+  expiresIn: z.number().int().positive(),
+});
+export type KioskVisitStartResponse = z.infer<typeof KioskVisitStartResponse>;
+
+/**
  * `POST /v1/kiosk/visits/end` (kiosk credential required, no bearer token): revokes every session
  * opened from this kiosk, so a customer who walked away, or a kiosk that crashed or restarted
  * before it could sign out, leaves no live session behind.

@@ -57,6 +57,7 @@ import {
   KIOSK_CREDENTIAL_HEADER,
   KIOSK_VISIT_HEADER,
   KioskVisitEndResponse,
+  KioskVisitStartResponse,
   ReceiptEmailResponse,
 } from '../../contract/http/kiosk';
 import { AppError } from '../errors';
@@ -137,6 +138,8 @@ export interface ApiAutopay {
  * files). Kept apart from {@link ApiClient} like the downloads.
  */
 export interface ApiKiosk {
+  /** `POST /v1/kiosk/visits`: a new customer visit; the API accepts only visit ids it issued. */
+  startKioskVisit(): Promise<KioskVisitStartResponse>;
   /** `POST /v1/kiosk/visits/end`: revokes every session opened from this kiosk. */
   endKioskVisits(): Promise<KioskVisitEndResponse>;
   emailPaymentReceipt(accessToken: string, paymentId: string): Promise<ReceiptEmailResponse>;
@@ -781,6 +784,13 @@ export function createApiClient(
         body: { addOnId },
         idempotencyKey,
         schema: AddOnPurchase,
+      }),
+    startKioskVisit: () =>
+      request({
+        method: 'POST',
+        path: '/v1/kiosk/visits',
+        body: {},
+        schema: KioskVisitStartResponse,
       }),
     endKioskVisits: () =>
       request({

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { argon2Verify } from 'hash-wasm';
 import type { z } from 'zod';
 import type { KioskPolicy, KioskState, WipeReason } from '../../contract/kiosk';
@@ -42,7 +41,11 @@ export interface KioskControllerDeps {
   timers: Timers;
   emit: PushEmitter;
   log: Log;
-  newVisitId?: () => string;
+  /**
+   * `POST /v1/kiosk/visits`: the new customer's visit id. The API issues it (and refuses ids it
+   * did not issue), so a customer's per-visit budgets cannot be renewed by making one up.
+   */
+  startVisit(): Promise<string>;
   /** Checks a PIN against the policy's argon2 PHC hash. Default: hash-wasm's argon2Verify. */
   verifyPin?: (pin: string, hash: string) => Promise<boolean>;
   /** How long a wipe waits for the server before clearing the screen anyway. Default 5 s. */
@@ -95,6 +98,8 @@ export class KioskController {
   readonly #verifyPin: (pin: string, hash: string) => Promise<boolean>;
   #phase: 'welcome' | 'customer' = 'welcome';
   #visitId: string | null = null;
+  /** A start under way: a second tap waits for it instead of starting another visit. */
+  #starting: Promise<KioskState> | null = null;
   #idleTimer: TimerHandle | null = null;
   /** Epoch ms (injected clock) at which the countdown reaches zero, while it runs. */
   #wipeAt: number | null = null;
@@ -140,12 +145,23 @@ export class KioskController {
     return this.wipe('restarted');
   }
 
-  /** "Tap to start": a new visit id, the idle clock running. Idempotent while a visit is open. */
-  async start(): Promise<KioskState> {
+  /**
+   * "Tap to start": a new visit from the API, the idle clock running. Idempotent while a visit is
+   * open or starting (a double tap starts one visit). Rejects, leaving the welcome screen, when
+   * the API cannot issue a visit.
+   */
+  start(): Promise<KioskState> {
+    this.#starting ??= this.#start().finally(() => {
+      this.#starting = null;
+    });
+    return this.#starting;
+  }
+
+  async #start(): Promise<KioskState> {
     if (this.#wiping) await this.#wiping;
     if (this.#phase === 'customer') return this.state();
     if (this.#visitsEndPending) await this.#endVisitsBounded();
-    this.#visitId = (this.#deps.newVisitId ?? randomUUID)();
+    this.#visitId = await this.#deps.startVisit();
     this.#phase = 'customer';
     this.#deps.log.info({}, 'kiosk: a customer visit started');
     await this.#step('open the customer window', () => this.#deps.host.openCustomerWindow());
@@ -232,14 +248,22 @@ export class KioskController {
    * Checks the staff PIN. Three wrong PINs are free; then each wrong one makes the next wait
    * (30 s, doubling to 15 minutes). Every attempt is logged, never the PIN. The right PIN wipes
    * any customer session and quits.
+   *
+   * The attempt is counted as wrong before the slow argon2 check starts, in the same synchronous
+   * step as the check of the wait: attempts sent all at once (a scripted page can send dozens)
+   * each see the ones before them counted, so no more are checked than the budget allows, and
+   * the right PIN among those past the budget is refused like any other. The right PIN then
+   * clears the count.
    */
   async staffExit(pin: string): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }> {
-    const { clock, log } = this.#deps;
-    const waitMs = this.#pinLockedUntil - clock.now();
-    if (waitMs > 0) {
-      const retryAfterSeconds = Math.ceil(waitMs / 1000);
-      log.warn({ retryAfterSeconds }, 'kiosk: staff PIN attempt refused while waiting');
-      return { ok: false, retryAfterSeconds };
+    const { log } = this.#deps;
+    const attempt = this.#reservePinAttempt();
+    if (!attempt.admitted) {
+      log.warn(
+        { retryAfterSeconds: attempt.retryAfterSeconds },
+        'kiosk: staff PIN attempt refused while waiting',
+      );
+      return { ok: false, retryAfterSeconds: attempt.retryAfterSeconds };
     }
     let right = false;
     try {
@@ -248,12 +272,11 @@ export class KioskController {
       log.error({ err: error }, 'kiosk: the staff PIN could not be checked against the policy');
     }
     if (!right) {
-      this.#pinFailures += 1;
-      const wait = staffPinWaitMs(this.#pinFailures);
-      this.#pinLockedUntil = clock.now() + wait;
-      const retryAfterSeconds = Math.ceil(wait / 1000);
-      log.warn({ failures: this.#pinFailures, retryAfterSeconds }, 'kiosk: wrong staff PIN');
-      return { ok: false, retryAfterSeconds };
+      log.warn(
+        { failures: attempt.failures, retryAfterSeconds: attempt.retryAfterSeconds },
+        'kiosk: wrong staff PIN',
+      );
+      return { ok: false, retryAfterSeconds: attempt.retryAfterSeconds };
     }
     this.#pinFailures = 0;
     this.#pinLockedUntil = 0;
@@ -262,6 +285,26 @@ export class KioskController {
     await this.wipe('ended');
     this.#deps.host.quit();
     return { ok: true };
+  }
+
+  /**
+   * Decides, without awaiting anything, whether a PIN may be checked now, and if so counts it as
+   * a wrong one (and starts the wait that follows) until the check says otherwise.
+   */
+  #reservePinAttempt():
+    | { admitted: false; retryAfterSeconds: number }
+    | { admitted: true; failures: number; retryAfterSeconds: number } {
+    const now = this.#deps.clock.now();
+    const waitMs = this.#pinLockedUntil - now;
+    if (waitMs > 0) return { admitted: false, retryAfterSeconds: Math.ceil(waitMs / 1000) };
+    this.#pinFailures += 1;
+    const wait = staffPinWaitMs(this.#pinFailures);
+    this.#pinLockedUntil = now + wait;
+    return {
+      admitted: true,
+      failures: this.#pinFailures,
+      retryAfterSeconds: Math.ceil(wait / 1000),
+    };
   }
 
   /** Stops the idle clock (app quit, or the kiosk was blocked). Does not wipe. */

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import argon2 from 'argon2';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
@@ -37,12 +36,21 @@ describeWithDb(`kiosk CLI (${dbKind})`, () => {
     await testDb?.cleanup();
   });
 
-  const plansAt = (credential: string) =>
-    app.inject({
+  /** What the kiosk app does with a credential: start a customer visit, then ask for plans. */
+  const plansAt = async (credential: string) => {
+    const started = await app.inject({
+      method: 'POST',
+      url: '/v1/kiosk/visits',
+      headers: { 'airtime-kiosk': credential },
+    });
+    if (started.statusCode !== 201) return started;
+    const { visitId } = started.json<{ visitId: string }>();
+    return app.inject({
       method: 'GET',
       url: '/v1/plans',
-      headers: { 'airtime-kiosk': credential, 'airtime-kiosk-visit': randomUUID() },
+      headers: { 'airtime-kiosk': credential, 'airtime-kiosk-visit': visitId },
     });
+  };
 
   it('kiosk list says there are none yet', CLI_TIMEOUT, async () => {
     const result = await runCli(['kiosk', 'list', ...db]);

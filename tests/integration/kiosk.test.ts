@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { KioskVisitEndResponse, ReceiptEmailResponse } from '../../contract/http/kiosk';
+import {
+  KioskVisitEndResponse,
+  KioskVisitStartResponse,
+  ReceiptEmailResponse,
+} from '../../contract/http/kiosk';
 import { Receipt } from '../../contract/http/payments';
 import { PlanChangeReceipt, PlanChangeResult } from '../../contract/http/plans';
 import { KioskCredential } from '../../contract/kiosk';
@@ -51,6 +55,13 @@ describeWithDb(`store kiosks (${dbKind})`, () => {
     'airtime-kiosk': kiosk.credential,
     ...(visit === undefined ? {} : { 'airtime-kiosk-visit': visit }),
   });
+
+  /** A customer visit, issued by the API as the kiosk app asks for one. */
+  async function newVisit(kiosk: { credential: string }): Promise<string> {
+    const res = await request('POST', '/v1/kiosk/visits', { headers: at(kiosk) });
+    expect(res.statusCode, res.body).toBe(201);
+    return KioskVisitStartResponse.parse(res.json()).visitId;
+  }
 
   function request(
     method: 'GET' | 'POST',
@@ -108,7 +119,7 @@ describeWithDb(`store kiosks (${dbKind})`, () => {
     });
 
     it('a valid credential signs in, and the session records the kiosk it was opened at', async () => {
-      const visit = randomUUID();
+      const visit = await newVisit(kioskA);
       const customer = await signedInAt(at(kioskA, visit));
       const session = await t.testDb.database.db
         .selectFrom('sessions')
@@ -144,13 +155,13 @@ describeWithDb(`store kiosks (${dbKind})`, () => {
         ).last_seen_at;
       expect(await seen()).toBeNull();
       const first = t.clock.now();
-      await request('GET', '/v1/plans', { headers: at(kioskA, randomUUID()) });
+      await request('GET', '/v1/plans', { headers: at(kioskA, await newVisit(kioskA)) });
       expect(Number(await seen())).toBe(first);
       t.clock.advance(30_000);
-      await request('GET', '/v1/plans', { headers: at(kioskA, randomUUID()) });
+      await request('GET', '/v1/plans', { headers: at(kioskA, await newVisit(kioskA)) });
       expect(Number(await seen())).toBe(first);
       t.clock.advance(MINUTE_MS);
-      await request('GET', '/v1/plans', { headers: at(kioskA, randomUUID()) });
+      await request('GET', '/v1/plans', { headers: at(kioskA, await newVisit(kioskA)) });
       expect(Number(await seen())).toBe(t.clock.now());
     });
 
@@ -181,12 +192,13 @@ describeWithDb(`store kiosks (${dbKind})`, () => {
       }
       // The kiosk beside it, still enrolled, goes on working.
       expect(
-        (await signIn(customer.phone, customer.password, at(kioskA, randomUUID()))).statusCode,
+        (await signIn(customer.phone, customer.password, at(kioskA, await newVisit(kioskA))))
+          .statusCode,
       ).toBe(200);
     });
 
     it('revoking a kiosk ends the sessions opened at it', async () => {
-      const customer = await signedInAt(at(kioskA, randomUUID()));
+      const customer = await signedInAt(at(kioskA, await newVisit(kioskA)));
       await kiosks.revoke(kioskA.id);
       const res = await request('GET', '/v1/account/summary', { token: customer.token });
       expectError(res, 401, 'unauthorized');
@@ -210,7 +222,7 @@ describeWithDb(`store kiosks (${dbKind})`, () => {
 
   describe('per-client throttles and CAPTCHAs count per kiosk visit', () => {
     it('failures at one visit ask for a CAPTCHA there, not at the next visit nor the kiosk beside it', async () => {
-      const visit1 = randomUUID();
+      const visit1 = await newVisit(kioskA);
       for (let i = 0; i < 3; i++) {
         expectError(
           await signIn(unknownPhone(), 'Wrong-Password-1', at(kioskA, visit1)),
@@ -228,12 +240,13 @@ describeWithDb(`store kiosks (${dbKind})`, () => {
       // The next customer at the same kiosk, the kiosk beside it and someone's own computer behind
       // the store's address: none is asked, and a right password just signs in.
       const next = await t.addSubscriber();
-      expect((await signIn(next.phone, next.password, at(kioskA, randomUUID()))).statusCode).toBe(
-        200,
-      );
+      expect(
+        (await signIn(next.phone, next.password, at(kioskA, await newVisit(kioskA)))).statusCode,
+      ).toBe(200);
       const beside = await t.addSubscriber();
       expect(
-        (await signIn(beside.phone, beside.password, at(kioskB, randomUUID()))).statusCode,
+        (await signIn(beside.phone, beside.password, at(kioskB, await newVisit(kioskB))))
+          .statusCode,
       ).toBe(200);
       expectError(await signIn(unknownPhone(), 'Wrong-Password-1'), 401, 'invalid_credentials');
     });
@@ -247,7 +260,7 @@ describeWithDb(`store kiosks (${dbKind})`, () => {
         const res = await signIn(
           customer.phone,
           'Wrong-Password-1',
-          at(kiosk, randomUUID()),
+          at(kiosk, await newVisit(kiosk)),
           i >= 3 ? await t.captcha() : undefined,
         );
         expect(res.statusCode, res.body).toBe(i === 4 ? 423 : 401);
@@ -256,7 +269,7 @@ describeWithDb(`store kiosks (${dbKind})`, () => {
         await signIn(
           customer.phone,
           customer.password,
-          at(kioskB, randomUUID()),
+          at(kioskB, await newVisit(kioskB)),
           await t.captcha(),
         ),
         423,
@@ -268,7 +281,7 @@ describeWithDb(`store kiosks (${dbKind})`, () => {
     it('wrong refill PINs limit the visit that typed them, not the next customer', async () => {
       // A real PIN key, so the wrong PINs go through the whole check.
       await loadRefillPinKey(t.testDb.database.db, t.clock);
-      const visit1 = randomUUID();
+      const visit1 = await newVisit(kioskA);
       const first = await signedInAt(at(kioskA, visit1));
       const refill = (token: string, visit: string) =>
         request('POST', '/v1/account/refill', {
@@ -281,17 +294,88 @@ describeWithDb(`store kiosks (${dbKind})`, () => {
       }
       expectError(await refill(first.token, visit1), 429, 'rate_limited');
 
-      const visit2 = randomUUID();
+      const visit2 = await newVisit(kioskA);
       const second = await signedInAt(at(kioskA, visit2));
       expectError(await refill(second.token, visit2), 400, 'refill_pin_invalid');
     });
   });
 
+  describe('visits issued by the API', () => {
+    it('accepts only a visit id it issued to this kiosk, and refuses a made-up one', async () => {
+      const customer = await t.addSubscriber();
+      for (const visit of [randomUUID(), randomUUID().toUpperCase()]) {
+        const refused = expectError(
+          await signIn(customer.phone, customer.password, at(kioskA, visit)),
+          403,
+          'kiosk_visit_unknown',
+        );
+        expect(refused.message).toMatch(/Start a new visit/);
+      }
+      // Issued to the kiosk beside it: not this kiosk's visit.
+      expectError(
+        await signIn(customer.phone, customer.password, at(kioskA, await newVisit(kioskB))),
+        403,
+        'kiosk_visit_unknown',
+      );
+      const visit = await newVisit(kioskA);
+      expect(visit).toMatch(/^[0-9a-f-]{36}$/);
+      expect((await signIn(customer.phone, customer.password, at(kioskA, visit))).statusCode).toBe(
+        200,
+      );
+    });
+
+    it('issues a new id every time, and ends them all at visits/end', async () => {
+      const first = await newVisit(kioskA);
+      const second = await newVisit(kioskA);
+      expect(first).not.toBe(second);
+      const beside = await newVisit(kioskB);
+      expect(
+        (await request('POST', '/v1/kiosk/visits/end', { headers: at(kioskA) })).statusCode,
+      ).toBe(200);
+      for (const visit of [first, second]) {
+        expectError(
+          await request('GET', '/v1/plans', { headers: at(kioskA, visit) }),
+          403,
+          'kiosk_visit_unknown',
+        );
+      }
+      // The kiosk beside it keeps its customer.
+      expect((await request('GET', '/v1/plans', { headers: at(kioskB, beside) })).statusCode).toBe(
+        200,
+      );
+    });
+
+    it('a visit expires after two hours', async () => {
+      const visit = await newVisit(kioskA);
+      const res = await request('POST', '/v1/kiosk/visits', { headers: at(kioskA) });
+      expect(KioskVisitStartResponse.parse(res.json()).expiresIn).toBe(2 * 60 * 60);
+      t.clock.advance(2 * 60 * MINUTE_MS - 1);
+      expect((await request('GET', '/v1/plans', { headers: at(kioskA, visit) })).statusCode).toBe(
+        200,
+      );
+      t.clock.advance(1);
+      expectError(
+        await request('GET', '/v1/plans', { headers: at(kioskA, visit) }),
+        403,
+        'kiosk_visit_unknown',
+      );
+    });
+
+    it('only a kiosk may start one', async () => {
+      expectError(await request('POST', '/v1/kiosk/visits'), 401, 'unauthorized');
+      expectError(
+        await request('POST', '/v1/kiosk/visits', { headers: { 'airtime-kiosk': 'nope' } }),
+        403,
+        'kiosk_not_enrolled',
+      );
+    });
+  });
+
   describe('POST /v1/kiosk/visits/end', () => {
     it('revokes the live sessions opened at this kiosk, and only those', async () => {
-      const one = await signedInAt(at(kioskA, randomUUID()));
-      const two = await signedInAt(at(kioskA, randomUUID()));
-      const beside = await signedInAt(at(kioskB, randomUUID()));
+      const one = await signedInAt(at(kioskA, await newVisit(kioskA)));
+      const two = await signedInAt(at(kioskA, await newVisit(kioskA)));
+      const beside = await signedInAt(at(kioskB, await newVisit(kioskB)));
       const home = await signedInAt({});
 
       // At start-up the app has no visit yet: the credential alone is enough here.
@@ -313,7 +397,7 @@ describeWithDb(`store kiosks (${dbKind})`, () => {
       }
       // Again (the next wipe): nothing is left.
       const again = await request('POST', '/v1/kiosk/visits/end', {
-        headers: at(kioskA, randomUUID()),
+        headers: at(kioskA, await newVisit(kioskA)),
         body: {},
       });
       expect(again.json()).toEqual({ revokedSessions: 0 });
@@ -341,7 +425,7 @@ describeWithDb(`store kiosks (${dbKind})`, () => {
     }
 
     it("e-mails a payment's receipt to the account's address, with its numbers", async () => {
-      const visit = randomUUID();
+      const visit = await newVisit(kioskA);
       const customer = await signedInAt(at(kioskA, visit));
       const receipt = await pay(customer.token, 20_00, at(kioskA, visit));
 

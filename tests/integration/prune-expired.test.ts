@@ -121,7 +121,8 @@ describeWithDb(`pruning expired rows (${dbKind})`, () => {
         | 'risk_counters'
         | 'security_events'
         | 'budget_locks'
-        | 'rate_limits',
+        | 'rate_limits'
+        | 'kiosk_visits',
     ) => (await db().selectFrom(table).selectAll().execute()).length;
     return {
       second_factor_challenges: await count('second_factor_challenges'),
@@ -134,6 +135,7 @@ describeWithDb(`pruning expired rows (${dbKind})`, () => {
       security_events: await count('security_events'),
       budget_locks: await count('budget_locks'),
       rate_limits: await count('rate_limits'),
+      kiosk_visits: await count('kiosk_visits'),
     };
   }
 
@@ -159,6 +161,17 @@ describeWithDb(`pruning expired rows (${dbKind})`, () => {
         { key: 'POST /v1/auth/refresh|ip:192.0.2.2', window_started_at: now - HOUR_MS, count: 1 },
       ])
       .execute();
+    await db()
+      .insertInto('kiosks')
+      .values({ id: 'kiosk1', store_name: 'Main Street', secret_hash: 'ab', created_at: now })
+      .execute();
+    await db()
+      .insertInto('kiosk_visits')
+      .values([
+        { id: 'visit-day-old', kiosk_id: 'kiosk1', started_at: 0, expires_at: now - DAY_MS },
+        { id: 'visit-live', kiosk_id: 'kiosk1', started_at: now, expires_at: now + 1 },
+      ])
+      .execute();
 
     const result = await pruneExpired(db(), now);
     expect(result).toEqual({
@@ -179,6 +192,8 @@ describeWithDb(`pruning expired rows (${dbKind})`, () => {
       budget_locks: 1,
       // No request limit's window lasts a day.
       rate_limits: 1,
+      // Kept a day past expiry.
+      kiosk_visits: 1,
     });
     expect(await counts()).toEqual({
       second_factor_challenges: 1,
@@ -191,6 +206,7 @@ describeWithDb(`pruning expired rows (${dbKind})`, () => {
       security_events: 1,
       budget_locks: 1,
       rate_limits: 1,
+      kiosk_visits: 1,
     });
     const challenges = await db()
       .selectFrom('second_factor_challenges')
@@ -204,7 +220,7 @@ describeWithDb(`pruning expired rows (${dbKind})`, () => {
     ]);
 
     // Nothing left to do a second time.
-    expect(Object.values(await pruneExpired(db(), now))).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(Object.values(await pruneExpired(db(), now))).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
   });
 
   it('uses the captcha policy’s failure window when given', async () => {
@@ -241,6 +257,7 @@ describeWithDb(`pruning expired rows (${dbKind})`, () => {
             security_events: 1,
             budget_locks: 0,
             rate_limits: 0,
+            kiosk_visits: 0,
           }),
         { timeout: 5_000, interval: 20 },
       );

@@ -46,6 +46,7 @@ const WORDED: ReadonlySet<ErrorCode> = new Set([
   'two_factor_not_enabled',
   'two_factor_already_enabled',
   'kiosk_not_enrolled',
+  'kiosk_visit_unknown',
   'kiosk_feature_off',
   'printer_unavailable',
   'staff_pin_wrong',

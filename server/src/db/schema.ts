@@ -465,6 +465,15 @@ export interface RateLimitsTable {
   count: number;
 }
 
+/** 016: kiosk customer visits, issued by the API. */
+export interface KioskVisitsTable {
+  id: string;
+  kiosk_id: string;
+  started_at: number;
+  expires_at: number;
+  ended_at: number | null;
+}
+
 export interface Database {
   plans: PlansTable;
   subscribers: SubscribersTable;
@@ -479,6 +488,7 @@ export interface Database {
   reset_requests: ResetRequestsTable;
   budget_locks: BudgetLocksTable;
   rate_limits: RateLimitsTable;
+  kiosk_visits: KioskVisitsTable;
   reset_tickets: ResetTicketsTable;
   risk_counters: RiskCountersTable;
   spent_captchas: SpentCaptchasTable;

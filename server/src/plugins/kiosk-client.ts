@@ -22,6 +22,13 @@ declare module 'fastify' {
   }
 }
 
+export const kioskVisitUnknown = (): ApiHttpError =>
+  new ApiHttpError(
+    403,
+    'kiosk_visit_unknown',
+    'This customer visit has ended or was not started by the account service. Start a new visit.',
+  );
+
 export const kioskNotEnrolled = (): ApiHttpError =>
   new ApiHttpError(
     403,
@@ -45,8 +52,9 @@ export function clientKey(request: FastifyRequest): string {
 /**
  * Checks the kiosk credential of every request that carries one, on every route (sign-in
  * included): unknown, malformed or revoked is `403 kiosk_not_enrolled`, so a kiosk whose
- * credential was revoked stops at once. A valid credential needs a visit id (a UUID the app makes
- * for each customer), except on routes that say otherwise.
+ * credential was revoked stops at once. A valid credential needs a visit id that the API issued
+ * (`POST /v1/kiosk/visits`) and that is still open, else `403 kiosk_visit_unknown`, except on
+ * routes that say otherwise.
  */
 export function registerKioskClients(app: FastifyInstance, kiosks: KioskService): void {
   app.decorateRequest('kiosk', null);
@@ -65,6 +73,9 @@ export function registerKioskClients(app: FastifyInstance, kiosks: KioskService)
       );
       if (!parsed.success) throw badVisit('must be a UUID, new for each customer.');
       visit = parsed.data.toLowerCase();
+      // Only a visit this API issued to this kiosk, still open: a made-up id would be a fresh
+      // per-client budget for the asking.
+      if (!(await kiosks.visitIsLive(kiosk.id, visit))) throw kioskVisitUnknown();
     } else if (!request.routeOptions.config.kioskVisitOptional) {
       throw badVisit('is required with a kiosk credential: a UUID, new for each customer.');
     }

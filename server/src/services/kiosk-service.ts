@@ -1,8 +1,8 @@
-import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import type { Clock } from '../clock';
-import { MINUTE_MS } from '../clock';
+import { HOUR_MS, MINUTE_MS } from '../clock';
 import { AdminError } from './subscriber-admin';
 
 /** `ak_<id>.<secret>`: the same shape `KioskCredential` in contract/kiosk.ts accepts. */
@@ -12,6 +12,12 @@ const STORE_NAME_MAX = 80;
 
 /** `last_seen_at` is written at most this often per kiosk, so every request is not a write. */
 export const KIOSK_SEEN_EVERY_MS = MINUTE_MS;
+
+/**
+ * How long one customer's visit may last. The kiosk wipes a visit after a minute and a half
+ * without a touch and starts a new one for the next customer, so a real visit ends long before.
+ */
+export const KIOSK_VISIT_TTL_MS = 2 * HOUR_MS;
 
 export interface KioskRow {
   id: string;
@@ -184,8 +190,49 @@ export class KioskService {
   }
 
   /** Ends every live session opened at this kiosk; answers how many there were. */
+  /** Issues a new customer visit for the kiosk: an id only the API hands out. */
+  async startVisit(kioskId: string): Promise<{ visitId: string; expiresAt: number }> {
+    const now = this.clock.now();
+    const visitId = randomUUID();
+    const expiresAt = now + KIOSK_VISIT_TTL_MS;
+    await this.db
+      .insertInto('kiosk_visits')
+      .values({
+        id: visitId,
+        kiosk_id: kioskId,
+        started_at: now,
+        expires_at: expiresAt,
+        ended_at: null,
+      })
+      .execute();
+    return { visitId, expiresAt };
+  }
+
+  /** True while `visitId` is a visit this API issued to this kiosk, not ended and not expired. */
+  async visitIsLive(kioskId: string, visitId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('kiosk_visits')
+      .select('id')
+      .where('id', '=', visitId)
+      .where('kiosk_id', '=', kioskId)
+      .where('ended_at', 'is', null)
+      .where('expires_at', '>', this.clock.now())
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /**
+   * Ends every visit of the kiosk and revokes every live session opened there; returns how many
+   * sessions were revoked.
+   */
   async endVisits(kioskId: string): Promise<number> {
     const now = this.clock.now();
+    await this.db
+      .updateTable('kiosk_visits')
+      .set({ ended_at: now })
+      .where('kiosk_id', '=', kioskId)
+      .where('ended_at', 'is', null)
+      .execute();
     const result = await this.db
       .updateTable('sessions')
       .set({ revoked_at: now })

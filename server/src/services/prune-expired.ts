@@ -23,6 +23,7 @@ export interface PruneResult {
   security_events: number;
   budget_locks: number;
   rate_limits: number;
+  kiosk_visits: number;
 }
 
 const count = (result: DeleteResult): number => Number(result.numDeletedRows);
@@ -34,13 +35,15 @@ type ExpiringTable =
   | 'reset_requests'
   | 'reset_tickets'
   | 'spent_captchas'
-  | 'trusted_devices';
+  | 'trusted_devices'
+  | 'kiosk_visits';
 
 /**
  * Deletes rows that can no longer change any answer, so short-lived tables stay small. Each table
  * keeps what its own checks still read:
  * - texted codes an hour past expiry, since the per-account hourly limit on texts counts them;
- * - reset requests and tickets a day past expiry, for looking into a reset shortly after;
+ * - reset requests and tickets, and kiosk visits, a day past expiry, for looking into them
+ *   shortly after;
  * - failed-sign-in counters once their window has ended (a new failure starts a new window);
  * - security history once it is a year old (`SECURITY_EVENT_RETENTION_MS`);
  * - budget lock rows untouched for two days (they hold no count; a new request makes one anew);
@@ -75,6 +78,7 @@ export async function pruneExpired(
         .where('touched_at', '<=', now - BUDGET_LOCK_IDLE_MS)
         .executeTakeFirst(),
     ),
+    kiosk_visits: await expired('kiosk_visits', now - DAY_MS),
     rate_limits: count(
       await db
         .deleteFrom('rate_limits')

@@ -1,4 +1,4 @@
-import { argon2id } from 'hash-wasm';
+import { argon2id, argon2Verify } from 'hash-wasm';
 import { describe, expect, it } from 'vitest';
 import { KioskPolicy } from '../../../contract/kiosk';
 import { KioskController, staffPinWaitMs, type KioskHost } from '../../../main/services/kiosk';
@@ -30,7 +30,13 @@ function policy(overrides: object = {}) {
   });
 }
 
-function setup(options: { endVisits?: () => Promise<unknown> } = {}) {
+function setup(
+  options: {
+    endVisits?: () => Promise<unknown>;
+    startVisit?: () => Promise<string>;
+    verifyPin?: (pin: string, hash: string) => Promise<boolean>;
+  } = {},
+) {
   const time = new ManualTime();
   const pushed = recorder();
   const log = memoryLog();
@@ -54,7 +60,8 @@ function setup(options: { endVisits?: () => Promise<unknown> } = {}) {
     timers: time,
     emit: pushed.emit,
     log,
-    newVisitId: () => ids.shift()!,
+    startVisit: options.startVisit ?? (async () => ids.shift()!),
+    ...(options.verifyPin ? { verifyPin: options.verifyPin } : {}),
   });
   const events = (name: string) =>
     pushed.events.filter((e) => e.event === name).map((e) => e.payload);
@@ -82,6 +89,30 @@ describe('KioskController visits', () => {
     expect(kiosk.visitId).toBeNull();
     await kiosk.start();
     expect(kiosk.visitId).toBe(VISIT_IDS[1]);
+  });
+
+  it('starts one visit for a double tap', async () => {
+    let issued = 0;
+    const { kiosk } = setup({ startVisit: async () => VISIT_IDS[issued++]! });
+    await kiosk.begin();
+    const [first, second] = await Promise.all([kiosk.start(), kiosk.start()]);
+    expect(issued).toBe(1);
+    expect(first).toEqual(second);
+    expect(kiosk.visitId).toBe(VISIT_IDS[0]);
+  });
+
+  it('stays on the welcome screen when the API cannot issue a visit', async () => {
+    const offline = Object.assign(new Error('The account service cannot be reached.'), {
+      code: 'network_unreachable',
+    });
+    const { kiosk, steps } = setup({ startVisit: () => Promise.reject(offline) });
+    await kiosk.begin();
+    steps.length = 0;
+    await expect(kiosk.start()).rejects.toBe(offline);
+    expect(kiosk.state()).toMatchObject({ phase: 'welcome' });
+    expect(kiosk.visitId).toBeNull();
+    // No customer window opened for a visit that never began.
+    expect(steps).not.toContain('open');
   });
 
   it('signs out, ends the visits and cancels requests before the window goes; welcome after', async () => {
@@ -188,6 +219,54 @@ describe('KioskController staff exit', () => {
     ]);
     await time.advance(60_000);
     expect(await kiosk.staffExit(STAFF_PIN)).toEqual({ ok: true });
+  });
+
+  /** The real argon2 check, counting how often it runs. */
+  function countedVerify() {
+    const checked: string[] = [];
+    const verifyPin = (pin: string, hash: string) => {
+      checked.push(pin);
+      return argon2Verify({ password: pin, hash });
+    };
+    return { checked, verifyPin };
+  }
+
+  it('40 attempts at once get 3 argon2 checks, and the right PIN past them is refused', async () => {
+    const { checked, verifyPin } = countedVerify();
+    const { kiosk, steps } = setup({ verifyPin });
+    const pins = [...Array.from({ length: 39 }, (_, i) => String(100_000 + i)), STAFF_PIN];
+    const answers = await Promise.all(pins.map((pin) => kiosk.staffExit(pin)));
+    expect(checked).toEqual(pins.slice(0, 3));
+    expect(answers.slice(0, 3)).toEqual([
+      { ok: false, retryAfterSeconds: 0 },
+      { ok: false, retryAfterSeconds: 0 },
+      { ok: false, retryAfterSeconds: 30 },
+    ]);
+    expect(answers.slice(3)).toEqual(Array(37).fill({ ok: false, retryAfterSeconds: 30 }));
+    expect(steps).not.toContain('quit');
+  });
+
+  it('after the wait, 40 attempts at once get one check, then wait twice as long', async () => {
+    const { checked, verifyPin } = countedVerify();
+    const { kiosk, time, steps } = setup({ verifyPin });
+    await Promise.all(['1111', '2222', '3333'].map((pin) => kiosk.staffExit(pin)));
+    await time.advance(30_000);
+    checked.length = 0;
+    const pins = ['4444', ...Array<string>(39).fill(STAFF_PIN)];
+    const answers = await Promise.all(pins.map((pin) => kiosk.staffExit(pin)));
+    expect(checked).toEqual(['4444']);
+    expect(answers).toEqual(Array(40).fill({ ok: false, retryAfterSeconds: 60 }));
+    expect(steps).not.toContain('quit');
+  });
+
+  it('a right PIN within the budget of a burst still leaves kiosk mode', async () => {
+    const { checked, verifyPin } = countedVerify();
+    const { kiosk, steps } = setup({ verifyPin });
+    const pins = ['1111', STAFF_PIN, ...Array<string>(38).fill('2222')];
+    const answers = await Promise.all(pins.map((pin) => kiosk.staffExit(pin)));
+    expect(checked).toEqual(['1111', STAFF_PIN, '2222']);
+    expect(answers[1]).toEqual({ ok: true });
+    expect(steps).toContain('quit');
   });
 
   it('logs every attempt and never the PIN', async () => {

@@ -77,6 +77,10 @@ function fakeHost() {
 
 class FakeKioskApi implements ApiKiosk {
   readonly calls: string[] = [];
+  async startKioskVisit() {
+    this.calls.push('startKioskVisit');
+    return { visitId: VISIT, expiresIn: 7200 };
+  }
   async endKioskVisits() {
     this.calls.push('endKioskVisits');
     return { revokedSessions: 1 };
@@ -133,7 +137,7 @@ function setup(options: { policy?: PolicyOutcome; deps?: Partial<AppCoreDeps> } 
     plans: {} as never,
     autopay: {} as never,
     policy: chosen,
-    kiosk: { host, api: kioskApi, newVisitId: () => VISIT },
+    kiosk: { host, api: kioskApi },
     ...options.deps,
   });
   const call = (channel: string, payload?: unknown) =>
@@ -386,6 +390,14 @@ describe('kiosk core: the API client of a kiosk', () => {
     res.end(JSON.stringify(body));
   };
 
+  /** An enrolled kiosk's API: it issues the visit, and `rest` answers everything else. */
+  const issuingVisits =
+    (rest: (url: string, res: http.ServerResponse) => void) =>
+    (url: string, res: http.ServerResponse) =>
+      url === '/v1/kiosk/visits'
+        ? json(res, 201, { visitId: VISIT, expiresIn: 7200 })
+        : rest(url, res);
+
   function realClientCore() {
     seen.length = 0;
     const { host } = fakeHost();
@@ -398,24 +410,28 @@ describe('kiosk core: the API client of a kiosk', () => {
       emit: pushed.emit,
       apiOptions: { retry: { attempts: 1, baseDelayMs: 0 } },
       policy: { mode: 'kiosk', policy: policy({ apiUrl: base }), path: '/etc/airtime/policy.json' },
-      kiosk: { host, newVisitId: () => VISIT },
+      kiosk: { host },
     });
     const call = (channel: string, payload?: unknown) =>
       core.router.dispatch(channel, APP_URL, payload);
     return { core, call, pushed };
   }
 
-  it('sends the kiosk credential on every request and the visit id during a visit', async () => {
-    answer = (url, res) =>
+  it('sends the kiosk credential on every request and the visit id the API issued during a visit', async () => {
+    answer = issuingVisits((url, res) =>
       url === '/v1/kiosk/visits/end'
         ? json(res, 200, { revokedSessions: 0 })
-        : json(res, 401, { error: { code: 'invalid_credentials', message: 'Not right.' } });
+        : json(res, 401, { error: { code: 'invalid_credentials', message: 'Not right.' } }),
+    );
     const { core, call } = realClientCore();
     await core.kiosk!.begin();
     expect(seen[0]).toMatchObject({ url: '/v1/kiosk/visits/end' });
     expect(seen[0]!.headers[KIOSK_CREDENTIAL_HEADER]).toBe(CREDENTIAL);
     expect(seen[0]!.headers[KIOSK_VISIT_HEADER]).toBeUndefined();
     await call('kiosk:start');
+    const start = seen.find((s) => s.url === '/v1/kiosk/visits')!;
+    expect(start.headers[KIOSK_CREDENTIAL_HEADER]).toBe(CREDENTIAL);
+    expect(start.headers[KIOSK_VISIT_HEADER]).toBeUndefined();
     await call('auth:sign-in', { phone: PHONE, password: 'Wrong-Password-1', keepSignedIn: true });
     const signInRequest = seen.find((s) => s.url === '/v1/auth/sign-in')!;
     expect(signInRequest.headers[KIOSK_CREDENTIAL_HEADER]).toBe(CREDENTIAL);
@@ -424,10 +440,10 @@ describe('kiosk core: the API client of a kiosk', () => {
   });
 
   it('cancels a request in flight when the visit is wiped', async () => {
-    answer = (url, res) => {
+    answer = issuingVisits((url, res) => {
       if (url === '/v1/kiosk/visits/end') json(res, 200, { revokedSessions: 0 });
       // The sign-in never answers: only the wipe can end it.
-    };
+    });
     const { core, call } = realClientCore();
     await call('kiosk:start');
     const pending = call('auth:sign-in', signIn);
@@ -444,10 +460,8 @@ describe('kiosk core: the API client of a kiosk', () => {
     answer = (_url, res) =>
       json(res, 403, { error: { code: 'kiosk_not_enrolled', message: 'Unknown kiosk.' } });
     const { core, call, pushed } = realClientCore();
-    await call('kiosk:start');
-    expect(await call('auth:sign-in', signIn)).toMatchObject({
-      error: { code: 'kiosk_not_enrolled' },
-    });
+    // Starting a visit is the first thing the API refuses.
+    expect(await call('kiosk:start')).toMatchObject({ error: { code: 'kiosk_not_enrolled' } });
     await settle();
     expect(pushed.events).toContainEqual({
       event: 'kiosk:state',

@@ -14,6 +14,7 @@ import { autopayRunReason } from './012-autopay-run-reason';
 import { internationalUsage } from './013-international-usage';
 import { budgetLocks } from './014-budget-locks';
 import { rateLimits } from './015-rate-limits';
+import { kioskVisits } from './016-kiosk-visits';
 
 /** Every migration, by name; names sort in the order they must run. Never edit a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '013-international-usage': internationalUsage,
   '014-budget-locks': budgetLocks,
   '015-rate-limits': rateLimits,
+  '016-kiosk-visits': kioskVisits,
 };
