@@ -398,11 +398,23 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const outbox = options.outbox;
   if (outbox) {
-    // Development only: the messages the server would have sent, newest first.
-    app.get('/dev/outbox', { schema: { hide: true } }, async () => ({
-      messages: await outbox.latest(),
-    }));
+    // Development only: the messages the server would have sent, newest first, and only to this
+    // computer: the codes in it sign anyone in. Both the socket and the client (as the trusted
+    // proxies name it) must be loopback, so a proxy on this machine does not open it up.
+    app.get('/dev/outbox', { schema: { hide: true } }, async (request) => {
+      if (!isLoopback(request.socket.remoteAddress) || !isLoopback(request.ip)) {
+        throw new ApiHttpError(404, 'not_found', 'Not found.');
+      }
+      return { messages: await outbox.latest() };
+    });
   }
 
   return app;
+}
+
+/** 127.0.0.0/8 and ::1, also written as IPv4 in IPv6. */
+function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return v4.startsWith('127.') || address === '::1';
 }

@@ -136,7 +136,8 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv): S
     trustProxy,
     logLevel: blankToUndefined(env['AIRTIME_LOG_LEVEL']) ?? 'info',
     seedDemo: flags.seedDemo ?? false,
-    dev: flags.dev ?? flags.seedDemo ?? false,
+    // Demo data is not dev mode: a server seeded for a demo must not expose the dev outbox.
+    dev: flags.dev ?? false,
     smtpUrl: blankToUndefined(env['AIRTIME_SMTP_URL']),
     mailFrom: blankToUndefined(env['AIRTIME_MAIL_FROM']),
     smsUrl: blankToUndefined(env['AIRTIME_SMS_URL']),

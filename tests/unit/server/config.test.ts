@@ -93,11 +93,14 @@ describe('resolveServeConfig', () => {
     expect(config.tokenSecret).toBeUndefined();
   });
 
-  it('--seed-demo turns on dev output unless --dev says otherwise', () => {
-    expect(resolveServeConfig({ seedDemo: true }, {})).toMatchObject({ seedDemo: true, dev: true });
-    expect(resolveServeConfig({ seedDemo: true, dev: false }, {})).toMatchObject({
+  it('--seed-demo is demo data only: dev mode (and its outbox) needs --dev', () => {
+    expect(resolveServeConfig({ seedDemo: true }, {})).toMatchObject({
       seedDemo: true,
       dev: false,
+    });
+    expect(resolveServeConfig({ seedDemo: true, dev: true }, {})).toMatchObject({
+      seedDemo: true,
+      dev: true,
     });
     expect(resolveServeConfig({ dev: true }, {})).toMatchObject({ seedDemo: false, dev: true });
   });
