@@ -1,3 +1,4 @@
+import { apiLoggerOptions } from './logging/logger-options';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app';
 import { migrateToLatest, openDatabase, type AppDatabase } from './db/database';
@@ -60,11 +61,7 @@ export async function startServer(
       ...(config.statementIntervalMinutes !== undefined
         ? { statementIntervalMs: config.statementIntervalMinutes * MINUTE_MS }
         : {}),
-      logger: {
-        level: config.logLevel,
-        // Tokens travel in this header; they never belong in a log.
-        redact: ['req.headers.authorization', 'req.headers.cookie'],
-      },
+      logger: apiLoggerOptions(config.logLevel),
       http: { connectionTimeout: 10_000, requestTimeout: 15_000, keepAliveTimeout: 5_000 },
     });
     const address = await app.listen({ host: config.host, port: config.port });

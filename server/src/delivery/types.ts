@@ -1,3 +1,4 @@
+import { scrubText } from '../logging/scrub';
 /** A message to one person: an e-mail (with a subject) or a text message (subject unused). */
 export interface OutgoingMessage {
   to: string;
@@ -21,8 +22,18 @@ export interface Delivery {
 
 /** A provider refused or could not be reached. The message is for logs, not for subscribers. */
 export class DeliveryError extends Error {
+  /**
+   * The provider's own words are kept, scrubbed of numbers, addresses and codes (they often
+   * quote the message they refused); the cause is not kept, since it quotes them unscrubbed.
+   */
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(
+      scrubText(
+        options?.cause instanceof Error && !message.includes(options.cause.message)
+          ? `${message} (${options.cause.message})`
+          : message,
+      ),
+    );
     this.name = 'DeliveryError';
   }
 }
