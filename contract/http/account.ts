@@ -3,7 +3,7 @@ import { Money } from '../money';
 import { SubscriberProfile } from './auth';
 
 /** A calendar day, `YYYY-MM-DD`, in UTC. */
-export const IsoDate = z.iso.date();
+export const IsoDate = z.iso.date().max(10, 'Use a date written as YYYY-MM-DD.');
 /** A moment, ISO-8601 in UTC. */
 export const IsoDateTime = z.iso.datetime();
 
@@ -124,7 +124,8 @@ export type PageQuery = z.input<typeof PageQuery>;
 /** A calendar month, `YYYY-MM`. */
 export const YearMonth = z
   .string()
-  .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'Use a month written as YYYY-MM, such as 2026-04.');
+  .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'Use a month written as YYYY-MM, such as 2026-04.')
+  .max(7, 'Use a month written as YYYY-MM, such as 2026-04.');
 
 const AmountCentsFilter = (name: string) =>
   z.coerce

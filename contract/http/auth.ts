@@ -18,7 +18,8 @@ export const CaptchaSolution = z
 /** Opaque token of a computer the subscriber chose to remember after 2-step verification. */
 export const DeviceToken = z
   .string({ error: 'The device token must be a string.' })
-  .regex(/^[A-Za-z0-9_-]{43}$/, 'That is not an Airtime device token.');
+  .regex(/^[A-Za-z0-9_-]{43}$/, 'That is not an Airtime device token.')
+  .max(43, 'That is not an Airtime device token.');
 
 /**
  * Which app on which computer is signing in: named in the sessions list and the sign-in history,
@@ -26,7 +27,7 @@ export const DeviceToken = z
  * secret); kiosks send a fresh one per customer.
  */
 export const DeviceInfo = z.strictObject({
-  id: z.uuid('The device id must be a UUID.'),
+  id: z.uuid('The device id must be a UUID.').max(36, 'The device id must be a UUID.'),
   name: z
     .string({ error: 'The device name must be a string.' })
     .trim()
@@ -53,7 +54,8 @@ export type SignInRequest = z.input<typeof SignInRequest>;
 /** Opaque refresh token: 32 random bytes, base64url. */
 export const RefreshToken = z
   .string({ error: 'A refresh token is required.' })
-  .regex(/^[A-Za-z0-9_-]{43}$/, 'That is not an Airtime refresh token.');
+  .regex(/^[A-Za-z0-9_-]{43}$/, 'That is not an Airtime refresh token.')
+  .max(43, 'That is not an Airtime refresh token.');
 
 export const SubscriberProfile = z.object({
   id: z.string(),

@@ -10,9 +10,12 @@ export { CardBrand };
  * with the same key and body gets the first answer again; the money moves once.
  */
 export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_-]{8,128}$/;
+export const IDEMPOTENCY_KEY_FORMAT_MESSAGE =
+  'The Idempotency-Key header must be 8 to 128 characters of letters, digits, _ or -.';
 export const IdempotencyHeaders = z.object({
   'idempotency-key': z
     .string()
+    .max(128, IDEMPOTENCY_KEY_FORMAT_MESSAGE)
     .optional()
     .describe(
       'Required. 8–128 characters of A–Z, a–z, 0–9, _ and -. Reuse it only to retry the same request.',
@@ -33,7 +36,10 @@ export const CardInput = z.strictObject({
     .min(1, 'Use a month from 1 to 12.')
     .max(12, 'Use a month from 1 to 12.'),
   expYear: thisCentury,
-  cvc: z.string().regex(/^\d{3,4}$/, 'The security code is 3 or 4 digits.'),
+  cvc: z
+    .string()
+    .regex(/^\d{3,4}$/, 'The security code is 3 or 4 digits.')
+    .max(4, 'The security code is 3 or 4 digits.'),
 });
 export type CardInput = z.infer<typeof CardInput>;
 

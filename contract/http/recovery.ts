@@ -33,7 +33,8 @@ export type ResetStartResponse = z.infer<typeof ResetStartResponse>;
 export const ResetCode = z
   .string({ error: 'Enter the 6-digit code.' })
   .trim()
-  .regex(/^\d{6}$/, 'Enter the 6-digit code.');
+  .regex(/^\d{6}$/, 'Enter the 6-digit code.')
+  .max(6, 'Enter the 6-digit code.');
 
 export const ResetVerifyRequest = z.strictObject({
   phone: PhoneInput,
@@ -44,7 +45,8 @@ export type ResetVerifyRequest = z.input<typeof ResetVerifyRequest>;
 /** Opaque reset ticket: 32 random bytes, base64url. */
 export const ResetTicket = z
   .string({ error: 'A reset ticket is required.' })
-  .regex(/^[A-Za-z0-9_-]{43}$/, 'That is not an Airtime reset ticket.');
+  .regex(/^[A-Za-z0-9_-]{43}$/, 'That is not an Airtime reset ticket.')
+  .max(43, 'That is not an Airtime reset ticket.');
 
 export const ResetVerifyResponse = z.object({
   ticket: ResetTicket,

@@ -78,7 +78,7 @@ export const SessionList = z.object({ sessions: z.array(ActiveSession) });
 export type SessionList = z.infer<typeof SessionList>;
 
 export const SessionIdParams = z.strictObject({
-  id: z.uuid('That is not a session id.'),
+  id: z.uuid('That is not a session id.').max(36, 'That is not a session id.'),
 });
 
 export const SignOutOthersResponse = z.object({

@@ -14,7 +14,8 @@ export const SecondFactorCode = z
   .regex(
     /^(\d{6}|[0-9a-f]{5}-?[0-9a-f]{5})$/i,
     'Enter the 6-digit code from your authenticator app or a recovery code.',
-  );
+  )
+  .max(11, 'Enter the 6-digit code from your authenticator app or a recovery code.');
 
 /** Body of `POST /v1/account/two-factor/enrol`; without a body (or a method), `totp`. */
 export const TwoFactorEnrolRequest = z.strictObject({ method: TwoFactorMethod.default('totp') });
@@ -41,7 +42,8 @@ export const TwoFactorConfirmRequest = z.strictObject({
   code: z
     .string({ error: 'Enter the 6-digit code.' })
     .trim()
-    .regex(/^\d{6}$/, 'Enter the 6-digit code.'),
+    .regex(/^\d{6}$/, 'Enter the 6-digit code.')
+    .max(6, 'Enter the 6-digit code.'),
 });
 export type TwoFactorConfirmRequest = z.infer<typeof TwoFactorConfirmRequest>;
 
@@ -55,7 +57,8 @@ export type TwoFactorConfirmResponse = z.infer<typeof TwoFactorConfirmResponse>;
 /** Opaque second-factor challenge from a `second_factor_required` answer. */
 export const SecondFactorChallengeToken = z
   .string({ error: 'The sign-in challenge is missing.' })
-  .regex(/^[A-Za-z0-9_-]{43}$/, 'That is not an Airtime sign-in challenge.');
+  .regex(/^[A-Za-z0-9_-]{43}$/, 'That is not an Airtime sign-in challenge.')
+  .max(43, 'That is not an Airtime sign-in challenge.');
 
 export const SecondFactorRequest = z.strictObject({
   challenge: SecondFactorChallengeToken,

@@ -60,6 +60,7 @@ import { receiptRoutes } from './routes/receipts';
 import { ReceiptMailer } from './services/receipt-mail';
 import { fastifyTrustProxy, type TrustProxy } from './net/trust-proxy';
 import { databaseRateLimitStore, memoryRateLimitStore } from './plugins/rate-limit-store';
+import { addIntegerFormats } from './openapi/integer-formats';
 
 export const API_VERSION = '0.1.0';
 
@@ -140,12 +141,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
       components: {
         securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description:
+              'The access token from sign-in: a JWS signed with HS256, the algorithm pinned when it is verified (never taken from the token), with an expiry, issuer and audience that are checked, following RFC8725 (JSON Web Token Best Current Practices).',
+          },
           kioskCredential: { type: 'apiKey', in: 'header', name: 'airtime-kiosk' },
         },
       },
     },
     transform: jsonSchemaTransform,
+    transformObject: (document) =>
+      addIntegerFormats(
+        'openapiObject' in document ? document.openapiObject : document.swaggerObject,
+      ),
   });
 
   // Before any route or limit: a kiosk's credential decides who the client is (see clientKey).

@@ -51,6 +51,7 @@ const API_ROUTES: readonly [method: 'get' | 'post' | 'put' | 'delete', path: str
   ['post', '/v1/account/payments/{id}/receipt/email'],
   ['get', '/v1/account/plan/changes/{id}/receipt'],
   ['post', '/v1/account/plan/changes/{id}/receipt/email'],
+  ['post', '/v1/kiosk/visits'],
   ['post', '/v1/kiosk/visits/end'],
   ['get', '/v1/plans'],
   ['post', '/v1/account/plan/preview'],

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ApiErrorBody } from '../../../contract/errors';
-import { JSON_BODY_ERRORS, rateLimitConfig, type RouteRateLimit } from './shared';
+import { JSON_BODY_ERRORS, PUBLIC_OR_KIOSK, rateLimitConfig, type RouteRateLimit } from './shared';
 import {
   RefreshRequest,
   RefreshResponse,
@@ -48,6 +48,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
       schema: {
         summary: 'Sign in with phone number and password',
         tags: ['auth'],
+        security: PUBLIC_OR_KIOSK,
         body: SignInRequest,
         response: {
           200: SignInResponse,
@@ -77,6 +78,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
         description:
           'After sign-in answers 401 second_factor_required with error.secondFactor.challenge. The code is a 6-digit code (from the authenticator app, or texted for this sign-in when error.secondFactor.method is sms) or a one-time recovery code. Wrong codes count toward the account lockout. With rememberDevice, the answer carries a deviceToken that skips this step for 30 days. 502 delivery_failed: the text for this sign-in could not be sent (ask for another, or use a recovery code).',
         tags: ['auth'],
+        security: PUBLIC_OR_KIOSK,
         body: SecondFactorRequest,
         response: {
           200: SignInResponse,
@@ -105,6 +107,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
         description:
           'Only for a challenge whose error.secondFactor.method is sms (400 otherwise). One text a minute per sign-in (429 with retryAfterSeconds); the newest code is the one that counts. 502 delivery_failed when the text could not be sent, 503 when this server cannot send texts.',
         tags: ['auth'],
+        security: PUBLIC_OR_KIOSK,
         body: SecondFactorResendRequest,
         response: {
           200: SecondFactorResendResponse,
@@ -125,6 +128,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
       schema: {
         summary: 'Exchange a refresh token for a new token pair (the old token stops working)',
         tags: ['auth'],
+        security: PUBLIC_OR_KIOSK,
         body: RefreshRequest,
         response: { 200: RefreshResponse, 401: ApiErrorBody, ...errors },
       },
@@ -139,6 +143,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
       schema: {
         summary: 'End the session a refresh token belongs to',
         tags: ['auth'],
+        security: PUBLIC_OR_KIOSK,
         body: SignOutRequest,
         response: { 204: z.null(), ...errors },
       },

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ApiErrorBody } from '../../../contract/errors';
-import { JSON_BODY_ERRORS, rateLimitConfig, type RouteRateLimit } from './shared';
+import { JSON_BODY_ERRORS, PUBLIC_OR_KIOSK, rateLimitConfig, type RouteRateLimit } from './shared';
 import {
   ResetCompleteRequest,
   ResetStartRequest,
@@ -33,6 +33,7 @@ export const recoveryRoutes: FastifyPluginAsyncZod<RecoveryRoutesOptions> = asyn
         description:
           'Needs a solved captcha (428 captcha_required carries a challenge). Answers 202 with the same body for every valid phone number, whether or not it has an account. A failed delivery is reported by /verify.',
         tags: ['auth'],
+        security: PUBLIC_OR_KIOSK,
         body: ResetStartRequest,
         response: { 202: ResetStartResponse, 428: ApiErrorBody, 503: ApiErrorBody, ...errors },
       },
@@ -55,6 +56,7 @@ export const recoveryRoutes: FastifyPluginAsyncZod<RecoveryRoutesOptions> = asyn
       schema: {
         summary: 'Exchange the code for a reset ticket (valid 10 minutes, once)',
         tags: ['auth'],
+        security: PUBLIC_OR_KIOSK,
         body: ResetVerifyRequest,
         response: { 200: ResetVerifyResponse, 410: ApiErrorBody, 502: ApiErrorBody, ...errors },
       },
@@ -69,6 +71,7 @@ export const recoveryRoutes: FastifyPluginAsyncZod<RecoveryRoutesOptions> = asyn
       schema: {
         summary: 'Set a new password with a reset ticket; ends every session of the account',
         tags: ['auth'],
+        security: PUBLIC_OR_KIOSK,
         body: ResetCompleteRequest,
         response: { 204: z.null(), 422: ApiErrorBody, ...errors },
       },

@@ -16,3 +16,10 @@ export const JSON_BODY_ERRORS = {
 export function rateLimitConfig(limit: RouteRateLimit): FastifyContextConfig {
   return limit ? { rateLimit: limit } : {};
 }
+
+/**
+ * The OpenAPI security of the routes that come before a session (sign-in, 2-step, refresh,
+ * sign-out, password reset): anyone may call them, a store kiosk with its credential. Declared
+ * rather than left out, so the document says so instead of saying nothing.
+ */
+export const PUBLIC_OR_KIOSK: Array<Record<string, string[]>> = [{}, { kioskCredential: [] }];

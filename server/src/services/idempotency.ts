@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely, Transaction } from 'kysely';
-import { IDEMPOTENCY_KEY_PATTERN } from '../../../contract/http/payments';
+import {
+  IDEMPOTENCY_KEY_FORMAT_MESSAGE,
+  IDEMPOTENCY_KEY_PATTERN,
+} from '../../../contract/http/payments';
 import type { ApiErrorBody } from '../../../contract/errors';
 import type { Database, IdempotentOperationsTable } from '../db/schema';
 import { MINUTE_MS, type Clock } from '../clock';
@@ -90,19 +93,14 @@ export function requireIdempotencyKey(header: string | string[] | undefined): st
   }
   const value = Array.isArray(header) ? header[0]! : header;
   if (Array.isArray(header) || !IDEMPOTENCY_KEY_PATTERN.test(value)) {
-    throw new ApiHttpError(
-      400,
-      'invalid_request',
-      'The Idempotency-Key header must be 8 to 128 characters of letters, digits, _ or -.',
-      {
-        issues: [
-          {
-            path: 'headers.idempotency-key',
-            message: 'Use 8 to 128 characters of letters, digits, _ or -.',
-          },
-        ],
-      },
-    );
+    throw new ApiHttpError(400, 'invalid_request', IDEMPOTENCY_KEY_FORMAT_MESSAGE, {
+      issues: [
+        {
+          path: 'headers.idempotency-key',
+          message: 'Use 8 to 128 characters of letters, digits, _ or -.',
+        },
+      ],
+    });
   }
   return value;
 }
