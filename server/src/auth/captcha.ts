@@ -66,8 +66,12 @@ export class Captcha {
     };
   }
 
-  /** True for a correct, unexpired, signed solution seen for the first time (and spends it). */
-  async verify(solution: string): Promise<boolean> {
+  /**
+   * True for a correct, unexpired, signed solution seen for the first time, and spends it. `db`
+   * is the caller's transaction when the solution is spent together with what it pays for (it
+   * is then unspent again if that transaction rolls back).
+   */
+  async verify(solution: string, db: Kysely<Database> = this.db): Promise<boolean> {
     let payload: z.infer<typeof Payload>;
     try {
       const parsed = Payload.safeParse(
@@ -84,22 +88,29 @@ export class Captcha {
     const expires = Number(extractParams(payload)['expires']) * 1000;
     const now = this.clock.now();
     if (!Number.isFinite(expires) || expires <= now) return false;
-    const spent = await this.db
+    // Spending is the insert itself: the signature is the primary key, so of any number of
+    // requests carrying one solution at once, on any instance, exactly one inserts a row.
+    const spent = await db
       .insertInto('spent_captchas')
       .values({ signature: payload.signature, expires_at: expires })
       .onConflict((oc) => oc.column('signature').doNothing())
       .returning('signature')
       .executeTakeFirst();
     if (!spent) return false;
-    await this.db.deleteFrom('spent_captchas').where('expires_at', '<=', now).execute();
+    // Not inside a caller's transaction: the deleted rows would stay locked until it commits,
+    // and two such transactions could wait on each other. The hourly prune covers that case.
+    if (db === this.db) {
+      await this.db.deleteFrom('spent_captchas').where('expires_at', '<=', now).execute();
+    }
     return true;
   }
 
   /**
    * Throws `428 captcha_required` (no solution) or `400 captcha_invalid`, each with a fresh
-   * challenge, unless `solution` is good.
+   * challenge, unless `solution` is good. A good solution is spent, in `db` when given (see
+   * `verify`).
    */
-  async require(solution: string | undefined): Promise<void> {
+  async require(solution: string | undefined, db: Kysely<Database> = this.db): Promise<void> {
     if (solution === undefined) {
       throw new ApiHttpError(
         428,
@@ -108,7 +119,7 @@ export class Captcha {
         { captcha: await this.challenge() },
       );
     }
-    if (!(await this.verify(solution))) {
+    if (!(await this.verify(solution, db))) {
       throw new ApiHttpError(
         400,
         'captcha_invalid',

@@ -1,7 +1,8 @@
 import { createHash, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../db/schema';
+import { withBudgetLocks } from '../db/budget-lock';
 import type { Clock } from '../clock';
 import { HOUR_MS, MINUTE_MS } from '../clock';
 import type {
@@ -59,6 +60,16 @@ export function maskEmail(email: string): string {
 /** `•••-0100`: the last four digits. */
 export function maskPhone(phone: string): string {
   return `•••-${phone.slice(-4)}`;
+}
+
+/**
+ * The budget locks a reset send decides under: the number's (one a minute, five an hour) and,
+ * when known, the client's (twenty an hour).
+ */
+export function resetSendLockKeys(phone: string, clientKey: string | undefined): string[] {
+  const keys = [`reset-send:phone:${phone}`];
+  if (clientKey) keys.push(`reset-send:client:${clientKey}`);
+  return keys;
 }
 
 const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
@@ -136,10 +147,6 @@ export class RecoveryService {
       );
     }
     const now = this.clock.now();
-    // Limits first, so a client that is turned away anyway does not spend a solved captcha.
-    await this.checkLimits(phone, client.key, now);
-    if (this.captcha) await this.captcha.require(captchaSolution);
-
     const subscriber = await this.db
       .selectFrom('subscribers')
       .select(['id', 'email'])
@@ -148,23 +155,32 @@ export class RecoveryService {
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const salt = randomBytes(16).toString('hex');
     const id = randomUUID();
-    await this.db
-      .insertInto('reset_requests')
-      .values({
-        id,
-        phone,
-        subscriber_id: subscriber?.id ?? null,
-        channel,
-        code_salt: salt,
-        code_hash: codeHash(salt, code),
-        created_at: now,
-        expires_at: now + this.policy.codeTtlMs,
-        consumed_at: null,
-        delivery: subscriber ? 'pending' : 'none',
-        client_ip: client.ip ?? null,
-        client_key: client.key ?? null,
-      })
-      .execute();
+    // The number's and the client's budgets are read and spent in one transaction that holds
+    // both budget locks, so of requests sent at once only those that fit are stored, and only a
+    // stored request is delivered. Anything thrown inside rolls the whole step back.
+    await withBudgetLocks(this.db, resetSendLockKeys(phone, client.key), now, async (trx) => {
+      // Limits first, so a client that is turned away anyway does not spend a solved captcha.
+      await this.checkLimits(trx, phone, client.key, now);
+      // Spent in the same transaction: a request refused after this point gives it back.
+      if (this.captcha) await this.captcha.require(captchaSolution, trx);
+      await trx
+        .insertInto('reset_requests')
+        .values({
+          id,
+          phone,
+          subscriber_id: subscriber?.id ?? null,
+          channel,
+          code_salt: salt,
+          code_hash: codeHash(salt, code),
+          created_at: now,
+          expires_at: now + this.policy.codeTtlMs,
+          consumed_at: null,
+          delivery: subscriber ? 'pending' : 'none',
+          client_ip: client.ip ?? null,
+          client_key: client.key ?? null,
+        })
+        .execute();
+    });
 
     if (subscriber) {
       const minutes = Math.round(this.policy.codeTtlMs / MINUTE_MS);
@@ -201,11 +217,18 @@ export class RecoveryService {
 
   /**
    * Per number: one code a minute and five an hour; per client (address, or kiosk visit, so one
-   * customer's resets never hold up the next): twenty an hour.
+   * customer's resets never hold up the next): twenty an hour. Only meaningful inside
+   * `withBudgetLocks` on both keys of `resetSendLockKeys`, which keeps the counts still until the
+   * new request is stored.
    */
-  private async checkLimits(phone: string, clientKey: string | undefined, now: number) {
+  private async checkLimits(
+    trx: Transaction<Database>,
+    phone: string,
+    clientKey: string | undefined,
+    now: number,
+  ) {
     const since = now - HOUR_MS;
-    const recent = await this.db
+    const recent = await trx
       .selectFrom('reset_requests')
       .select('created_at')
       .where('phone', '=', phone)
@@ -227,7 +250,7 @@ export class RecoveryService {
       );
     }
     if (clientKey) {
-      const fromClient = await this.db
+      const fromClient = await trx
         .selectFrom('reset_requests')
         .select('created_at')
         .where('client_key', '=', clientKey)
@@ -246,52 +269,34 @@ export class RecoveryService {
 
   async verify(phone: string, code: string): Promise<ResetVerifyResponse> {
     const now = this.clock.now();
-    // Only the newest code for a number counts: asking for a new one retires the old.
+    // Every attempt, right or wrong, first takes one of the newest request's tries in one
+    // conditional update, and only then is the code compared. Guesses sent at once therefore get
+    // at most `maxCodeAttempts` comparisons between them, and a right code that finds no try
+    // left is refused like a wrong one, whatever order the requests finish in. It is the first
+    // statement, so the tries go to the requests in the order they came in.
     const request = await this.db
-      .selectFrom('reset_requests as r')
-      .leftJoin('subscribers as s', 's.id', 'r.subscriber_id')
-      .select([
-        'r.id',
-        'r.subscriber_id',
-        'r.channel',
-        'r.code_salt',
-        'r.code_hash',
-        'r.expires_at',
-        'r.attempts',
-        'r.consumed_at',
-        'r.delivery',
-        's.email',
-        's.phone',
-      ])
-      .where('r.phone', '=', phone)
-      .orderBy('r.created_at', 'desc')
-      .limit(1)
+      .updateTable('reset_requests')
+      .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+      // Only the newest code for a number counts: asking for a new one retires the old.
+      .where('id', '=', (eb) =>
+        eb
+          .selectFrom('reset_requests')
+          .select('id')
+          .where('phone', '=', phone)
+          .orderBy('created_at', 'desc')
+          .limit(1),
+      )
+      .where('attempts', '<', this.policy.maxCodeAttempts)
+      .where('consumed_at', 'is', null)
+      .where('expires_at', '>', now)
+      .where('delivery', '!=', 'failed')
+      .returning(['id', 'subscriber_id', 'channel', 'code_salt', 'code_hash', 'attempts'])
       .executeTakeFirst();
-    if (!request || request.consumed_at !== null || request.expires_at <= now) throw codeExpired();
-    if (request.delivery === 'failed') {
-      throw new ApiHttpError(
-        502,
-        'delivery_failed',
-        request.channel === 'sms'
-          ? 'We could not send the code by text message. Ask for a new code, or choose e-mail.'
-          : 'We could not send the code by e-mail. Ask for a new code, or choose a text message.',
-      );
-    }
-    if (request.attempts >= this.policy.maxCodeAttempts) throw tooManyAttempts();
+    if (!request) throw await this.noTryLeft(phone, now);
 
     const right = sameHex(codeHash(request.code_salt, code), request.code_hash);
     if (!right || request.subscriber_id === null) {
-      // Counted with a conditional update that returns its own count, so concurrent guesses
-      // can neither exceed the limit nor read each other's increments.
-      const after = await this.db
-        .updateTable('reset_requests')
-        .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-        .where('id', '=', request.id)
-        .where('attempts', '<', this.policy.maxCodeAttempts)
-        .returning('attempts')
-        .executeTakeFirst();
-      if (!after) throw tooManyAttempts();
-      const attemptsLeft = Math.max(0, this.policy.maxCodeAttempts - after.attempts);
+      const attemptsLeft = Math.max(0, this.policy.maxCodeAttempts - request.attempts);
       if (attemptsLeft === 0) throw tooManyAttempts();
       throw new ApiHttpError(
         400,
@@ -303,7 +308,9 @@ export class RecoveryService {
       );
     }
 
+    const subscriberId = request.subscriber_id;
     const ticket = randomBytes(32).toString('base64url');
+    // The right code claims the request; of two right codes at once, one gets the ticket.
     const claimed = await this.db.transaction().execute(async (trx) => {
       const result = await trx
         .updateTable('reset_requests')
@@ -311,26 +318,56 @@ export class RecoveryService {
         .where('id', '=', request.id)
         .where('consumed_at', 'is', null)
         .executeTakeFirst();
-      if (Number(result.numUpdatedRows) !== 1) return false;
+      if (Number(result.numUpdatedRows) !== 1) return null;
       await trx
         .insertInto('reset_tickets')
         .values({
           token_hash: sha256(ticket),
-          subscriber_id: request.subscriber_id!,
+          subscriber_id: subscriberId,
           created_at: now,
           expires_at: now + this.policy.ticketTtlMs,
           used_at: null,
         })
         .execute();
-      return true;
+      const subscriber = await trx
+        .selectFrom('subscribers')
+        .select('email')
+        .where('id', '=', subscriberId)
+        .executeTakeFirst();
+      return { email: subscriber?.email ?? '' };
     });
     if (!claimed) throw codeExpired();
     return {
       ticket,
       expiresIn: seconds(this.policy.ticketTtlMs),
       channel: request.channel,
-      destination: request.channel === 'email' ? maskEmail(request.email ?? '') : maskPhone(phone),
+      destination: request.channel === 'email' ? maskEmail(claimed.email) : maskPhone(phone),
     };
+  }
+
+  /**
+   * Why an attempt found no try to take, in this order: no live code (none asked for, used,
+   * expired), a code that could not be delivered, or a code out of tries.
+   */
+  private async noTryLeft(phone: string, now: number): Promise<ApiHttpError> {
+    const request = await this.db
+      .selectFrom('reset_requests')
+      .select(['channel', 'expires_at', 'consumed_at', 'delivery'])
+      .where('phone', '=', phone)
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!request || request.consumed_at !== null || request.expires_at <= now) return codeExpired();
+    if (request.delivery === 'failed') {
+      return new ApiHttpError(
+        502,
+        'delivery_failed',
+        request.channel === 'sms'
+          ? 'We could not send the code by text message. Ask for a new code, or choose e-mail.'
+          : 'We could not send the code by e-mail. Ask for a new code, or choose a text message.',
+      );
+    }
+    return tooManyAttempts();
   }
 
   /**
@@ -351,12 +388,16 @@ export class RecoveryService {
 
     // A weak password leaves the ticket good: the subscriber picks a stronger one and tries again.
     const passwordHash = await hashNewPassword(newPassword, found);
+    // Checked again after the slow hash, in the claim itself: a ticket used or expired meanwhile
+    // sets nothing.
+    const claimedAt = this.clock.now();
     const done = await this.db.transaction().execute(async (trx) => {
       const claimed = await trx
         .updateTable('reset_tickets')
         .set({ used_at: now })
         .where('token_hash', '=', hash)
         .where('used_at', 'is', null)
+        .where('expires_at', '>', claimedAt)
         .executeTakeFirst();
       if (Number(claimed.numUpdatedRows) !== 1) return false;
       await storeNewPassword(trx, found.subscriber_id, passwordHash, now);
