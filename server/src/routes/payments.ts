@@ -143,7 +143,7 @@ export const paymentRoutes: FastifyPluginAsyncZod<PaymentRoutesOptions> = async 
     {
       schema: {
         summary: 'Add credit with a refill PIN',
-        description: `${IDEMPOTENCY} 201 with the receipt. 400 invalid_refill_pin_format when it is not 16 digits; 400 refill_pin_invalid for a PIN that does not exist or was used (the same answer for both). After 5 wrong PINs in an hour for the account or the client (its address, or the customer visit at a store kiosk), 429 rate_limited with retryAfterSeconds.`,
+        description: `${IDEMPOTENCY} 201 with the receipt. 400 invalid_refill_pin_format when it is not 16 digits; 400 refill_pin_invalid for a PIN that does not exist or was used (the same answer for both). After 5 wrong PINs (a used one counts) in an hour for the account or the client (its address, or the customer visit at a store kiosk), 429 rate_limited with retryAfterSeconds, even for a good PIN; tries sent at once are counted one at a time, across every API instance.`,
         tags: ['payments'],
         security,
         headers: IdempotencyHeaders,

@@ -15,8 +15,8 @@ import type { ChargeResult, PaymentProcessor } from '../payments/processor';
 import { cycleContaining, dayToMs, isoDay } from './billing-cycle';
 import { renewalTotal } from './charges';
 import { processorKeyFor, receiptNumber } from './payment-service';
-import { ledgerBalance, pendingPlanChangeRow } from './plan-change-store';
-import { bookDueRenewalNow } from './renewals';
+import { ledgerBalance, lockSubscriber, pendingPlanChangeRow } from './plan-change-store';
+import { bookDueRenewal } from './renewals';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -185,14 +185,20 @@ export class AutopayService {
 
   async view(subscriberId: string): Promise<AutopayView> {
     const now = this.clock.now();
-    // The estimate is the next renewal less the balance, which must have paid this one first.
-    await bookDueRenewalNow(this.db, subscriberId, now);
-    const sub = await subscriberPlan(this.db, subscriberId);
-    if (!sub) throw unauthorized('This account no longer exists.');
-    const [settings, last, balance, next] = await Promise.all([
+    const { sub, amount } = await this.db.transaction().execute(async (trx) => {
+      // The estimate is the next renewal less the balance, which must have paid this one first;
+      // the plan it renews on and the balance are read under the lock, so a plan change or a
+      // payment committing meanwhile is either wholly in the estimate or wholly out of it.
+      await lockSubscriber(trx, subscriberId);
+      await bookDueRenewal(trx, subscriberId, now);
+      const row = await subscriberPlan(trx, subscriberId);
+      if (!row) throw unauthorized('This account no longer exists.');
+      const plan = await renewingPlan(trx, subscriberId, row);
+      return { sub: row, amount: autopayAmount(plan, await ledgerBalance(trx, subscriberId)) };
+    });
+    const [settings, last, next] = await Promise.all([
       settingsOf(this.db, subscriberId),
       lastFinishedRun(this.db, subscriberId),
-      ledgerBalance(this.db, subscriberId),
       nextRenewal(this.db, subscriberId, sub.cycle_anchor_day, now),
     ]);
     const enabled = settings?.enabled === 1;
@@ -206,7 +212,6 @@ export class AutopayService {
           expYear: card.exp_year,
         }
       : null;
-    const amount = autopayAmount(await renewingPlan(this.db, subscriberId, sub), balance);
     return {
       enabled,
       paymentMethod,
@@ -434,75 +439,15 @@ async function processRun(
     .where('claim_token', '=', token)
     .executeTakeFirst();
   if (!run) throw new ClaimLost();
-  const finish = (state: 'failed' | 'skipped', reason: AutopayRunReasonCode, message: string) =>
-    finishWithoutCharge(db, clock, id, token, state, reason, message);
 
   if (run.amount_cents === null) {
     // Nothing was sent to the processor yet: decide now, from the current account.
-    const now = clock.now();
-    if (now >= dayToMs(run.renews_on)) {
-      return finish(
-        'failed',
-        'too_late',
-        'The renewal day passed before AutoPay could charge the card.',
-      );
-    }
-    const [sub, settings] = await Promise.all([
-      subscriberPlan(db, run.subscriber_id),
-      settingsOf(db, run.subscriber_id),
-    ]);
-    if (!sub || settings?.enabled !== 1)
-      return finish('skipped', 'turned_off', 'AutoPay was turned off.');
-    const amount = autopayAmount(
-      await renewingPlan(db, run.subscriber_id, sub),
-      await ledgerBalance(db, run.subscriber_id),
-    );
-    if (amount.chargeCents === 0) {
-      return finish(
-        'skipped',
-        'covered',
-        'The balance already covers this renewal; nothing was charged.',
-      );
-    }
-    const card = await liveCard(db, run.subscriber_id, settings.payment_method_id);
-    if (!card) {
-      return finish(
-        'failed',
-        'card_removed',
-        'The AutoPay card was removed. Choose another card for AutoPay.',
-      );
-    }
-    if (cardExpiryEnd(card.exp_month, card.exp_year) <= now) {
-      return finish(
-        'failed',
-        'card_expired',
-        `The AutoPay card ending ${card.last4} has expired. Choose a current card for AutoPay.`,
-      );
-    }
-    const saved = await db
-      .updateTable('autopay_runs')
-      .set({
-        payment_method_id: card.id,
-        amount_cents: amount.chargeCents,
-        discount_cents: amount.discountCents,
-        currency: sub.currency,
-        card_brand: card.brand,
-        card_last4: card.last4,
-      })
-      .where('id', '=', id)
-      .where('claim_token', '=', token)
-      .where('state', '=', 'pending')
-      .executeTakeFirst();
-    if (Number(saved.numUpdatedRows) !== 1) throw new ClaimLost();
-    run = {
-      ...run,
-      payment_method_id: card.id,
-      amount_cents: amount.chargeCents,
-      discount_cents: amount.discountCents,
-      currency: sub.currency,
-      card_brand: card.brand,
-      card_last4: card.last4,
-    };
+    const claimed = run;
+    const decided = await db
+      .transaction()
+      .execute((trx) => decideCharge(trx, clock, claimed, token));
+    if (typeof decided === 'string') return decided;
+    run = decided;
   }
 
   // The card as chosen when the amount was fixed; a card removed since has no token left, and
@@ -523,8 +468,80 @@ async function processRun(
   return recordCharge(db, clock, run, token, charge);
 }
 
+/**
+ * Fixes what a claimed run charges, or finishes it without a charge, in `trx`. The amount is the
+ * renewal less the balance: the lock on the subscriber comes first, so the plan, the balance and
+ * the run's amount are read and written as of one moment, and a refill or plan change committing
+ * meanwhile is either wholly counted or not at all.
+ */
+async function decideCharge(
+  trx: Transaction<Database>,
+  clock: Clock,
+  run: Selectable<AutopayRunsTable>,
+  token: string,
+): Promise<Outcome | Selectable<AutopayRunsTable>> {
+  await lockSubscriber(trx, run.subscriber_id);
+  const finish = (state: 'failed' | 'skipped', reason: AutopayRunReasonCode, message: string) =>
+    finishWithoutCharge(trx, clock, run.id, token, state, reason, message);
+  const now = clock.now();
+  if (now >= dayToMs(run.renews_on)) {
+    return finish(
+      'failed',
+      'too_late',
+      'The renewal day passed before AutoPay could charge the card.',
+    );
+  }
+  const sub = await subscriberPlan(trx, run.subscriber_id);
+  const settings = await settingsOf(trx, run.subscriber_id);
+  if (!sub || settings?.enabled !== 1)
+    return finish('skipped', 'turned_off', 'AutoPay was turned off.');
+  const amount = autopayAmount(
+    await renewingPlan(trx, run.subscriber_id, sub),
+    await ledgerBalance(trx, run.subscriber_id),
+  );
+  if (amount.chargeCents === 0) {
+    return finish(
+      'skipped',
+      'covered',
+      'The balance already covers this renewal; nothing was charged.',
+    );
+  }
+  const card = await liveCard(trx, run.subscriber_id, settings.payment_method_id);
+  if (!card) {
+    return finish(
+      'failed',
+      'card_removed',
+      'The AutoPay card was removed. Choose another card for AutoPay.',
+    );
+  }
+  if (cardExpiryEnd(card.exp_month, card.exp_year) <= now) {
+    return finish(
+      'failed',
+      'card_expired',
+      `The AutoPay card ending ${card.last4} has expired. Choose a current card for AutoPay.`,
+    );
+  }
+  const chosen = {
+    payment_method_id: card.id,
+    amount_cents: amount.chargeCents,
+    discount_cents: amount.discountCents,
+    currency: sub.currency,
+    card_brand: card.brand,
+    card_last4: card.last4,
+  };
+  const saved = await trx
+    .updateTable('autopay_runs')
+    .set(chosen)
+    .where('id', '=', run.id)
+    .where('claim_token', '=', token)
+    .where('state', '=', 'pending')
+    .executeTakeFirst();
+  if (Number(saved.numUpdatedRows) !== 1) throw new ClaimLost();
+  return { ...run, ...chosen };
+}
+
 async function finishWithoutCharge(
-  db: Kysely<Database>,
+  db: Db,
   clock: Clock,
   id: string,
   token: string,
@@ -564,7 +581,10 @@ async function recordCharge(
   const paymentId = newId('pay');
   await db.transaction().execute(async (trx) => {
     // First statement a write: on SQLite the transaction takes the write lock at once (and waits
-    // for it) instead of failing to upgrade a read later; everywhere, the claim is checked first.
+    // for it) instead of failing to upgrade a read later. It is the subscriber's lock, taken
+    // before the run's row as `decideCharge` does, so the two never wait on each other in a
+    // cycle, and the balance read below is the one this payment lands on.
+    await lockSubscriber(trx, run.subscriber_id);
     const taken = await trx
       .updateTable('autopay_runs')
       .set({

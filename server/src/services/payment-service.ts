@@ -1,4 +1,3 @@
-import { ledgerBalance } from './ledger';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { ApiErrorBody, ErrorIssue } from '../../../contract/errors';
@@ -12,20 +11,32 @@ import type {
   SavedCardList,
 } from '../../../contract/http/payments';
 import type { Database, PaymentsTable } from '../db/schema';
-import { recordWindowedFailure } from '../auth/captcha';
-import { HOUR_MS, type Clock } from '../clock';
+import { withBudgetLocks } from '../db/budget-lock';
 import { ApiHttpError, unauthorized } from '../errors';
+import type { Clock } from '../clock';
 import { CardRejected, type ChargeResult, type PaymentProcessor } from '../payments/processor';
+import { balanceAfter } from './balance-after';
 import {
   errorBody,
   runIdempotent,
+  type IdempotencyContext,
   type IdempotentAnswer,
   type PendingOperation,
   type RecoveryHandlers,
   type RecoveryOutcome,
 } from './idempotency';
-import { hashPin, normalisePin } from './refill-pins';
+import { lockSubscriber } from './plan-change-store';
+import {
+  DEFAULT_REFILL_LIMIT,
+  recordWrongRefillPin,
+  refillBudgetKeys,
+  refillRetryAfter,
+  type RefillLimit,
+} from './refill-limit';
+import { hashPin, normalisePin, redeemPin } from './refill-pins';
 import { crashPoint } from './crash-point';
+
+export { DEFAULT_REFILL_LIMIT, type RefillLimit } from './refill-limit';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -39,13 +50,11 @@ interface CardIntent {
   last4: string;
 }
 
-export interface RefillLimit {
-  /** Wrong PINs allowed per subscriber and per client (address or kiosk visit) within `windowMs`. */
-  maxFailures: number;
-  windowMs: number;
-}
-
-export const DEFAULT_REFILL_LIMIT: RefillLimit = { maxFailures: 5, windowMs: HOUR_MS };
+/** How one refill try ended, decided under the budget's locks. */
+type RefillOutcome =
+  | { kind: 'limited'; retryAfterSeconds: number }
+  | { kind: 'wrong' }
+  | { kind: 'redeemed'; answer: { status: number; body: unknown } };
 
 const CARD_PAYMENT = 'card_payment';
 const REFILL = 'refill';
@@ -115,10 +124,6 @@ export class PaymentService {
     return row.currency;
   }
 
-  private balance(db: Db, subscriberId: string): Promise<number> {
-    return ledgerBalance(db, subscriberId);
-  }
-
   // ---- saved cards ----
 
   /** The default card first, then the newest. */
@@ -167,6 +172,9 @@ export class PaymentService {
     }
     const id = newId('pm');
     await this.db.transaction().execute(async (trx) => {
+      // Whether this is the first card is a count: under the lock, two cards saved at once
+      // cannot both find none and both become the default.
+      await lockSubscriber(trx, subscriberId);
       const others = await trx
         .selectFrom('payment_methods')
         .select('id')
@@ -222,6 +230,8 @@ export class PaymentService {
 
   async deleteCard(subscriberId: string, id: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
+      // One change to the cards at a time, so exactly one card is left the default.
+      await lockSubscriber(trx, subscriberId);
       const row = await this.savedCard(trx, subscriberId, id);
       // Kept (without the card) so old receipts still name it; the token is dropped.
       await trx
@@ -251,6 +261,7 @@ export class PaymentService {
 
   async setDefault(subscriberId: string, id: string): Promise<SavedCardList> {
     await this.db.transaction().execute(async (trx) => {
+      await lockSubscriber(trx, subscriberId);
       await this.savedCard(trx, subscriberId, id);
       await trx
         .updateTable('payment_methods')
@@ -334,9 +345,7 @@ export class PaymentService {
     const now = this.clock.now();
     const succeeded = result.status === 'succeeded';
     return this.db.transaction().execute(async (trx) => {
-      const balanceAfter = succeeded
-        ? (await this.balance(trx, subscriberId)) + intent.amountCents
-        : null;
+      const balance = succeeded ? await balanceAfter(trx, subscriberId, intent.amountCents) : null;
       const payment: Selectable<PaymentsTable> = {
         id: newId('pay'),
         subscriber_id: subscriberId,
@@ -350,7 +359,7 @@ export class PaymentService {
         created_at: now,
         statement_id: null,
         receipt_number: receiptNumber(now),
-        balance_after_cents: balanceAfter,
+        balance_after_cents: balance,
         decline_code: succeeded ? null : (result.declineCode ?? 'card_declined'),
       };
       await trx.insertInto('payments').values(payment).execute();
@@ -390,30 +399,6 @@ export class PaymentService {
 
   // ---- refill PINs ----
 
-  /** The account's counter, and the client's (`refill:ip:<address>` or `refill:kiosk:<id>:<visit>`). */
-  private refillKeys(subscriberId: string, client: string | undefined): string[] {
-    return client
-      ? [`refill:sub:${subscriberId}`, `refill:${client}`]
-      : [`refill:sub:${subscriberId}`];
-  }
-
-  private async refillRetryAfter(keys: string[], now: number): Promise<number | null> {
-    const rows = await this.db
-      .selectFrom('risk_counters')
-      .select(['failures', 'window_started_at'])
-      .where('key', 'in', keys)
-      .where('window_started_at', '>', now - this.refillLimit.windowMs)
-      .execute();
-    const blocking = rows.filter((r) => r.failures >= this.refillLimit.maxFailures);
-    if (blocking.length === 0) return null;
-    const until = Math.max(...blocking.map((r) => r.window_started_at + this.refillLimit.windowMs));
-    return Math.max(1, Math.ceil((until - now) / 1000));
-  }
-
-  private async recordRefillFailure(keys: string[], now: number): Promise<void> {
-    await recordWindowedFailure(this.db, keys, now, this.refillLimit.windowMs);
-  }
-
   /** `POST /v1/account/refill`: 201 with a receipt; unknown and used PINs answer alike. */
   async refill(
     subscriberId: string,
@@ -437,74 +422,88 @@ export class PaymentService {
           );
         }
         const now = this.clock.now();
-        const keys = this.refillKeys(subscriberId, client);
-        const retryAfterSeconds = await this.refillRetryAfter(keys, now);
-        if (retryAfterSeconds !== null) {
+        const keys = refillBudgetKeys(subscriberId, client);
+        const hash = hashPin(this.pinKey, digits);
+        // The budget check, the PIN lookup and counting a wrong PIN are one step under the
+        // budget's locks: a try that finds budget left is counted before the next try looks.
+        const outcome = await withBudgetLocks(
+          this.db,
+          keys,
+          now,
+          async (trx): Promise<RefillOutcome> => {
+            const retryAfterSeconds = await refillRetryAfter(trx, keys, now, this.refillLimit);
+            if (retryAfterSeconds !== null) return { kind: 'limited', retryAfterSeconds };
+            const pin = await redeemPin(trx, hash, subscriberId, now);
+            if (!pin) {
+              await recordWrongRefillPin(trx, keys, now, this.refillLimit);
+              return { kind: 'wrong' };
+            }
+            return { kind: 'redeemed', answer: await this.recordRefill(trx, ctx, pin, now) };
+          },
+        );
+        if (outcome.kind === 'limited') {
           throw new ApiHttpError(
             429,
             'rate_limited',
             'Too many wrong refill PINs. Wait before trying again.',
-            { retryAfterSeconds },
+            { retryAfterSeconds: outcome.retryAfterSeconds },
           );
         }
-        const hash = hashPin(this.pinKey, digits);
-        const answer = await this.db.transaction().execute(async (trx) => {
-          // The conditional update is the whole check: two redemptions of one PIN cannot both win.
-          const pin = await trx
-            .updateTable('refill_pins')
-            .set({ redeemed_at: now, redeemed_by: subscriberId })
-            .where('pin_hash', '=', hash)
-            .where('redeemed_at', 'is', null)
-            .returning(['value_cents', 'currency'])
-            .executeTakeFirst();
-          if (!pin) return null;
-          const payment: Selectable<PaymentsTable> = {
-            id: newId('pay'),
-            subscriber_id: subscriberId,
-            amount_cents: pin.value_cents,
-            currency: pin.currency,
-            method: 'refill_pin',
-            card_last4: null,
-            card_brand: null,
-            status: 'succeeded',
-            description: 'Refill card',
-            created_at: now,
-            statement_id: null,
-            receipt_number: receiptNumber(now),
-            balance_after_cents: (await this.balance(trx, subscriberId)) + pin.value_cents,
-            decline_code: null,
-          };
-          await trx.insertInto('payments').values(payment).execute();
-          await trx
-            .insertInto('ledger_entries')
-            .values({
-              id: `${payment.id}-credit`,
-              subscriber_id: subscriberId,
-              kind: 'refill',
-              amount_cents: pin.value_cents,
-              currency: pin.currency,
-              description: 'Refill card',
-              created_at: now,
-              statement_id: null,
-              payment_id: payment.id,
-            })
-            .execute();
-          const body = toReceipt(payment);
-          await ctx.complete(trx, 201, body);
-          return { status: 201, body };
-        });
-        if (answer) {
-          crashPoint('refill');
-          return answer;
+        if (outcome.kind === 'wrong') {
+          throw new ApiHttpError(
+            400,
+            'refill_pin_invalid',
+            'That refill PIN is not valid or has already been used. Check the digits on the card.',
+          );
         }
-        await this.recordRefillFailure(keys, now);
-        throw new ApiHttpError(
-          400,
-          'refill_pin_invalid',
-          'That refill PIN is not valid or has already been used. Check the digits on the card.',
-        );
+        crashPoint('refill');
+        return outcome.answer;
       },
     );
+  }
+
+  /** The payment, ledger credit and stored answer of a redeemed PIN, in the redeeming transaction. */
+  private async recordRefill(
+    trx: Transaction<Database>,
+    ctx: IdempotencyContext,
+    pin: { value_cents: number; currency: string },
+    now: number,
+  ): Promise<{ status: number; body: unknown }> {
+    const { subscriberId } = ctx;
+    const payment: Selectable<PaymentsTable> = {
+      id: newId('pay'),
+      subscriber_id: subscriberId,
+      amount_cents: pin.value_cents,
+      currency: pin.currency,
+      method: 'refill_pin',
+      card_last4: null,
+      card_brand: null,
+      status: 'succeeded',
+      description: 'Refill card',
+      created_at: now,
+      statement_id: null,
+      receipt_number: receiptNumber(now),
+      balance_after_cents: await balanceAfter(trx, subscriberId, pin.value_cents),
+      decline_code: null,
+    };
+    await trx.insertInto('payments').values(payment).execute();
+    await trx
+      .insertInto('ledger_entries')
+      .values({
+        id: `${payment.id}-credit`,
+        subscriber_id: subscriberId,
+        kind: 'refill',
+        amount_cents: pin.value_cents,
+        currency: pin.currency,
+        description: 'Refill card',
+        created_at: now,
+        statement_id: null,
+        payment_id: payment.id,
+      })
+      .execute();
+    const body = toReceipt(payment);
+    await ctx.complete(trx, 201, body);
+    return { status: 201, body };
   }
 
   // ---- receipts ----

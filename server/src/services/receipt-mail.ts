@@ -9,6 +9,7 @@ import { HOUR_MS } from '../clock';
 import type { Delivery } from '../delivery/types';
 import { ApiHttpError } from '../errors';
 import { recordWindowedFailure } from '../auth/captcha';
+import { withBudgetLocks } from '../db/budget-lock';
 import { formatNoticeTime } from '../notices/security-notices';
 import type { PaymentService } from './payment-service';
 import { maskEmail } from './recovery-service';
@@ -186,23 +187,30 @@ export class ReceiptMailer {
       );
     }
     const now = this.clock.now();
-    const sent = await this.db
-      .selectFrom('risk_counters')
-      .select(['failures', 'window_started_at'])
-      .where('key', '=', counterKey)
-      .where('window_started_at', '>', now - this.limit.windowMs)
-      .executeTakeFirst();
-    if (sent && sent.failures >= this.limit.max) {
-      const until = Number(sent.window_started_at) + this.limit.windowMs;
+    // Counted before sending, and in one step with the check under the counter's lock: of a
+    // burst of requests only the allowed number find room, and a send that fails still counts.
+    const retryAfterSeconds = await withBudgetLocks(this.db, [counterKey], now, async (trx) => {
+      const sent = await trx
+        .selectFrom('risk_counters')
+        .select(['failures', 'window_started_at'])
+        .where('key', '=', counterKey)
+        .where('window_started_at', '>', now - this.limit.windowMs)
+        .executeTakeFirst();
+      if (sent && sent.failures >= this.limit.max) {
+        const until = Number(sent.window_started_at) + this.limit.windowMs;
+        return Math.max(1, Math.ceil((until - now) / 1000));
+      }
+      await recordWindowedFailure(trx, [counterKey], now, this.limit.windowMs);
+      return null;
+    });
+    if (retryAfterSeconds !== null) {
       throw new ApiHttpError(
         429,
         'rate_limited',
         'This receipt was just e-mailed several times. Check your inbox, or try again later.',
-        { retryAfterSeconds: Math.max(1, Math.ceil((until - now) / 1000)) },
+        { retryAfterSeconds },
       );
     }
-    // Counted before sending: a send that fails still counts, so retries stay bounded.
-    await recordWindowedFailure(this.db, [counterKey], now, this.limit.windowMs);
     try {
       await sender.send({ to: email, ...message(subscriber.name) });
     } catch {

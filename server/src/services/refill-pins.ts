@@ -1,5 +1,5 @@
 import { createHmac, randomInt } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema';
 import type { Clock } from '../clock';
 
@@ -18,6 +18,26 @@ export function formatPin(digits: string): string {
 
 export function hashPin(key: string, digits: string): string {
   return createHmac('sha256', key).update(digits).digest('hex');
+}
+
+/**
+ * Marks the PIN with this hash redeemed by `subscriberId` and returns its value, or `undefined`
+ * for a PIN that does not exist or was used. The conditional update is the whole check: of any
+ * number of redemptions of one PIN at once, on any instances, exactly one gets its value.
+ */
+export function redeemPin(
+  trx: Transaction<Database>,
+  pinHash: string,
+  subscriberId: string,
+  now: number,
+): Promise<{ value_cents: number; currency: string } | undefined> {
+  return trx
+    .updateTable('refill_pins')
+    .set({ redeemed_at: now, redeemed_by: subscriberId })
+    .where('pin_hash', '=', pinHash)
+    .where('redeemed_at', 'is', null)
+    .returning(['value_cents', 'currency'])
+    .executeTakeFirst();
 }
 
 /**
