@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AccountSummary } from '../../contract/http/account';
 import { AddOnList, AddOnPurchase } from '../../contract/http/plans';
 import { createTestApp, TEST_NOW, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
 import { expectError } from './support/expect-error';
-import { moneyOf, newKey, send, type Account } from './support/payments';
+import { moneyOf, newKey, send, type Account, creditAccount } from './support/payments';
 
 describeWithDb(`add-ons (${dbKind})`, () => {
   let t: TestApp;
@@ -18,20 +17,7 @@ describeWithDb(`add-ons (${dbKind})`, () => {
   const db = () => t.testDb.database.db;
 
   const addCredit = (subscriberId: string, cents: number) =>
-    db()
-      .insertInto('ledger_entries')
-      .values({
-        id: `test-${randomBytes(6).toString('hex')}`,
-        subscriber_id: subscriberId,
-        kind: 'refill',
-        amount_cents: cents,
-        currency: 'USD',
-        description: 'Refill card',
-        created_at: t.clock.now(),
-        statement_id: null,
-        payment_id: null,
-      })
-      .execute();
+    creditAccount(db(), subscriberId, cents, t.clock.now());
 
   /** A signed-in subscriber on Starter 5 GB renewing on the 10th (cycle 2026-11-10 … 12-09). */
   async function account(creditCents: number, now: string = TEST_NOW): Promise<Account> {

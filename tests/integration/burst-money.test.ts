@@ -1,5 +1,4 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
-import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AddOnPurchase } from '../../contract/http/plans';
@@ -11,7 +10,7 @@ import { loadRefillPinKey } from '../../server/src/secrets';
 import { runAutopay } from '../../server/src/services/autopay';
 import { generatePins } from '../../server/src/services/refill-pins';
 import { burst, fleetOf, postJson, statusCounts, type Fleet } from './support/burst';
-import { CARDS, card, moneyOf, newKey, type Account } from './support/payments';
+import { CARDS, card, moneyOf, newKey, type Account, creditAccount } from './support/payments';
 import { createTestApp, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
 
@@ -190,20 +189,7 @@ describeWithDb(`money under bursts (${dbKind})`, () => {
 
   it('40 add-on passes at once from a balance that pays for 10: 10 sold, each receipt exact', async () => {
     const a = await signedIn();
-    await db
-      .insertInto('ledger_entries')
-      .values({
-        id: `test-${randomBytes(6).toString('hex')}`,
-        subscriber_id: a.id,
-        kind: 'refill',
-        amount_cents: 50_00,
-        currency: 'USD',
-        description: 'Refill card',
-        created_at: t.clock.now(),
-        statement_id: null,
-        payment_id: null,
-      })
-      .execute();
+    await creditAccount(db, a.id, 50_00, t.clock.now());
     const answers = await burst(
       fleet,
       Array.from({ length: 40 }, () =>

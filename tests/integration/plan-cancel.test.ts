@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AccountSummary } from '../../contract/http/account';
 import { CancelledPlanChange, PlanChangeResult } from '../../contract/http/plans';
@@ -6,7 +5,7 @@ import { applyDuePlanChanges } from '../../server/src/services/plan-service';
 import { createTestApp, TEST_NOW, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
 import { expectError } from './support/expect-error';
-import { moneyOf, newKey, send, type Account } from './support/payments';
+import { moneyOf, newKey, send, type Account, creditAccount } from './support/payments';
 
 describeWithDb(`cancelling a scheduled plan change (${dbKind})`, () => {
   let t: TestApp;
@@ -22,20 +21,7 @@ describeWithDb(`cancelling a scheduled plan change (${dbKind})`, () => {
   async function account(creditCents = 40_00): Promise<Account & { signIn(): Promise<Account> }> {
     t.clock.set(TEST_NOW);
     const created = await t.addSubscriber({ planId: 'starter-5gb', cycleAnchorDay: 10 });
-    await db()
-      .insertInto('ledger_entries')
-      .values({
-        id: `test-${randomBytes(6).toString('hex')}`,
-        subscriber_id: created.id,
-        kind: 'refill',
-        amount_cents: creditCents,
-        currency: 'USD',
-        description: 'Refill card',
-        created_at: t.clock.now(),
-        statement_id: null,
-        payment_id: null,
-      })
-      .execute();
+    await creditAccount(db(), created.id, creditCents, t.clock.now());
     /** Signs in at the clock's time (an access token lives 10 minutes). */
     const signIn = async (): Promise<Account> => {
       const res = await t.post('/v1/auth/sign-in', {

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountSummary } from '../../contract/http/account';
 import {
@@ -12,7 +11,7 @@ import { renewalTotal } from '../../server/src/services/charges';
 import { createTestApp, TEST_NOW, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
 import { expectError } from './support/expect-error';
-import { moneyOf, newKey, send, type Account } from './support/payments';
+import { moneyOf, newKey, send, type Account, creditAccount } from './support/payments';
 
 const DAY_MS = 86_400_000;
 
@@ -94,20 +93,7 @@ describeWithDb(`plans and plan changes (${dbKind})`, () => {
       ...(options.anchor ? { cycleAnchorDay: options.anchor } : {}),
     });
     if (options.creditCents) {
-      await db()
-        .insertInto('ledger_entries')
-        .values({
-          id: `test-${randomBytes(6).toString('hex')}`,
-          subscriber_id: created.id,
-          kind: 'refill',
-          amount_cents: options.creditCents,
-          currency: 'USD',
-          description: 'Refill card',
-          created_at: t.clock.now(),
-          statement_id: null,
-          payment_id: null,
-        })
-        .execute();
+      await creditAccount(db(), created.id, options.creditCents, t.clock.now());
     }
     const res = await t.post('/v1/auth/sign-in', {
       phone: created.phone,
@@ -362,20 +348,7 @@ describeWithDb(`plans and plan changes (${dbKind})`, () => {
         402,
         'insufficient_balance',
       );
-      await db()
-        .insertInto('ledger_entries')
-        .values({
-          id: `test-${randomBytes(6).toString('hex')}`,
-          subscriber_id: a.id,
-          kind: 'refill',
-          amount_cents: 15_00,
-          currency: 'USD',
-          description: 'Refill card',
-          created_at: t.clock.now(),
-          statement_id: null,
-          payment_id: null,
-        })
-        .execute();
+      await creditAccount(db(), a.id, 15_00, t.clock.now());
       const ok = await change(a, { planId: 'unlimited', when: 'now' });
       expect(ok.statusCode, ok.body).toBe(200);
       expect((await expectBalanceIsLedgerSum(a)).ledgerSum).toBe(0);

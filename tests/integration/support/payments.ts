@@ -79,3 +79,26 @@ export async function succeededCharges(db: Kysely<Database>): Promise<number> {
     .execute();
   return rows.length;
 }
+
+/** Puts `cents` of credit on the account, as a refill card would, straight into the ledger. */
+export function creditAccount(
+  db: Kysely<Database>,
+  subscriberId: string,
+  cents: number,
+  at: number,
+): Promise<unknown> {
+  return db
+    .insertInto('ledger_entries')
+    .values({
+      id: `test-${randomBytes(6).toString('hex')}`,
+      subscriber_id: subscriberId,
+      kind: 'refill',
+      amount_cents: cents,
+      currency: 'USD',
+      description: 'Refill card',
+      created_at: at,
+      statement_id: null,
+      payment_id: null,
+    })
+    .execute();
+}
