@@ -53,9 +53,15 @@ export function afterFailure(
   return { failedAttempts: 0, lockedUntil: now + duration, lastLockedAt: now, lockLevel };
 }
 
+/**
+ * What a correct password resets: the failure count, and a lock that has run out. The lock's
+ * history (`lastLockedAt`, `lockLevel`) stays, so a repeat lock is still a repeat.
+ */
+export const RESET_BY_SUCCESS = { failedAttempts: 0, lockedUntil: null } as const;
+
 /** The state after a correct password: the failure count starts again. */
 export function afterSuccess(state: LockoutState): LockoutState {
-  return { ...state, failedAttempts: 0, lockedUntil: null };
+  return { ...state, ...RESET_BY_SUCCESS };
 }
 
 /** The state after an administrator unlocks the account: as if it had never been locked. */

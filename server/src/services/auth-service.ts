@@ -1,22 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database, SubscribersTable } from '../db/schema';
 import type { Clock } from '../clock';
 import { DAY_MS } from '../clock';
 import type { DeviceInfo, SignInResponse, SubscriberProfile } from '../../../contract/http/auth';
 import type { SecondFactorResendResponse } from '../../../contract/http/two-factor';
 import { ApiHttpError, accountLocked, invalidCredentials } from '../errors';
-import { getDummyHash, verifyPassword } from '../auth/passwords';
+import { getDummyHash, hashPassword, needsRehash, verifyPassword } from '../auth/passwords';
+import { remainingLockMs, retryAfterSeconds, type LockoutPolicy } from '../auth/lockout-policy';
 import {
-  afterSuccess,
-  remainingLockMs,
-  retryAfterSeconds,
-  type LockoutPolicy,
-} from '../auth/lockout-policy';
-import { countWrongPassword, LOCKOUT_COLUMNS, lockoutState } from '../auth/failed-passwords';
+  acceptRightPassword,
+  countWrongPassword,
+  lockRemaining,
+  LOCKOUT_COLUMNS,
+  lockoutState,
+} from '../auth/failed-passwords';
 import { AccessTokens, hashRefreshToken, newRefreshToken } from '../auth/tokens';
 import { RiskCounters, type Captcha } from '../auth/captcha';
-import { signInExpired, type TwoFactorService } from './two-factor-service';
+import { signInExpired, type MatchedCode, type TwoFactorService } from './two-factor-service';
 import { NO_SECURITY_LOG, type ClientInfo, type SecurityLog } from './security-log';
 import { sessionDevice } from './session-device';
 
@@ -48,6 +49,12 @@ const reusedRefresh = (): ApiHttpError =>
     'refresh_token_reused',
     'This sign-in was used from somewhere else, so we ended it to protect your account. Please sign in again.',
   );
+
+/**
+ * Thrown inside a sign-in's transaction when its code was spent by another request first, so
+ * that the transaction is undone and the code is treated as a wrong one.
+ */
+class CodeSpentMeanwhile extends Error {}
 
 function profile(row: Pick<SubscriberRow, 'id' | 'phone' | 'name' | 'email'>): SubscriberProfile {
   return { id: row.id, phone: row.phone, name: row.name, email: row.email };
@@ -116,6 +123,14 @@ export class AuthService {
       .select(['id', 'phone', 'name', 'email', 'password_hash', 'status', ...LOCKOUT_COLUMNS]);
   }
 
+  /**
+   * Checks the password, then decides once argon2 is done, by one conditional statement on the
+   * account's row (see failed-passwords.ts): the lock read before argon2 may be stale by then,
+   * since every request of a burst reads it at once. A wrong password counts only while the
+   * account is not locked, and a right one is let in only while it is not locked, so once wrong
+   * passwords lock the account no password that finishes later signs in, whatever order the
+   * requests finish in.
+   */
   private async checkPassword(
     phone: string,
     password: string,
@@ -137,11 +152,16 @@ export class AuthService {
     const locked = remainingLockMs(lockoutState(row), now);
     if (locked > 0) throw accountLocked(retryAfterSeconds(locked));
 
+    if (passwordOk && needsRehash(row.password_hash)) {
+      await this.upgradeHash(row.id, row.password_hash, password);
+    }
+
     if (!passwordOk) {
-      const next = await countWrongPassword(this.db, row.id, now, this.lockout);
-      const lockedFor = remainingLockMs(next, now);
-      await this.events.record(row.id, lockedFor > 0 ? 'locked' : 'wrong_password', client);
-      if (lockedFor > 0) throw accountLocked(retryAfterSeconds(lockedFor));
+      const guess = await countWrongPassword(this.db, row.id, now, this.lockout);
+      if (guess.counted) {
+        await this.events.record(row.id, guess.startedLock ? 'locked' : 'wrong_password', client);
+      }
+      if (guess.lockedForMs > 0) throw accountLocked(retryAfterSeconds(guess.lockedForMs));
       throw invalidCredentials();
     }
 
@@ -152,6 +172,10 @@ export class AuthService {
       const remembered =
         deviceToken !== undefined && (await this.twoFactor.useTrustedDevice(row.id, deviceToken));
       if (!remembered) {
+        // Nothing is reset here, but a lock that wrong passwords started while this one was
+        // checked still refuses it, as it would refuse the code.
+        const lockedNow = await lockRemaining(this.db, row.id, now);
+        if (lockedNow > 0) throw accountLocked(retryAfterSeconds(lockedNow));
         const { secondFactor, message } = await this.twoFactor.createChallenge(
           row.id,
           method,
@@ -161,23 +185,51 @@ export class AuthService {
       }
     }
 
-    return this.finishSignIn(row, now, client);
+    return this.openSession(row, now, client);
   }
 
-  private async finishSignIn(
+  /**
+   * Re-hashes a right password whose stored hash was made with weaker argon2 parameters (one
+   * imported from another system, or from before the parameters were raised), so every account
+   * ends up as hard to crack as a new one. Only while the hash is still the one that was
+   * checked: a password changed in the meantime is left alone.
+   */
+  private async upgradeHash(subscriberId: string, checkedHash: string, password: string) {
+    await this.db
+      .updateTable('subscribers')
+      .set({ password_hash: await hashPassword(password) })
+      .where('id', '=', subscriberId)
+      .where('password_hash', '=', checkedHash)
+      .execute();
+  }
+
+  /**
+   * Opens a session for a right password (and second factor), in one transaction that first
+   * accepts it on the account's row: refused with `423` when the account is locked by now, and
+   * on PostgreSQL holding that row until the session is stored, so no session is ever opened
+   * after a lock. `spend` runs in the same transaction, for what the sign-in uses up (the
+   * challenge and the code); whatever it throws undoes the whole sign-in.
+   */
+  private async openSession(
     row: SubscriberRow,
     now: number,
     client: ClientInfo,
+    spend?: (trx: Transaction<Database>) => Promise<void>,
   ): Promise<SignInResponse> {
-    if (row.failed_attempts !== 0 || row.locked_until !== null) {
-      const next = afterSuccess(lockoutState(row));
-      await this.db
-        .updateTable('subscribers')
-        .set({ failed_attempts: next.failedAttempts, locked_until: next.lockedUntil })
-        .where('id', '=', row.id)
-        .execute();
-    }
-    const session = await this.startSession(row, now, client);
+    const refreshToken = newRefreshToken();
+    const sessionId = await this.db.transaction().execute(async (trx) => {
+      const lockedFor = await acceptRightPassword(trx, row.id, now);
+      if (lockedFor > 0) throw accountLocked(retryAfterSeconds(lockedFor));
+      await spend?.(trx);
+      return this.insertSession(trx, row.id, refreshToken, now, client);
+    });
+    const session: SignInResponse = {
+      accessToken: await this.tokens.issue({ subscriberId: row.id, sessionId }, now),
+      refreshToken,
+      tokenType: 'Bearer',
+      expiresIn: this.tokens.ttlSeconds,
+      subscriber: profile(row),
+    };
     await this.events.signedIn(row.id, client);
     return session;
   }
@@ -187,6 +239,11 @@ export class AuthService {
    * `second_factor_required` and a TOTP, texted or recovery code. Wrong codes count toward the
    * account lockout like wrong passwords, and five burn the challenge. With `rememberDevice`, the
    * answer carries a device token that skips this step for 30 days.
+   *
+   * Each request takes one of the challenge's tries before its code is compared, so a burst
+   * compares five codes at most; the right code is then accepted in the transaction that opens
+   * the session, which re-checks the lock and spends the challenge and the code, each
+   * conditionally, so one code signs in once and nothing signs in after a lock.
    */
   async secondFactor(
     challenge: string,
@@ -194,36 +251,74 @@ export class AuthService {
     client: ClientInfo = {},
     rememberDevice = false,
   ): Promise<SignInResponse> {
-    const expired = signInExpired;
-    if (!this.twoFactor) throw expired();
-    const found = await this.twoFactor.findChallenge(challenge);
-    if (!found) throw expired();
+    const twoFactor = this.twoFactor;
+    if (!twoFactor) throw signInExpired();
+    const found = await twoFactor.findChallenge(challenge);
+    if (!found) throw signInExpired();
     const row = await this.subscriberRows()
       .where('id', '=', found.subscriber_id)
       .executeTakeFirst();
-    if (!row) throw expired();
+    if (!row) throw signInExpired();
+    const guess = await twoFactor.readCode(row.id, code, found.token_hash);
+    const attemptsLeft = await twoFactor.takeTry(found.token_hash);
+    if (attemptsLeft === null) throw signInExpired();
+    // A code typed while the account is locked is not compared at all. Its try is spent, which
+    // costs nothing: a lock outlasts the challenge.
     const now = this.clock.now();
     const locked = remainingLockMs(lockoutState(row), now);
     if (locked > 0) throw accountLocked(retryAfterSeconds(locked));
 
-    if (!(await this.twoFactor.checkCode(row.id, code, found.token_hash))) {
-      const next = await countWrongPassword(this.db, row.id, now, this.lockout);
-      const attemptsLeft = await this.twoFactor.failChallenge(found.token_hash);
-      const lockedFor = remainingLockMs(next, now);
-      await this.events.record(row.id, lockedFor > 0 ? 'locked' : 'second_factor_failed', client);
-      if (lockedFor > 0) throw accountLocked(retryAfterSeconds(lockedFor));
-      if (attemptsLeft === 0) {
-        throw new ApiHttpError(401, 'unauthorized', 'Too many wrong codes. Please sign in again.');
-      }
-      throw new ApiHttpError(401, 'invalid_code', 'That code is not right. Try again.', {
-        attemptsLeft,
-      });
+    const match = await twoFactor.matchCode(row.id, guess);
+    const session = match && (await this.signInWithCode(row, found.token_hash, match, now, client));
+    if (session) {
+      await this.risk?.counters.clear(RiskCounters.keys(row.phone, undefined)[0]!);
+      if (!rememberDevice) return session;
+      return { ...session, deviceToken: await twoFactor.rememberDevice(row.id, client.device) };
     }
-    if (!(await this.twoFactor.spendChallenge(found.token_hash))) throw expired();
-    await this.risk?.counters.clear(RiskCounters.keys(row.phone, undefined)[0]!);
-    const session = await this.finishSignIn(row, now, client);
-    if (!rememberDevice) return session;
-    return { ...session, deviceToken: await this.twoFactor.rememberDevice(row.id, client.device) };
+
+    // When another request has meanwhile finished this sign-in with the right code, this one is
+    // no guess at anything any more: it is answered like any try at a used challenge, uncounted.
+    if (!(await twoFactor.challengeOpen(found.token_hash))) throw signInExpired();
+    const wrong = await countWrongPassword(this.db, row.id, now, this.lockout);
+    if (wrong.counted) {
+      await this.events.record(
+        row.id,
+        wrong.startedLock ? 'locked' : 'second_factor_failed',
+        client,
+      );
+    }
+    if (wrong.lockedForMs > 0) throw accountLocked(retryAfterSeconds(wrong.lockedForMs));
+    if (attemptsLeft === 0) {
+      throw new ApiHttpError(401, 'unauthorized', 'Too many wrong codes. Please sign in again.');
+    }
+    throw new ApiHttpError(401, 'invalid_code', 'That code is not right. Try again.', {
+      attemptsLeft,
+    });
+  }
+
+  /**
+   * Opens the session for a code that matched, spending the challenge and the code in the same
+   * transaction. Null when another request spent the code first (the same recovery code or TOTP
+   * time step sent twice): for this sign-in it is then a wrong code.
+   */
+  private async signInWithCode(
+    row: SubscriberRow,
+    tokenHash: string,
+    match: MatchedCode,
+    now: number,
+    client: ClientInfo,
+  ): Promise<SignInResponse | null> {
+    const twoFactor = this.twoFactor;
+    if (!twoFactor) throw signInExpired();
+    try {
+      return await this.openSession(row, now, client, async (trx) => {
+        if (!(await twoFactor.spendChallenge(trx, tokenHash))) throw signInExpired();
+        if (!(await twoFactor.spendCode(trx, row.id, match))) throw new CodeSpentMeanwhile();
+      });
+    } catch (error) {
+      if (error instanceof CodeSpentMeanwhile) return null;
+      throw error;
+    }
   }
 
   /** Another text for an `sms` sign-in's challenge (`/v1/auth/second-factor/resend`). */
@@ -232,49 +327,43 @@ export class AuthService {
     return this.twoFactor.resendChallenge(challenge);
   }
 
-  private async startSession(
-    subscriber: Pick<SubscriberRow, 'id' | 'phone' | 'name' | 'email'>,
+  /** Stores a new session and its first refresh token; returns the session's id. */
+  private async insertSession(
+    trx: Transaction<Database>,
+    subscriberId: string,
+    refreshToken: string,
     now: number,
     client: ClientInfo,
-  ): Promise<SignInResponse> {
+  ): Promise<string> {
     const sessionId = randomUUID();
-    const refreshToken = newRefreshToken();
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('sessions')
-        .values({
-          id: sessionId,
-          subscriber_id: subscriber.id,
-          created_at: now,
-          expires_at: now + this.sessions.sessionMaxMs,
-          last_used_at: now,
-          revoked_at: null,
-          user_agent: client.userAgent?.slice(0, 200) ?? null,
-          ip: client.ip ?? null,
-          device_id: client.device?.id ?? null,
-          device_name: client.device?.name ?? null,
-          app_version: client.device?.appVersion ?? null,
-          kiosk_id: client.kioskId ?? null,
-        })
-        .execute();
-      await trx
-        .insertInto('refresh_tokens')
-        .values({
-          token_hash: hashRefreshToken(refreshToken),
-          session_id: sessionId,
-          created_at: now,
-          expires_at: now + this.sessions.refreshIdleMs,
-          used_at: null,
-        })
-        .execute();
-    });
-    return {
-      accessToken: await this.tokens.issue({ subscriberId: subscriber.id, sessionId }, now),
-      refreshToken,
-      tokenType: 'Bearer',
-      expiresIn: this.tokens.ttlSeconds,
-      subscriber: profile(subscriber),
-    };
+    await trx
+      .insertInto('sessions')
+      .values({
+        id: sessionId,
+        subscriber_id: subscriberId,
+        created_at: now,
+        expires_at: now + this.sessions.sessionMaxMs,
+        last_used_at: now,
+        revoked_at: null,
+        user_agent: client.userAgent?.slice(0, 200) ?? null,
+        ip: client.ip ?? null,
+        device_id: client.device?.id ?? null,
+        device_name: client.device?.name ?? null,
+        app_version: client.device?.appVersion ?? null,
+        kiosk_id: client.kioskId ?? null,
+      })
+      .execute();
+    await trx
+      .insertInto('refresh_tokens')
+      .values({
+        token_hash: hashRefreshToken(refreshToken),
+        session_id: sessionId,
+        created_at: now,
+        expires_at: now + this.sessions.refreshIdleMs,
+        used_at: null,
+      })
+      .execute();
+    return sessionId;
   }
 
   /**

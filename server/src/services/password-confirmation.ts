@@ -3,13 +3,13 @@ import type { Database } from '../db/schema';
 import type { Clock } from '../clock';
 import { ApiHttpError, unauthorized } from '../errors';
 import { verifyPassword } from '../auth/passwords';
+import { remainingLockMs, retryAfterSeconds, type LockoutPolicy } from '../auth/lockout-policy';
 import {
-  afterSuccess,
-  remainingLockMs,
-  retryAfterSeconds,
-  type LockoutPolicy,
-} from '../auth/lockout-policy';
-import { countWrongPassword, LOCKOUT_COLUMNS, lockoutState } from '../auth/failed-passwords';
+  acceptRightPassword,
+  countWrongPassword,
+  LOCKOUT_COLUMNS,
+  lockoutState,
+} from '../auth/failed-passwords';
 import type { ClientInfo, SecurityLog } from './security-log';
 
 /** What checking a password again needs: the account's lockout and its history. */
@@ -38,6 +38,11 @@ const tooManyWrongPasswords = (lockedForMs: number): ApiHttpError =>
  * password without limit. So while the account is locked nothing is checked (`423`), a wrong one
  * counts toward the same lockout and is recorded in the history, and the one that starts a lock
  * is recorded as the lock. A right one starts the count again. Returns the subscriber's row.
+ *
+ * The lock read before argon2 only spares the work while a lock already holds: tries sent
+ * together all pass it. So the outcome is decided again once argon2 is done, by one conditional
+ * statement each (see failed-passwords.ts): a right password that finishes after wrong ones
+ * locked the account is refused like they are.
  */
 export async function confirmPassword(
   check: ConfirmationContext,
@@ -52,26 +57,20 @@ export async function confirmPassword(
     .where('id', '=', subscriberId)
     .executeTakeFirst();
   if (!row) throw unauthorized();
-  const state = lockoutState(row);
-  const lockedFor = remainingLockMs(state, clock.now());
+  const lockedFor = remainingLockMs(lockoutState(row), clock.now());
   if (lockedFor > 0) throw tooManyWrongPasswords(lockedFor);
 
   const ok = await verifyPassword(row.password_hash, password);
   const now = clock.now();
   if (!ok) {
-    const next = await countWrongPassword(db, subscriberId, now, lockout);
-    const nowLockedFor = remainingLockMs(next, now);
-    await events.record(subscriberId, nowLockedFor > 0 ? 'locked' : 'wrong_password', client);
-    if (nowLockedFor > 0) throw tooManyWrongPasswords(nowLockedFor);
+    const guess = await countWrongPassword(db, subscriberId, now, lockout);
+    if (guess.counted) {
+      await events.record(subscriberId, guess.startedLock ? 'locked' : 'wrong_password', client);
+    }
+    if (guess.lockedForMs > 0) throw tooManyWrongPasswords(guess.lockedForMs);
     throw wrongPassword();
   }
-  if (row.failed_attempts !== 0) {
-    const next = afterSuccess(state);
-    await db
-      .updateTable('subscribers')
-      .set({ failed_attempts: next.failedAttempts, locked_until: next.lockedUntil })
-      .where('id', '=', subscriberId)
-      .execute();
-  }
+  const stillLockedFor = await acceptRightPassword(db, subscriberId, now);
+  if (stillLockedFor > 0) throw tooManyWrongPasswords(stillLockedFor);
   return row;
 }

@@ -15,6 +15,7 @@ import type {
   TwoFactorMethod,
 } from '../../../contract/http/two-factor';
 import { ApiHttpError } from '../errors';
+import { withBudgetLocks } from '../db/budget-lock';
 import { DEFAULT_LOCKOUT_POLICY, type LockoutPolicy } from '../auth/lockout-policy';
 import { isSealed, open, seal } from '../auth/secret-box';
 import type { Delivery, Sender } from '../delivery/types';
@@ -22,6 +23,7 @@ import { maskPhone } from './recovery-service';
 import { NO_SECURITY_LOG, type ClientInfo, type SecurityLog } from './security-log';
 import { revokeTrustedDevices } from './trusted-devices';
 import { confirmPassword, type ConfirmationContext } from './password-confirmation';
+import { spendTextedCode, takeChallengeTry, takeTextedCodeTry } from './code-tries';
 
 export const SECOND_FACTOR_CHALLENGE_TTL_MS = 5 * MINUTE_MS;
 export const SECOND_FACTOR_MAX_ATTEMPTS = 5;
@@ -124,16 +126,30 @@ const tooManyAttempts = () =>
     'Too many wrong codes, so this one no longer works. Ask for a new code.',
   );
 
-interface SmsCodeRow {
-  id: string;
-  code_salt: string;
-  code_hash: string;
-  expires_at: number;
-  attempts: number;
-  used_at: number | null;
-}
+/**
+ * A code typed for a sign-in's second step, sorted by what it can be before any try is spent on
+ * it: an authenticator code, the code texted for this sign-in, or a recovery code.
+ */
+export type SecondFactorGuess =
+  | { kind: 'totp'; code: string; secret: string; lastTimeStep: number | null }
+  | { kind: 'texted'; code: string; textedId: string }
+  | { kind: 'recovery'; codeHash: string }
+  /** A 6-digit code for an account whose 2-step is off: nothing it could match. */
+  | { kind: 'none' };
 
-type CodeCheck = { ok: true } | { ok: false; attemptsLeft: number };
+/**
+ * A code that matched. It is spent in the transaction that opens the session, so that of several
+ * requests with one code only the first to commit signs in.
+ */
+export type MatchedCode =
+  /** `secret` as stored: the step is claimed only while that secret is still the account's. */
+  | { kind: 'totp'; timeStep: number; secret: string }
+  | { kind: 'texted'; textedId: string }
+  | { kind: 'recovery'; codeHash: string };
+
+/** The key under which every text for one account is decided (see budget-lock.ts). */
+const textBudgetKey = (subscriberId: string): string =>
+  `two-factor-text:subscriber:${subscriberId}`;
 
 /**
  * 2-step verification: enrolment by authenticator app (TOTP, RFC 6238, 6 digits, 30 s) or by text
@@ -186,6 +202,7 @@ export class TwoFactorService {
       .select('enabled_at')
       .where('subscriber_id', '=', subscriberId)
       .executeTakeFirst();
+    // Answers early for the usual case; the writes below check again, as they happen.
     if (current?.enabled_at != null) throw alreadyEnabled();
     const subscriber = await this.db
       .selectFrom('subscribers')
@@ -198,7 +215,7 @@ export class TwoFactorService {
       const secret = generateSecret();
       const stored = this.sealSecret(subscriberId, secret);
       await this.db.transaction().execute(async (trx) => {
-        await trx
+        const started = await trx
           .insertInto('two_factor')
           .values({
             subscriber_id: subscriberId,
@@ -209,14 +226,21 @@ export class TwoFactorService {
             last_time_step: null,
           })
           .onConflict((oc) =>
-            oc.column('subscriber_id').doUpdateSet({
-              secret: stored,
-              method: 'totp',
-              created_at: now,
-              last_time_step: null,
-            }),
+            oc
+              .column('subscriber_id')
+              .doUpdateSet({
+                secret: stored,
+                method: 'totp',
+                created_at: now,
+                last_time_step: null,
+              })
+              .where('two_factor.enabled_at', 'is', null),
           )
-          .execute();
+          .returning('subscriber_id')
+          .executeTakeFirst();
+        // 2-step was turned on since the check above (a confirmation at the same moment): the
+        // secret it was turned on with must not be replaced by one handed out here.
+        if (!started) throw alreadyEnabled();
         // A text sent for an earlier enrolment by text no longer turns anything on.
         await trx
           .deleteFrom('sms_codes')
@@ -233,7 +257,7 @@ export class TwoFactorService {
 
     const sender = this.delivery.sms;
     if (!sender) throw noSmsSender();
-    await this.db
+    const started = await this.db
       .insertInto('two_factor')
       .values({
         subscriber_id: subscriberId,
@@ -246,9 +270,13 @@ export class TwoFactorService {
       .onConflict((oc) =>
         oc
           .column('subscriber_id')
-          .doUpdateSet({ secret: '', method: 'sms', created_at: now, last_time_step: null }),
+          .doUpdateSet({ secret: '', method: 'sms', created_at: now, last_time_step: null })
+          .where('two_factor.enabled_at', 'is', null),
       )
-      .execute();
+      .returning('subscriber_id')
+      .executeTakeFirst();
+    // As above: a method turned on meanwhile is not switched to texts.
+    if (!started) throw alreadyEnabled();
     await this.textEnrolmentCode(subscriberId, subscriber.phone, sender, now);
     return {
       method: 'sms',
@@ -340,12 +368,16 @@ export class TwoFactorService {
     const now = this.clock.now();
     const codes = newRecoveryCodes();
     const enabled = await this.db.transaction().execute(async (trx) => {
-      // Conditional: two confirmations at once turn it on once, with one set of codes.
+      // Conditional: two confirmations at once turn it on once, with one set of codes; and only
+      // the enrolment whose code was checked is turned on, not one started again meanwhile
+      // (with a secret, or by a method, that this code never proved).
       const result = await trx
         .updateTable('two_factor')
         .set({ enabled_at: now })
         .where('subscriber_id', '=', subscriberId)
         .where('enabled_at', 'is', null)
+        .where('method', '=', row.method)
+        .where('secret', '=', row.secret)
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) !== 1) return false;
       await this.storeRecoveryCodes(trx, subscriberId, codes, now);
@@ -356,28 +388,65 @@ export class TwoFactorService {
         .execute();
       return true;
     });
-    if (!enabled) throw alreadyEnabled();
+    if (!enabled) throw await this.whyNotEnabled(subscriberId);
     await this.events.record(subscriberId, 'two_factor_enabled', client);
     return { enabled: true, recoveryCodes: codes };
   }
 
-  /** The newest enrolment text is the one that counts: asking for another retires the old. */
-  private async confirmTexted(subscriberId: string, code: string): Promise<void> {
+  /** Why a checked code turned nothing on: 2-step is on already, or enrolment started again. */
+  private async whyNotEnabled(subscriberId: string): Promise<ApiHttpError> {
     const row = await this.db
+      .selectFrom('two_factor')
+      .select('enabled_at')
+      .where('subscriber_id', '=', subscriberId)
+      .executeTakeFirst();
+    if (row?.enabled_at != null) return alreadyEnabled();
+    return new ApiHttpError(
+      400,
+      'invalid_code',
+      'Setting up 2-step verification was started again, so this code no longer counts. Use the newest one.',
+    );
+  }
+
+  /**
+   * The newest enrolment text is the one that counts: asking for another retires the old. Every
+   * request takes one of the code's tries before comparing, so a burst compares no more codes than
+   * allowed, and a right code sent once they are spent is refused like a wrong one.
+   */
+  private async confirmTexted(subscriberId: string, code: string): Promise<void> {
+    const now = this.clock.now();
+    const newest = await this.db
       .selectFrom('sms_codes')
-      .select(['id', 'code_salt', 'code_hash', 'expires_at', 'attempts', 'used_at'])
+      .select('id')
       .where('subscriber_id', '=', subscriberId)
       .where('purpose', '=', 'enrol')
       .orderBy('created_at', 'desc')
       .limit(1)
       .executeTakeFirst();
-    if (!row || row.used_at !== null || row.expires_at <= this.clock.now()) throw codeExpired();
-    const check = await this.checkTextedCode(row, code);
-    if (check.ok) return;
-    if (check.attemptsLeft === 0) throw tooManyAttempts();
+    if (!newest) throw codeExpired();
+    const attempt = await takeTextedCodeTry(this.db, newest.id, now, this.sms.maxCodeAttempts);
+    if (!attempt) throw await this.whyNoTryLeft(newest.id, now);
+    if (sameHex(codeHash(attempt.codeSalt, code), attempt.codeHash)) {
+      // Conditional, so a code sent twice at once is accepted once.
+      if (await spendTextedCode(this.db, newest.id, now)) return;
+      throw codeExpired();
+    }
+    if (attempt.triesLeft === 0) throw tooManyAttempts();
     throw new ApiHttpError(400, 'invalid_code', 'That code is not right. Check it and try again.', {
-      attemptsLeft: check.attemptsLeft,
+      attemptsLeft: attempt.triesLeft,
     });
+  }
+
+  /** Why a texted code took no try: it is used, expired or gone, or its tries are spent. */
+  private async whyNoTryLeft(id: string, now: number): Promise<ApiHttpError> {
+    const row = await this.db
+      .selectFrom('sms_codes')
+      .select(['used_at', 'expires_at'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return !row || row.used_at !== null || row.expires_at <= now
+      ? codeExpired()
+      : tooManyAttempts();
   }
 
   /**
@@ -388,23 +457,24 @@ export class TwoFactorService {
   async disable(subscriberId: string, password: string, client: ClientInfo = {}): Promise<void> {
     await confirmPassword(this.passwords, subscriberId, password, client);
     const now = this.clock.now();
-    const done = await this.db.transaction().execute(async (trx) => {
+    await this.db.transaction().execute(async (trx) => {
+      // Challenges first: a sign-in finishing its second step holds its challenge, then its
+      // code, so taking them in the same order here cannot deadlock with it on PostgreSQL.
+      await trx
+        .deleteFrom('second_factor_challenges')
+        .where('subscriber_id', '=', subscriberId)
+        .execute();
       const removed = await trx
         .deleteFrom('two_factor')
         .where('subscriber_id', '=', subscriberId)
         .where('enabled_at', 'is not', null)
         .executeTakeFirst();
-      if (Number(removed.numDeletedRows) !== 1) return false;
+      // Thrown inside, so nothing above stays deleted.
+      if (Number(removed.numDeletedRows) !== 1) throw notEnabled();
       await trx.deleteFrom('recovery_codes').where('subscriber_id', '=', subscriberId).execute();
       await trx.deleteFrom('sms_codes').where('subscriber_id', '=', subscriberId).execute();
-      await trx
-        .deleteFrom('second_factor_challenges')
-        .where('subscriber_id', '=', subscriberId)
-        .execute();
       await revokeTrustedDevices(trx, subscriberId, now);
-      return true;
     });
-    if (!done) throw notEnabled();
     await this.events.record(subscriberId, 'two_factor_disabled', client);
   }
 
@@ -603,15 +673,11 @@ export class TwoFactorService {
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const salt = randomBytes(16).toString('hex');
     const id = randomUUID();
-    await this.db.transaction().execute(async (trx) => {
-      // Touch the account's 2-step row first: on PostgreSQL that holds off a concurrent request
-      // for the same account until this one is stored, so two cannot both pass the cooldown
-      // (SQLite runs one writer at a time anyway).
-      await trx
-        .updateTable('two_factor')
-        .set((eb) => ({ created_at: eb.ref('created_at') }))
-        .where('subscriber_id', '=', subscriberId)
-        .execute();
+    // Every text for the account is decided under one budget lock: the cooldown and the hourly
+    // limit are read and the new code stored before the next request for this account may read
+    // them, on every instance, so a burst sends exactly what the limits allow. The text itself
+    // goes out after the lock is let go.
+    await withBudgetLocks(this.db, [textBudgetKey(subscriberId)], now, async (trx) => {
       let latest = trx
         .selectFrom('sms_codes')
         .select('created_at')
@@ -672,31 +738,6 @@ export class TwoFactorService {
     }
   }
 
-  /** Checks a texted code; a wrong one counts against the code, and the last allowed burns it. */
-  private async checkTextedCode(row: SmsCodeRow, code: string): Promise<CodeCheck> {
-    if (row.attempts >= this.sms.maxCodeAttempts) return { ok: false, attemptsLeft: 0 };
-    if (sameHex(codeHash(row.code_salt, code), row.code_hash)) {
-      // Conditional, so a code sent twice at once is accepted once.
-      const claimed = await this.db
-        .updateTable('sms_codes')
-        .set({ used_at: this.clock.now() })
-        .where('id', '=', row.id)
-        .where('used_at', 'is', null)
-        .where('attempts', '<', this.sms.maxCodeAttempts)
-        .executeTakeFirst();
-      if (Number(claimed.numUpdatedRows) === 1) return { ok: true };
-      return { ok: false, attemptsLeft: 0 };
-    }
-    const after = await this.db
-      .updateTable('sms_codes')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-      .where('id', '=', row.id)
-      .where('attempts', '<', this.sms.maxCodeAttempts)
-      .returning('attempts')
-      .executeTakeFirst();
-    return { ok: false, attemptsLeft: after ? this.sms.maxCodeAttempts - after.attempts : 0 };
-  }
-
   /** The live challenge for this token, or null. */
   async findChallenge(challenge: string) {
     const row = await this.db
@@ -709,21 +750,30 @@ export class TwoFactorService {
     return row;
   }
 
-  /** Counts a wrong code on the challenge; returns the attempts left (0 = burned). */
-  async failChallenge(tokenHash: string): Promise<number> {
-    const row = await this.db
-      .updateTable('second_factor_challenges')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-      .where('token_hash', '=', tokenHash)
-      .where('attempts', '<', SECOND_FACTOR_MAX_ATTEMPTS)
-      .returning('attempts')
-      .executeTakeFirst();
-    return row ? SECOND_FACTOR_MAX_ATTEMPTS - row.attempts : 0;
+  /**
+   * Takes one of the challenge's tries, before its code is compared. Returns the tries left after
+   * this one, or null when there is none to take (the sign-in is used, expired or burned).
+   */
+  takeTry(tokenHash: string): Promise<number | null> {
+    return takeChallengeTry(this.db, tokenHash, this.clock.now(), SECOND_FACTOR_MAX_ATTEMPTS);
   }
 
-  /** Marks the challenge used; false when another request got there first. */
-  async spendChallenge(tokenHash: string): Promise<boolean> {
-    const result = await this.db
+  /** True while the challenge is stored and unused: no other request has finished this sign-in. */
+  async challengeOpen(tokenHash: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('second_factor_challenges')
+      .select('used_at')
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst();
+    return row !== undefined && row.used_at === null;
+  }
+
+  /**
+   * Marks the challenge used, inside the transaction that opens the session; false when another
+   * request got there first.
+   */
+  async spendChallenge(db: Kysely<Database>, tokenHash: string): Promise<boolean> {
+    const result = await db
       .updateTable('second_factor_challenges')
       .set({ used_at: this.clock.now() })
       .where('token_hash', '=', tokenHash)
@@ -733,50 +783,124 @@ export class TwoFactorService {
   }
 
   /**
-   * True for a right code for the challenge (`challengeHash`), which is then spent: a fresh TOTP
-   * code for a `totp` account, the newest code texted for this sign-in for an `sms` account, or
-   * an unused recovery code for either. Throws `502 delivery_failed` when a 6-digit code is
-   * typed for a sign-in whose text could not be sent, without counting it as a wrong code.
+   * Sorts a code typed for a sign-in (`challengeHash`) before any try is spent on it: a 6-digit
+   * code is checked as a TOTP code for a `totp` account or as the newest code texted for this
+   * sign-in for an `sms` account; anything else as a recovery code. Throws `502 delivery_failed`
+   * when a 6-digit code is typed for a sign-in whose text could not be sent: that is no guess,
+   * so it takes no try and is not counted as a wrong code.
    */
-  async checkCode(subscriberId: string, code: string, challengeHash: string): Promise<boolean> {
+  async readCode(
+    subscriberId: string,
+    code: string,
+    challengeHash: string,
+  ): Promise<SecondFactorGuess> {
     const trimmed = code.trim();
-    if (/^\d{6}$/.test(trimmed)) {
-      const row = await this.db
-        .selectFrom('two_factor')
-        .select(['secret', 'method', 'last_time_step'])
-        .where('subscriber_id', '=', subscriberId)
-        .where('enabled_at', 'is not', null)
-        .executeTakeFirst();
-      if (!row) return false;
-      if (row.method === 'totp') return this.acceptTotp(subscriberId, row, trimmed);
-      const texted = await this.db
-        .selectFrom('sms_codes')
-        .select(['id', 'code_salt', 'code_hash', 'expires_at', 'attempts', 'used_at'])
-        .where('subscriber_id', '=', subscriberId)
-        .where('purpose', '=', 'sign_in')
-        .where('challenge_hash', '=', challengeHash)
-        .orderBy('created_at', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      // Failed texts are deleted, so a challenge without one is a sign-in whose text never left.
-      if (!texted) {
-        throw new ApiHttpError(
-          502,
-          'delivery_failed',
-          'We could not text you a code for this sign-in. Ask for a new one, or use a recovery code.',
-        );
-      }
-      if (texted.used_at !== null || texted.expires_at <= this.clock.now()) return false;
-      return (await this.checkTextedCode(texted, trimmed)).ok;
+    if (!/^\d{6}$/.test(trimmed)) {
+      return { kind: 'recovery', codeHash: sha256(normaliseRecoveryCode(trimmed)) };
     }
-    const result = await this.db
-      .updateTable('recovery_codes')
-      .set({ used_at: this.clock.now() })
-      .where('code_hash', '=', sha256(normaliseRecoveryCode(trimmed)))
+    const row = await this.db
+      .selectFrom('two_factor')
+      .select(['secret', 'method', 'last_time_step'])
       .where('subscriber_id', '=', subscriberId)
-      .where('used_at', 'is', null)
+      .where('enabled_at', 'is not', null)
       .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
+    if (!row) return { kind: 'none' };
+    if (row.method === 'totp') {
+      return {
+        kind: 'totp',
+        code: trimmed,
+        secret: row.secret,
+        lastTimeStep: row.last_time_step === null ? null : Number(row.last_time_step),
+      };
+    }
+    const texted = await this.db
+      .selectFrom('sms_codes')
+      .select('id')
+      .where('subscriber_id', '=', subscriberId)
+      .where('purpose', '=', 'sign_in')
+      .where('challenge_hash', '=', challengeHash)
+      .orderBy('created_at', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    // Failed texts are deleted, so a challenge without one is a sign-in whose text never left.
+    if (!texted) {
+      throw new ApiHttpError(
+        502,
+        'delivery_failed',
+        'We could not text you a code for this sign-in. Ask for a new one, or use a recovery code.',
+      );
+    }
+    return { kind: 'texted', code: trimmed, textedId: texted.id };
+  }
+
+  /**
+   * Compares a code whose challenge try is taken; the match, or null for a wrong code. Nothing is
+   * spent yet (see {@link spendCode}). A texted code first takes one of its own tries too.
+   */
+  async matchCode(subscriberId: string, guess: SecondFactorGuess): Promise<MatchedCode | null> {
+    switch (guess.kind) {
+      case 'none':
+        return null;
+      case 'totp': {
+        const timeStep = await this.totpStep(
+          subscriberId,
+          { secret: guess.secret, last_time_step: guess.lastTimeStep },
+          guess.code,
+        );
+        return timeStep === null ? null : { kind: 'totp', timeStep, secret: guess.secret };
+      }
+      case 'texted': {
+        const now = this.clock.now();
+        const attempt = await takeTextedCodeTry(
+          this.db,
+          guess.textedId,
+          now,
+          this.sms.maxCodeAttempts,
+        );
+        if (!attempt) return null;
+        const right = sameHex(codeHash(attempt.codeSalt, guess.code), attempt.codeHash);
+        return right ? { kind: 'texted', textedId: guess.textedId } : null;
+      }
+      case 'recovery': {
+        const unused = await this.db
+          .selectFrom('recovery_codes')
+          .select('code_hash')
+          .where('code_hash', '=', guess.codeHash)
+          .where('subscriber_id', '=', subscriberId)
+          .where('used_at', 'is', null)
+          .executeTakeFirst();
+        return unused ? { kind: 'recovery', codeHash: guess.codeHash } : null;
+      }
+    }
+  }
+
+  /**
+   * Spends a matched code inside the transaction that opens the session: each is conditional, so
+   * of several requests with one code (a recovery code, a TOTP time step, a texted code) only the
+   * first to commit signs in. False when another request spent it first.
+   */
+  async spendCode(
+    db: Kysely<Database>,
+    subscriberId: string,
+    match: MatchedCode,
+  ): Promise<boolean> {
+    const now = this.clock.now();
+    switch (match.kind) {
+      case 'totp':
+        return this.claimTimeStep(db, subscriberId, match.secret, match.timeStep);
+      case 'texted':
+        return spendTextedCode(db, match.textedId, now);
+      case 'recovery': {
+        const result = await db
+          .updateTable('recovery_codes')
+          .set({ used_at: now })
+          .where('code_hash', '=', match.codeHash)
+          .where('subscriber_id', '=', subscriberId)
+          .where('used_at', 'is', null)
+          .executeTakeFirst();
+        return Number(result.numUpdatedRows) === 1;
+      }
+    }
   }
 
   /**
@@ -852,18 +976,31 @@ export class TwoFactorService {
     return this.secretKey ? seal(this.secretKey, secret, subscriberId) : secret;
   }
 
-  /** Checks a TOTP code against the injected clock; each time step is accepted once. */
+  /** Checks a TOTP code against the injected clock and accepts its time step, once. */
   private async acceptTotp(
     subscriberId: string,
     row: { secret: string; last_time_step: number | null },
     code: string,
   ): Promise<boolean> {
+    const step = await this.totpStep(subscriberId, row, code);
+    return step !== null && (await this.claimTimeStep(this.db, subscriberId, row.secret, step));
+  }
+
+  /**
+   * The time step of a right TOTP code (checked against the injected clock), or null for a wrong
+   * one or one whose step is not newer than the last accepted.
+   */
+  private async totpStep(
+    subscriberId: string,
+    row: { secret: string; last_time_step: number | null },
+    code: string,
+  ): Promise<number | null> {
     const secret = this.secretKey ? open(this.secretKey, row.secret, subscriberId) : row.secret;
     if (secret === null || (!this.secretKey && isSealed(row.secret))) {
       // The key changed or the row was tampered with: no code can match, so the subscriber
       // falls back to a recovery code; the operator needs to know.
       this.log.error({ subscriberId }, 'a stored TOTP secret cannot be decrypted');
-      return false;
+      return null;
     }
     const epoch = Math.floor(this.clock.now() / 1000);
     const result = await verifyTotp({
@@ -872,14 +1009,28 @@ export class TwoFactorService {
       epoch,
       epochTolerance: TOTP_TOLERANCE_SECONDS,
     });
-    if (!result.valid) return false;
+    if (!result.valid) return null;
     const step = 'timeStep' in result ? result.timeStep : Math.floor(epoch / 30) + result.delta;
-    if (row.last_time_step !== null && step <= Number(row.last_time_step)) return false;
-    // Conditional, so the same code sent twice at once is accepted once.
-    const claimed = await this.db
+    if (row.last_time_step !== null && step <= Number(row.last_time_step)) return null;
+    return step;
+  }
+
+  /**
+   * Records `step` as the last accepted time step. Conditional, so the same code sent twice at
+   * once is accepted once: false when this or a later step was accepted meanwhile, or the
+   * secret the code was checked against (`secret`, as stored) is no longer the account's.
+   */
+  private async claimTimeStep(
+    db: Kysely<Database>,
+    subscriberId: string,
+    secret: string,
+    step: number,
+  ): Promise<boolean> {
+    const claimed = await db
       .updateTable('two_factor')
       .set({ last_time_step: step })
       .where('subscriber_id', '=', subscriberId)
+      .where('secret', '=', secret)
       .where((eb) => eb.or([eb('last_time_step', 'is', null), eb('last_time_step', '<', step)]))
       .executeTakeFirst();
     return Number(claimed.numUpdatedRows) === 1;
