@@ -21,9 +21,9 @@ describeWithDb('GET /dev/outbox', () => {
   });
 
   async function devServer(trustProxy: false | number = false) {
-    let app: TestApp | undefined;
-    const outbox = new Outbox(path.join(dir, 'outbox.jsonl'), { now: () => app!.clock.now() });
-    app = await createTestApp({
+    // The outbox reads the app's clock, which exists once the app does.
+    const outbox = new Outbox(path.join(dir, 'outbox.jsonl'), { now: () => t!.clock.now() });
+    const app = await createTestApp({
       outbox,
       trustProxy,
       delivery: { sms: outbox.sender('sms'), email: outbox.sender('email') },
