@@ -13,6 +13,7 @@ import { desktopSignInBench } from './desktop-sign-in';
 import { rendererSizeBench } from './renderer-size';
 import { statementsBench } from './statements';
 import { refillsBench } from './refills';
+import { captchaBench } from './captcha';
 
 const USAGE = `usage: npm run bench [-- <bench>] [--duration S] [--connections N] [--subscribers N[,N…]] [--runs N]
 
@@ -25,7 +26,8 @@ benches:
   renderer-size    renderer JS/CSS up front and lazy (raw, brotli); first paint vs a blank Svelte 5 page
   statements       10 years of statements: list pages, CSV exports, PDF render vs an empty pdfkit document
   refills          POST /v1/account/refill from 100 clients with retried keys, vs a cheap GET; then every PIN and balance checked
-  (none)           all eight, scale with ${DEFAULT_SCALE_SUBSCRIBERS.toLocaleString('en-US')} subscribers
+  captcha          SHA-256 tries/s per core, the cost of each captcha step here and on a modest laptop, and the app solving one
+  (none)           all nine, scale with ${DEFAULT_SCALE_SUBSCRIBERS.toLocaleString('en-US')} subscribers
 
 options:
   --duration S       seconds of each measured autocannon run (default 6; a 2 s warm-up precedes it)
@@ -44,6 +46,7 @@ const BENCHES = [
   'renderer-size',
   'statements',
   'refills',
+  'captcha',
 ];
 /** Benches that drive autocannon (the load settings are printed only when one of them runs). */
 const HTTP_BENCHES = new Set(['all', 'summary', 'sign-in', 'scale']);
@@ -104,6 +107,7 @@ async function main(): Promise<void> {
   if (bench === 'all' || bench === 'renderer-size') await rendererSizeBench(ctx, runs);
   if (bench === 'all' || bench === 'statements') await statementsBench(ctx);
   if (bench === 'all' || bench === 'refills') await refillsBench(ctx);
+  if (bench === 'all' || bench === 'captcha') await captchaBench(ctx);
   if (bench === 'all' && !subscribers.includes(1_000_000)) {
     ctx.print(
       '\nThe 1,000,000-subscriber case is not in the default run (its database, ~2.7 GB, takes a minute or two to build):\n' +

@@ -20,8 +20,10 @@ import { AuthService, DEFAULT_SESSION_POLICY, type SessionPolicy } from './servi
 import { AccountService } from './services/account-service';
 import { authRoutes } from './routes/auth';
 import { accountRoutes } from './routes/account';
-import { loadCaptchaSecret, loadRefillPinKey, loadTokenSecret, loadTotpKey } from './secrets';
-import { Captcha, DEFAULT_CAPTCHA_POLICY, RiskCounters, type CaptchaPolicy } from './auth/captcha';
+import { keysFor, useKeys } from './secrets';
+import { KeyRing, type Keys } from './keys/key-ring';
+import { RotatingCaptcha } from './auth/rotating-captcha';
+import { DEFAULT_CAPTCHA_POLICY, RiskCounters, type CaptchaPolicy } from './auth/captcha';
 import { CaptchaChallenge } from '../../contract/errors';
 import { recoveryRoutes } from './routes/recovery';
 import {
@@ -34,7 +36,7 @@ import type { Outbox } from './delivery/outbox';
 import { BackgroundTasks } from './background';
 import { TwoFactorService } from './services/two-factor-service';
 import { pruneExpired } from './services/prune-expired';
-import { deriveKey } from './auth/secret-box';
+import { sealingKeys } from './auth/secret-box';
 import { DbSecurityLog } from './services/security-events';
 import { SecurityService } from './services/security-service';
 import { securityRoutes } from './routes/security';
@@ -71,7 +73,12 @@ export interface AppOptions {
   authRateLimit?: number;
   lockout?: LockoutPolicy;
   sessions?: SessionPolicy;
-  /** HS256 key for access tokens; when absent, one is kept in the database (shared by instances). */
+  /**
+   * Signing and encryption keys, as `openKeys` reads them from the key file. When absent, the
+   * keys already used with this database handle, or fresh ones kept in memory (tests, embedding).
+   */
+  keys?: Keys;
+  /** A single HS256 key for access tokens, instead of the token keys of `keys`. */
   tokenSecret?: string;
   /** How reset codes reach subscribers; a channel that is `null` is refused with a 503. */
   delivery?: Delivery;
@@ -82,7 +89,7 @@ export interface AppOptions {
   background?: BackgroundTasks;
   /** Captcha work and thresholds (defaults in `DEFAULT_CAPTCHA_POLICY`). */
   captcha?: Partial<CaptchaPolicy>;
-  /** HMAC key for captcha challenges; when absent, one is kept in the database. */
+  /** A single HMAC key for captcha challenges, instead of the captcha keys of `keys`. */
   captchaKey?: string;
   /**
    * Which reverse proxies' `X-Forwarded-For` names the client: a hop count or their addresses
@@ -178,14 +185,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       }),
   });
 
-  const tokenSecret = options.tokenSecret ?? (await loadTokenSecret(database.db, clock));
+  const given = options.keys ?? keysFor(database.db, clock);
+  const keys: Keys = {
+    ...given,
+    token: options.tokenSecret ? KeyRing.single('token', options.tokenSecret) : given.token,
+    captcha: options.captchaKey ? KeyRing.single('captcha', options.captchaKey) : given.captcha,
+  };
+  // Code beside the app on this handle (PIN generation, benchmarks) signs with the same keys.
+  useKeys(database.db, keys);
   const captchaPolicy = { ...DEFAULT_CAPTCHA_POLICY, ...options.captcha };
-  const captcha = new Captcha(
-    database.db,
-    clock,
-    options.captchaKey ?? (await loadCaptchaSecret(database.db, clock)),
-    captchaPolicy,
-  );
+  const captcha = new RotatingCaptcha(database.db, clock, keys.captcha, captchaPolicy);
   const background = options.background ?? new BackgroundTasks();
   const delivery = options.delivery ?? { sms: null, email: null };
   const lockout = options.lockout ?? DEFAULT_LOCKOUT_POLICY;
@@ -195,13 +204,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     log: app.log,
     events,
     lockout,
-    secretKey: deriveKey(await loadTotpKey(database.db, clock), 'totp-secret'),
+    secretKey: sealingKeys(keys.totp, 'totp-secret'),
   });
   await twoFactor.sealStoredSecrets();
   const auth = new AuthService(
     database.db,
     clock,
-    new AccessTokens(tokenSecret),
+    new AccessTokens(keys.token),
     lockout,
     options.sessions ?? DEFAULT_SESSION_POLICY,
     { captcha, counters: new RiskCounters(database.db, captchaPolicy) },
@@ -214,7 +223,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     database.db,
     clock,
     processor,
-    await loadRefillPinKey(database.db, clock),
+    keys.refillPin,
     options.refillLimit,
   );
   // A payment interrupted between the charge and the answer (a crash) is finished or undone now.
@@ -338,9 +347,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
             response: { 200: CaptchaChallenge },
           },
         },
-        async (_request, reply) => {
+        async (request, reply) => {
           reply.header('cache-control', 'no-store');
-          return captcha.challenge();
+          return captcha.challengeFor(clientKey(request));
         },
       );
       await v1.register(recoveryRoutes, {

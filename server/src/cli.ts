@@ -10,7 +10,8 @@ import { AdminError, SubscriberAdmin } from './services/subscriber-admin';
 import { promptHidden, readStdin } from './cli/read-password';
 import { formatMoney, parseMoneyInput } from '../../contract/money';
 import { generatePins } from './services/refill-pins';
-import { loadRefillPinKey } from './secrets';
+import { keySourceFor, openKeys, rotateKeys, KEY_ENV_VARS } from './keys/open-keys';
+import { KEY_PURPOSES, RING_OF, type KeyPurpose } from './keys/key-ring';
 import { runStatementJob } from './services/statement-close';
 import { KioskService } from './services/kiosk-service';
 import { hashPassword } from './auth/passwords';
@@ -35,6 +36,11 @@ Commands:
                               Make refill PINs (printed once; only their HMAC is stored).
   statements close            Book due renewals and issue the statements of ended cycles now
                               (the server also does this every AIRTIME_STATEMENT_INTERVAL_MINUTES).
+  keys list                   List the signing and encryption keys: ids, purposes, created dates
+                              (never the keys themselves).
+  keys rotate [--purpose token|totp|refill-pin|captcha|all]
+                              Add a new current key (default: all purposes); older keys keep
+                              verifying what they signed. Restart every server afterwards.
   kiosk enroll --store <name> [--api-url <url>]
                               Enrol a store kiosk: prints its credential (once) and the policy
                               file to install on it.
@@ -73,6 +79,7 @@ const OPTIONS = {
   store: { type: 'string' },
   'api-url': { type: 'string' },
   'pin-stdin': { type: 'boolean' },
+  purpose: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -152,6 +159,8 @@ export async function main(argv: string[]): Promise<number> {
       return statementsCommand(sub, rest, values.db, out);
     case 'kiosk':
       return kioskCommand(sub, rest, values, out);
+    case 'keys':
+      return keysCommand(sub, rest, values, out);
     default:
       throw new UsageError(`Unknown command "${command}".`);
   }
@@ -266,8 +275,10 @@ async function pinsCommand(
   const database = openDatabase(values.db ?? process.env['AIRTIME_DB'] ?? DEFAULT_DB);
   try {
     await migrateToLatest(database.db);
-    const key = await loadRefillPinKey(database.db, systemClock);
-    const made = await generatePins(database.db, systemClock, key, {
+    // The same keys `serve` uses (the key file is made here if this runs first).
+    const source = keySourceFor(values.db ?? process.env['AIRTIME_DB'] ?? DEFAULT_DB, process.env);
+    const { keys } = await openKeys(database, source, systemClock);
+    const made = await generatePins(database.db, systemClock, keys.refillPin, {
       count: Number(countText),
       valueCents: value.cents,
       ...(batch ? { batch } : {}),
@@ -276,6 +287,71 @@ async function pinsCommand(
     process.stderr.write(
       `${made.pins.length} PINs of ${formatMoney({ amountCents: value.cents, currency: 'USD' })} in batch ${made.batch}. They are shown only now.\n`,
     );
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+async function keysCommand(
+  sub: string | undefined,
+  rest: string[],
+  values: ReturnType<
+    typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>
+  >['values'],
+  out: (line: string) => void,
+): Promise<number> {
+  if (sub !== 'list' && sub !== 'rotate') {
+    throw new UsageError(
+      sub ? `Unknown keys command "${sub}".` : 'Say which: keys list or keys rotate.',
+    );
+  }
+  if (rest.length) throw new UsageError(`Unexpected argument "${rest[0]}".`);
+  let purposes: readonly KeyPurpose[] = KEY_PURPOSES;
+  if (values.purpose !== undefined) {
+    if (sub !== 'rotate') throw new UsageError('--purpose is for keys rotate.');
+    const wanted = values.purpose.trim();
+    if (wanted !== 'all') {
+      const purpose = KEY_PURPOSES.find((p) => p === wanted);
+      if (!purpose) {
+        throw new UsageError(`--purpose is one of ${KEY_PURPOSES.join(', ')} or all.`);
+      }
+      purposes = [purpose];
+    }
+  }
+  const location = values.db ?? process.env['AIRTIME_DB'] ?? DEFAULT_DB;
+  const source = keySourceFor(location, process.env);
+  const database = openDatabase(location);
+  try {
+    await migrateToLatest(database.db);
+    if (sub === 'rotate') {
+      for (const key of await rotateKeys(database, source, systemClock, purposes)) {
+        out(`${key.id}  new current key, created ${key.createdAt}`);
+      }
+      for (const purpose of purposes) {
+        if (source.env[purpose] !== undefined) {
+          process.stderr.write(
+            `${KEY_ENV_VARS[purpose]} is set, so it stays the current ${purpose} key until it is unset.\n`,
+          );
+        }
+      }
+      process.stderr.write(`Restart every server using ${source.file ?? 'these keys'} now.\n`);
+      return 0;
+    }
+    const { keys } = await openKeys(database, source, systemClock);
+    for (const purpose of KEY_PURPOSES) {
+      const ring = keys[RING_OF[purpose]];
+      for (const key of ring.keys) {
+        const notes = [
+          key === ring.current ? 'current' : 'old',
+          ...(key.migrated ? ['migrated from the database'] : []),
+          ...(source.env[purpose] !== undefined && key.secret === source.env[purpose]
+            ? [`from ${KEY_ENV_VARS[purpose]}`]
+            : []),
+        ];
+        out(`${purpose.padEnd(11)} ${key.id.padEnd(34)} ${key.createdAt}  ${notes.join(', ')}`);
+      }
+    }
     return 0;
   } finally {
     await database.close();

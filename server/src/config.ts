@@ -8,7 +8,13 @@ export const ENV_VARS = {
   AIRTIME_PORT: 'port to listen on (default 8787)',
   AIRTIME_AUTH_RATE_LIMIT: 'requests per minute per client on /v1/auth/* (default 60, 0 = off)',
   AIRTIME_TOKEN_SECRET:
-    'access-token signing key, ≥ 32 characters (default: generated once, kept in the database)',
+    "access-token signing key, ≥ 32 characters (default: the key file's current token key)",
+  AIRTIME_TOTP_KEY:
+    "key TOTP secrets are encrypted with, ≥ 32 characters (default: the key file's current TOTP key)",
+  AIRTIME_REFILL_PIN_KEY:
+    "HMAC key refill PINs are stored under, ≥ 32 characters (default: the key file's current one)",
+  AIRTIME_KEY_FILE:
+    'key file, mode 0600, made on first start (default: <SQLite file>.keys.json beside the database; for PostgreSQL .data/airtime-keys.json)',
   AIRTIME_TRUST_PROXY:
     'reverse proxies whose X-Forwarded-For names the client: a hop count (1) or their addresses/CIDRs (default none)',
   AIRTIME_LOG_LEVEL: 'fatal | error | warn | info | debug | silent (default info)',
@@ -20,9 +26,9 @@ export const ENV_VARS = {
   AIRTIME_SMS_BODY_TEMPLATE:
     'JSON body for the SMS gateway with {{to}} and {{text}} (default {"to":"{{to}}","text":"{{text}}"})',
   AIRTIME_CAPTCHA_KEY:
-    'HMAC key for captcha challenges, ≥ 32 characters (default: generated once, kept in the database)',
+    "HMAC key for captcha challenges, ≥ 32 characters (default: the key file's current captcha key)",
   AIRTIME_CAPTCHA_MAX_NUMBER:
-    'proof-of-work size: the client tries up to this many hashes, half on average (default 50000)',
+    'proof-of-work size of the first required captcha: the client tries up to this many hashes, half on average; doubled per further failure up to 1500000 (default 850000)',
   AIRTIME_OUTBOX:
     'with --dev only: JSON-lines file that stands in for unset channels, shown at GET /dev/outbox (default .data/outbox.jsonl)',
   AIRTIME_PRUNE_INTERVAL_MINUTES:
@@ -95,6 +101,12 @@ export const ServeConfig = z.object({
   smsBodyTemplate: smsBodyTemplate.optional(),
   outboxFile: z.string().optional(),
   captchaKey: z.string().min(32, 'AIRTIME_CAPTCHA_KEY must be at least 32 characters.').optional(),
+  totpKey: z.string().min(32, 'AIRTIME_TOTP_KEY must be at least 32 characters.').optional(),
+  refillPinKey: z
+    .string()
+    .min(32, 'AIRTIME_REFILL_PIN_KEY must be at least 32 characters.')
+    .optional(),
+  keyFile: z.string().optional(),
   captchaMaxNumber: intFrom('AIRTIME_CAPTCHA_MAX_NUMBER', 1_000, 10_000_000).optional(),
   pruneIntervalMinutes: intFrom('AIRTIME_PRUNE_INTERVAL_MINUTES', 0, 10_080).optional(),
   autopayIntervalMinutes: intFrom('AIRTIME_AUTOPAY_INTERVAL_MINUTES', 0, 1_440).optional(),
@@ -145,6 +157,9 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv): S
     smsBodyTemplate: blankToUndefined(env['AIRTIME_SMS_BODY_TEMPLATE']),
     outboxFile: blankToUndefined(env['AIRTIME_OUTBOX']),
     captchaKey: blankToUndefined(env['AIRTIME_CAPTCHA_KEY']),
+    totpKey: blankToUndefined(env['AIRTIME_TOTP_KEY']),
+    refillPinKey: blankToUndefined(env['AIRTIME_REFILL_PIN_KEY']),
+    keyFile: blankToUndefined(env['AIRTIME_KEY_FILE']),
     captchaMaxNumber: blankToUndefined(env['AIRTIME_CAPTCHA_MAX_NUMBER']),
     pruneIntervalMinutes: blankToUndefined(env['AIRTIME_PRUNE_INTERVAL_MINUTES']),
     autopayIntervalMinutes: blankToUndefined(env['AIRTIME_AUTOPAY_INTERVAL_MINUTES']),

@@ -1,52 +1,53 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './db/schema';
 import type { Clock } from './clock';
-import { newSecret } from './auth/tokens';
-
-const TOKEN_SECRET = 'access_token_key';
-const CAPTCHA_SECRET = 'captcha_hmac_key';
-const TOTP_SECRET = 'totp_encryption_key';
+import { memoryKeys, type KeyRing, type Keys } from './keys/key-ring';
 
 /**
- * The access-token key when none is configured: made once and kept in the database, so every
- * instance sharing the database accepts the others' tokens and a restart signs no one out.
+ * The keys in use for each open database handle. A server opens them from its key file (see
+ * `keys/open-keys.ts`) and registers them here when it builds the app; code that runs beside it
+ * on the same handle (the CLI's PIN generation in tests, benchmarks) gets the same keys. No key
+ * is kept in the database any more: a copy of it must not be enough to forge or decrypt.
  */
-export async function loadTokenSecret(db: Kysely<Database>, clock: Clock): Promise<string> {
-  return loadSecret(db, clock, TOKEN_SECRET);
-}
+const inUse = new WeakMap<Kysely<Database>, Keys>();
 
-/** The captcha HMAC key when none is configured, kept the same way (instances must agree on it). */
-export async function loadCaptchaSecret(db: Kysely<Database>, clock: Clock): Promise<string> {
-  return loadSecret(db, clock, CAPTCHA_SECRET);
+/** Makes `keys` the ones used with `db`. */
+export function useKeys(db: Kysely<Database>, keys: Keys): void {
+  inUse.set(db, keys);
 }
 
 /**
- * Key material for encrypting TOTP secrets at rest, kept the same way. It lives in its own row, so
- * the two-factor table alone (a backup, an export) does not reveal working secrets, and rotating
- * the access-token key never makes enrolled authenticators unreadable.
+ * The keys used with `db`. A handle nobody registered keys for gets fresh ones kept in memory:
+ * right for tests and embedded use, while `serve` always registers its key file's keys first.
  */
-export async function loadTotpKey(db: Kysely<Database>, clock: Clock): Promise<string> {
-  return loadSecret(db, clock, TOTP_SECRET);
+export function keysFor(db: Kysely<Database>, clock?: Clock): Keys {
+  let keys = inUse.get(db);
+  if (!keys) {
+    keys = memoryKeys(clock?.now());
+    inUse.set(db, keys);
+  }
+  return keys;
+}
+
+/** The access-token keys used with `db`. */
+export async function loadTokenSecret(db: Kysely<Database>, clock: Clock): Promise<KeyRing> {
+  return keysFor(db, clock).token;
+}
+
+/** The captcha HMAC keys used with `db`. */
+export async function loadCaptchaSecret(db: Kysely<Database>, clock: Clock): Promise<KeyRing> {
+  return keysFor(db, clock).captcha;
+}
+
+/** The keys TOTP secrets are encrypted with at rest. */
+export async function loadTotpKey(db: Kysely<Database>, clock: Clock): Promise<KeyRing> {
+  return keysFor(db, clock).totp;
 }
 
 /**
- * The HMAC key refill PINs are stored under: a copy of the PIN table alone cannot be turned back
+ * The HMAC keys refill PINs are stored under: a copy of the PIN table alone cannot be turned back
  * into PINs (16 digits are few enough to try them all against a plain hash).
  */
-export async function loadRefillPinKey(db: Kysely<Database>, clock: Clock): Promise<string> {
-  return loadSecret(db, clock, 'refill_pin_hmac_key');
-}
-
-async function loadSecret(db: Kysely<Database>, clock: Clock, name: string): Promise<string> {
-  await db
-    .insertInto('server_secrets')
-    .values({ name, value: newSecret(), created_at: clock.now() })
-    .onConflict((oc) => oc.column('name').doNothing())
-    .execute();
-  const row = await db
-    .selectFrom('server_secrets')
-    .select('value')
-    .where('name', '=', name)
-    .executeTakeFirstOrThrow();
-  return row.value;
+export async function loadRefillPinKey(db: Kysely<Database>, clock: Clock): Promise<KeyRing> {
+  return keysFor(db, clock).refillPin;
 }

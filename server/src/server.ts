@@ -6,6 +6,7 @@ import { MINUTE_MS, systemClock, type Clock } from './clock';
 import { DEFAULT_OUTBOX, type ServeConfig } from './config';
 import { createDelivery } from './delivery';
 import { DEMO_SUBSCRIBERS, seedDemo } from './demo/seed-demo';
+import { keySourceFor, openKeys } from './keys/open-keys';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -26,6 +27,21 @@ export async function startServer(
   const database = openDatabase(config.db);
   try {
     await migrateToLatest(database.db);
+    const source = keySourceFor(config.db, {
+      AIRTIME_KEY_FILE: config.keyFile,
+      AIRTIME_TOKEN_SECRET: config.tokenSecret,
+      AIRTIME_TOTP_KEY: config.totpKey,
+      AIRTIME_REFILL_PIN_KEY: config.refillPinKey,
+      AIRTIME_CAPTCHA_KEY: config.captchaKey,
+    });
+    const opened = await openKeys(database, source, clock);
+    if (opened.created)
+      print(`Created the key file ${source.file} (back it up apart from the database).`);
+    if (opened.migrated.length) {
+      print(
+        `Moved the ${opened.migrated.join(', ')} keys out of the database into ${source.file}.`,
+      );
+    }
     if (config.seedDemo) {
       const seeded = await seedDemo(database.db, clock);
       if (seeded.created.length) print(`Seeded ${seeded.created.length} demo subscribers.`);
@@ -47,10 +63,9 @@ export async function startServer(
       clock,
       delivery,
       outbox,
-      captchaKey: config.captchaKey,
+      keys: opened.keys,
       ...(config.captchaMaxNumber ? { captcha: { maxNumber: config.captchaMaxNumber } } : {}),
       authRateLimit: config.authRateLimit,
-      tokenSecret: config.tokenSecret,
       trustProxy: config.trustProxy,
       ...(config.pruneIntervalMinutes !== undefined
         ? { pruneIntervalMs: config.pruneIntervalMinutes * MINUTE_MS }

@@ -8,6 +8,7 @@ import { HOUR_MS, MINUTE_MS } from '../../server/src/clock';
 import { createTestApp, TEST_TOKEN_SECRET, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
 import { expectError } from './support/expect-error';
+import { TEST_CAPTCHA_MAX_NUMBER, TEST_CAPTCHA_MAX_NUMBER_CAP } from './support/captcha';
 
 const SIGN_IN = '/v1/auth/sign-in';
 const PHONE = '+12065550100';
@@ -272,6 +273,8 @@ describeWithDb(`sign-in (${dbKind})`, () => {
         clock: t.clock,
         tokenSecret: TEST_TOKEN_SECRET,
         authRateLimit: 0,
+        // A fleet shares one captcha policy: a solution is held to the work its instance asks.
+        captcha: { maxNumber: TEST_CAPTCHA_MAX_NUMBER, maxNumberCap: TEST_CAPTCHA_MAX_NUMBER_CAP },
       });
       try {
         const onOther = async (password: string) =>

@@ -7,6 +7,7 @@ import type { Database } from '../../server/src/db/schema';
 import type { OutgoingMessage } from '../../server/src/delivery/types';
 import { SandboxProcessor } from '../../server/src/payments/sandbox-processor';
 import { loadRefillPinKey } from '../../server/src/secrets';
+import type { KeyRing } from '../../server/src/keys/key-ring';
 import { runAutopay } from '../../server/src/services/autopay';
 import { generatePins } from '../../server/src/services/refill-pins';
 import { burst, fleetOf, postJson, statusCounts, type Fleet } from './support/burst';
@@ -23,7 +24,7 @@ describeWithDb(`money under bursts (${dbKind})`, () => {
   let t: TestApp;
   let fleet: Fleet;
   let db: Kysely<Database>;
-  let pinKey: string;
+  let pinKey: KeyRing;
   const mailbox: OutgoingMessage[] = [];
   const delivery = {
     sms: null,

@@ -6,7 +6,8 @@ import { AccountSummary } from '../../contract/http/account';
 import { PlanChangePreview, PlanChangeResult } from '../../contract/http/plans';
 import { Receipt } from '../../contract/http/payments';
 import { MINUTE_MS, systemClock } from '../../server/src/clock';
-import { loadRefillPinKey } from '../../server/src/secrets';
+import { loadRefillPinKey, useKeys } from '../../server/src/secrets';
+import { keySourceFor, openKeys } from '../../server/src/keys/open-keys';
 import type { CrashPoint } from '../../server/src/services/crash-point';
 import { processorKeyFor } from '../../server/src/services/payment-service';
 import { generatePins } from '../../server/src/services/refill-pins';
@@ -38,6 +39,9 @@ describeWithDb(`a real API process killed mid-request, then restarted (${dbKind}
 
   beforeEach(async () => {
     testDb = await createTestDatabase();
+    // The keys the server processes will read from the key file, for PINs made in this process.
+    const source = keySourceFor(testDb.location, { AIRTIME_KEY_FILE: testDb.keyFile });
+    useKeys(testDb.database.db, (await openKeys(testDb.database, source, systemClock)).keys);
   });
   afterEach(async () => {
     // Whatever a test left running is killed and waited for before its database goes away.
@@ -68,6 +72,7 @@ describeWithDb(`a real API process killed mid-request, then restarted (${dbKind}
       // No timers that write to the database while a test counts rows.
       AIRTIME_PRUNE_INTERVAL_MINUTES: '0',
       AIRTIME_AUTOPAY_INTERVAL_MINUTES: '0',
+      AIRTIME_KEY_FILE: testDb.keyFile,
       ...(crashAfter ? { AIRTIME_TEST_CRASH_AFTER: crashAfter } : {}),
     });
     const child = spawn(

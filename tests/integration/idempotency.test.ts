@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Receipt } from '../../contract/http/payments';
 import { buildApp } from '../../server/src/app';
+import { keySourceFor, openKeys } from '../../server/src/keys/open-keys';
 import { ManualClock, MINUTE_MS, systemClock } from '../../server/src/clock';
 import { ApiHttpError } from '../../server/src/errors';
 import { SubscriberAdmin } from '../../server/src/services/subscriber-admin';
@@ -192,6 +193,8 @@ describeWithDb(`a crash between the charge and the answer (${dbKind})`, () => {
     for (const name of Object.keys(env)) if (name.startsWith('AIRTIME_')) delete env[name];
     env['NODE_ENV'] = 'test';
     env['AIRTIME_TEST_CRASH_AFTER'] = 'charge';
+    // The test database's own key file, not the default one in the working folder.
+    env['AIRTIME_KEY_FILE'] = testDb.keyFile;
     const proc = spawn(
       TSX,
       [CLI, 'serve', '--db', testDb.location, '--host', '127.0.0.1', '--port', '0'],
@@ -270,10 +273,14 @@ describeWithDb(`a crash between the charge and the answer (${dbKind})`, () => {
       expect(pending.intent).not.toContain('4242424242424242');
 
       // Restarted a couple of minutes later: start-up recovery asks the processor and finishes it.
+      const clock = new ManualClock(Date.now() + 2 * MINUTE_MS);
+      // With the keys of the key file the crashed process used, as a restarted `serve` reads them.
+      const source = keySourceFor(testDb.location, { AIRTIME_KEY_FILE: testDb.keyFile });
       const app = await buildApp({
         database: testDb.database,
-        clock: new ManualClock(Date.now() + 2 * MINUTE_MS),
+        clock,
         authRateLimit: 0,
+        keys: (await openKeys(testDb.database, source, clock)).keys,
       });
       try {
         await app.ready();

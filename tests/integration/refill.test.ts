@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Receipt } from '../../contract/http/payments';
 import { HOUR_MS } from '../../server/src/clock';
 import { loadRefillPinKey } from '../../server/src/secrets';
+import type { KeyRing } from '../../server/src/keys/key-ring';
 import { generatePins } from '../../server/src/services/refill-pins';
 import { createTestApp, type TestApp } from './support/test-app';
 import { CLI_TIMEOUT, runCli } from './support/cli';
@@ -11,7 +12,7 @@ import { moneyOf, newKey, send, signedInAccount, type Account } from './support/
 
 describeWithDb(`refill PINs (${dbKind})`, () => {
   let t: TestApp;
-  let pinKey: string;
+  let pinKey: KeyRing;
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -155,18 +156,22 @@ describeWithDb(`refill PINs (${dbKind})`, () => {
     'pins generate prints the PINs once, grouped, and stores only their hashes',
     CLI_TIMEOUT,
     async () => {
-      const result = await runCli([
-        'pins',
-        'generate',
-        '--count',
-        '3',
-        '--value',
-        '25.00',
-        '--batch',
-        'promo-1',
-        '--db',
-        t.testDb.location,
-      ]);
+      const result = await runCli(
+        [
+          'pins',
+          'generate',
+          '--count',
+          '3',
+          '--value',
+          '25.00',
+          '--batch',
+          'promo-1',
+          '--db',
+          t.testDb.location,
+        ],
+        '',
+        { AIRTIME_KEY_FILE: t.testDb.keyFile },
+      );
       expect(result.code, result.stderr).toBe(0);
       const printed = result.stdout.trim().split('\n');
       expect(printed).toHaveLength(3);

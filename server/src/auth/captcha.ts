@@ -9,11 +9,18 @@ import { ApiHttpError } from '../errors';
 
 export interface CaptchaPolicy {
   /**
-   * Work per challenge: the client tries numbers up to this, half of them on average. 50 000
-   * SHA-256 rounds take well under a second in a browser's Web Crypto on a laptop (about 1.7 s
-   * in the single-threaded worst case measured on a 2-core build machine with Node).
+   * Work of the first required challenge: the server hides a number in 0…maxNumber, so a solver
+   * tries half of them on average and all of them at worst. 850 000 SHA-256 tries are about
+   * 0.55 s of one core on average and 1.1 s at worst on the build machine (figures and reasoning
+   * in docs/security.md, "A captcha that costs something").
    */
   maxNumber: number;
+  /**
+   * The most work ever asked: each failure past `afterFailures` doubles `maxNumber` up to this.
+   * It keeps the worst case within the desktop app's 2 s budget on a modest laptop. Below
+   * `maxNumber`, `maxNumber` wins (the work then never grows).
+   */
+  maxNumberCap: number;
   /** A challenge must be solved and used within this long. */
   ttlMs: number;
   /** Failed sign-ins (per number, or per client) after which a captcha is required. */
@@ -23,11 +30,30 @@ export interface CaptchaPolicy {
 }
 
 export const DEFAULT_CAPTCHA_POLICY: CaptchaPolicy = {
-  maxNumber: 50_000,
+  maxNumber: 850_000,
+  maxNumberCap: 1_500_000,
   ttlMs: 5 * MINUTE_MS,
   afterFailures: 3,
   failureWindowMs: HOUR_MS,
 };
+
+/** More doublings than any cap needs; keeps the power finite. */
+const MAX_DOUBLINGS = 30;
+
+/**
+ * The work a challenge must carry once `failures` have been counted: `maxNumber` up to the
+ * first required challenge, then doubled per further failure, up to `maxNumberCap`.
+ */
+export function requiredMaxNumber(policy: CaptchaPolicy, failures: number): number {
+  const doublings = Math.min(Math.max(0, failures - policy.afterFailures), MAX_DOUBLINGS);
+  return Math.min(
+    policy.maxNumber * 2 ** doublings,
+    Math.max(policy.maxNumber, policy.maxNumberCap),
+  );
+}
+
+/** The salt parameter that carries a challenge's work, signed with it. */
+const MAX_NUMBER_PARAM = 'maxnumber';
 
 const Payload = z.object({
   algorithm: z.enum(['SHA-256']),
@@ -37,30 +63,76 @@ const Payload = z.object({
   signature: z.string().max(256),
 });
 
+/** The solution's payload, or null when it is not one. */
+function parsePayload(solution: string): z.infer<typeof Payload> | null {
+  try {
+    const parsed = Payload.safeParse(JSON.parse(Buffer.from(solution, 'base64').toString('utf8')));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The work its challenge was made with, from the salt; 0 for junk and for a challenge made
+ * before the work was written there (it then meets no requirement).
+ */
+function workOf(solution: string): number {
+  const payload = parsePayload(solution);
+  const work = payload ? Number(extractParams(payload)[MAX_NUMBER_PARAM]) : 0;
+  return Number.isSafeInteger(work) && work > 0 ? work : 0;
+}
+
 /**
  * Self-hosted ALTCHA proof of work. Challenges are HMAC-signed by this server (nothing is stored
  * when one is handed out), carry their expiry inside the signed salt, and work once: the
  * signature of every accepted solution is kept until the challenge would have expired.
  */
 export class Captcha {
+  private readonly counters: RiskCounters;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly hmacKey: string,
     readonly policy: CaptchaPolicy = DEFAULT_CAPTCHA_POLICY,
-  ) {}
+  ) {
+    this.counters = new RiskCounters(db, policy);
+  }
 
-  async challenge(): Promise<CaptchaChallenge> {
+  /** The highest live failure count among `keys` (see `RiskCounters.keys`), for `require`. */
+  async failures(keys: string[]): Promise<number> {
+    return this.counters.failures(keys, this.clock.now());
+  }
+
+  /**
+   * A challenge for `GET /v1/captcha/challenge`. That request names no phone number, so it is
+   * sized by the client's count alone; a number with more failures refuses the solution at
+   * sign-in or reset with a harder challenge in the error, so asking from a fresh client buys
+   * nothing.
+   */
+  async challengeFor(clientKey: string): Promise<CaptchaChallenge> {
+    return this.challenge(Math.max(this.policy.afterFailures, await this.failures([clientKey])));
+  }
+
+  /**
+   * A challenge sized for `failures` recent failures (the first required one by default). Its
+   * work is also written into the salt, which the signature covers, so a solution can later be
+   * held to the work its number or client needs by then.
+   */
+  async challenge(failures = this.policy.afterFailures): Promise<CaptchaChallenge> {
+    const maxNumber = requiredMaxNumber(this.policy, failures);
     const challenge = await createChallenge({
       hmacKey: this.hmacKey,
       algorithm: 'SHA-256',
-      maxnumber: this.policy.maxNumber,
+      maxnumber: maxNumber,
       expires: new Date(this.clock.now() + this.policy.ttlMs),
+      params: { [MAX_NUMBER_PARAM]: String(maxNumber) },
     });
     return {
       algorithm: challenge.algorithm,
       challenge: challenge.challenge,
-      maxnumber: challenge.maxnumber ?? this.policy.maxNumber,
+      maxnumber: maxNumber,
       salt: challenge.salt,
       signature: challenge.signature,
     };
@@ -72,16 +144,8 @@ export class Captcha {
    * is then unspent again if that transaction rolls back).
    */
   async verify(solution: string, db: Kysely<Database> = this.db): Promise<boolean> {
-    let payload: z.infer<typeof Payload>;
-    try {
-      const parsed = Payload.safeParse(
-        JSON.parse(Buffer.from(solution, 'base64').toString('utf8')),
-      );
-      if (!parsed.success) return false;
-      payload = parsed.data;
-    } catch {
-      return false;
-    }
+    const payload = parsePayload(solution);
+    if (!payload) return false;
     // The library checks expiry against the system clock; ours is checked below, so time can be
     // injected (and tests move it).
     if (!(await verifySolution(payload, this.hmacKey, false))) return false;
@@ -107,24 +171,33 @@ export class Captcha {
 
   /**
    * Throws `428 captcha_required` (no solution) or `400 captcha_invalid`, each with a fresh
-   * challenge, unless `solution` is good. A good solution is spent, in `db` when given (see
-   * `verify`).
+   * challenge sized for `failures`, unless `solution` is good and carries at least the work
+   * `failures` calls for (a challenge fetched while the counts were lower is too easy by then).
+   * A good solution is spent, in `db` when given (see `verify`).
    */
-  async require(solution: string | undefined, db: Kysely<Database> = this.db): Promise<void> {
+  async require(
+    solution: string | undefined,
+    db: Kysely<Database> = this.db,
+    failures = this.policy.afterFailures,
+  ): Promise<void> {
     if (solution === undefined) {
       throw new ApiHttpError(
         428,
         'captcha_required',
         'Please confirm you are a person: your device solves a small puzzle, then try again.',
-        { captcha: await this.challenge() },
+        { captcha: await this.challenge(failures) },
       );
     }
-    if (!(await this.verify(solution, db))) {
+    // The work is read before the signature is checked, and only trusted because `verify` then
+    // checks it: the salt that carries it is covered by the signature. Checked first so a
+    // solution refused for its work is not spent.
+    const enough = workOf(solution) >= requiredMaxNumber(this.policy, failures);
+    if (!enough || !(await this.verify(solution, db))) {
       throw new ApiHttpError(
         400,
         'captcha_invalid',
         'That check did not work or has expired. Your device will solve a new one.',
-        { captcha: await this.challenge() },
+        { captcha: await this.challenge(failures) },
       );
     }
   }
@@ -194,10 +267,6 @@ export class RiskCounters {
       .where('window_started_at', '>', now - this.policy.failureWindowMs)
       .execute();
     return Math.max(0, ...rows.map((r) => r.failures));
-  }
-
-  async captchaRequired(keys: string[], now: number): Promise<boolean> {
-    return (await this.failures(keys, now)) >= this.policy.afterFailures;
   }
 
   async recordFailure(keys: string[], now: number): Promise<void> {

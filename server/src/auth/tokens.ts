@@ -1,5 +1,6 @@
 import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
-import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { SignJWT, jwtVerify, errors as joseErrors, type JWTHeaderParameters } from 'jose';
+import { KeyRing } from '../keys/key-ring';
 
 export const ACCESS_TOKEN_TTL_SECONDS = 600;
 const ISSUER = 'airtime-api';
@@ -13,16 +14,28 @@ export interface AccessClaims {
 export type VerifyResult =
   { ok: true; claims: AccessClaims } | { ok: false; reason: 'expired' | 'invalid' };
 
-/** Short-lived HS256 access tokens. The key comes from configuration or the database. */
+/**
+ * Short-lived HS256 access tokens. Each carries the id of the key that signed it (`kid`) and is
+ * verified with that key, so a new key can sign while tokens from the old one stay good until
+ * they expire. A token without `kid` (issued before key ids) is checked with the ring's unmarked
+ * key; an unknown `kid` is an invalid token.
+ */
 export class AccessTokens {
-  // A KeyObject made once: given raw bytes, jose would import the key again on every call.
-  readonly #key: KeyObject;
+  readonly #ring: KeyRing;
+  // KeyObjects made once: given raw bytes, jose would import the key again on every call.
+  readonly #objects = new Map<string, KeyObject>();
   readonly #ttlSeconds: number;
+  /** A single secret string (no kid written) keeps the behaviour of one configured key. */
+  readonly #writeKid: boolean;
 
-  constructor(secret: string, ttlSeconds: number = ACCESS_TOKEN_TTL_SECONDS) {
-    if (secret.length < 32)
+  constructor(keys: string | KeyRing, ttlSeconds: number = ACCESS_TOKEN_TTL_SECONDS) {
+    if (typeof keys === 'string' && keys.length < 32)
       throw new Error('The token signing secret must be at least 32 characters.');
-    this.#key = createSecretKey(Buffer.from(secret, 'utf8'));
+    this.#ring = typeof keys === 'string' ? KeyRing.single('token', keys) : keys;
+    this.#writeKid = typeof keys !== 'string';
+    for (const key of this.#ring.keys) {
+      this.#objects.set(key.id, createSecretKey(Buffer.from(key.secret, 'utf8')));
+    }
     this.#ttlSeconds = ttlSeconds;
   }
 
@@ -32,19 +45,24 @@ export class AccessTokens {
 
   issue(claims: AccessClaims, nowMs: number): Promise<string> {
     const iat = Math.floor(nowMs / 1000);
+    const current = this.#ring.current;
     return new SignJWT({ sid: claims.sessionId })
-      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setProtectedHeader(
+        this.#writeKid
+          ? { alg: 'HS256', typ: 'JWT', kid: current.id }
+          : { alg: 'HS256', typ: 'JWT' },
+      )
       .setSubject(claims.subscriberId)
       .setIssuer(ISSUER)
       .setAudience(AUDIENCE)
       .setIssuedAt(iat)
       .setExpirationTime(iat + this.#ttlSeconds)
-      .sign(this.#key);
+      .sign(this.#objects.get(current.id)!);
   }
 
   async verify(token: string, nowMs: number): Promise<VerifyResult> {
     try {
-      const { payload } = await jwtVerify(token, this.#key, {
+      const { payload } = await jwtVerify(token, (header) => this.#keyFor(header), {
         issuer: ISSUER,
         audience: AUDIENCE,
         algorithms: ['HS256'],
@@ -57,6 +75,14 @@ export class AccessTokens {
     } catch (error) {
       return { ok: false, reason: error instanceof joseErrors.JWTExpired ? 'expired' : 'invalid' };
     }
+  }
+
+  /** The key a token names; throwing makes jose report the token as invalid. */
+  #keyFor(header: JWTHeaderParameters): KeyObject {
+    const key = header.kid === undefined ? this.#ring.unmarked : this.#ring.byId(header.kid);
+    const object = key && this.#objects.get(key.id);
+    if (!object) throw new Error('unknown signing key');
+    return object;
   }
 }
 

@@ -168,6 +168,8 @@ export interface RefillPinsTable {
   created_at: number;
   redeemed_at: number | null;
   redeemed_by: string | null;
+  /** The refill-PIN key the hash was made with (017); null: the key migrated from the database. */
+  key_id: Generated<string | null>;
 }
 
 export interface StatementsTable {
@@ -201,6 +203,15 @@ export interface UsageDailyTable {
   intl_minutes: Generated<number>;
 }
 
+/** Public fingerprints of the keys this database's data was signed or encrypted with (017). */
+export interface KeyFingerprintsTable {
+  key_id: string;
+  purpose: string;
+  fingerprint: string;
+  created_at: number;
+}
+
+/** Where keys were kept before 017; emptied into the key file on the first start after it. */
 export interface ServerSecretsTable {
   name: string;
   value: string;
@@ -485,6 +496,7 @@ export interface Database {
   statement_lines: StatementLinesTable;
   usage_daily: UsageDailyTable;
   server_secrets: ServerSecretsTable;
+  key_fingerprints: KeyFingerprintsTable;
   reset_requests: ResetRequestsTable;
   budget_locks: BudgetLocksTable;
   rate_limits: RateLimitsTable;

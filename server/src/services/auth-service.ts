@@ -98,8 +98,10 @@ export class AuthService {
       client.clientKey ?? (client.ip ? `ip:${client.ip}` : undefined),
     );
     const now = this.clock.now();
-    if (await this.risk.counters.captchaRequired(keys, now)) {
-      await this.risk.captcha.require(captcha);
+    // The captcha's work grows with the count, so the count is passed on (`requiredMaxNumber`).
+    const failures = await this.risk.counters.failures(keys, now);
+    if (failures >= this.risk.captcha.policy.afterFailures) {
+      await this.risk.captcha.require(captcha, undefined, failures);
     }
     try {
       const result = await this.checkPassword(phone, password, client, deviceToken);

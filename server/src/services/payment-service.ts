@@ -33,7 +33,8 @@ import {
   refillRetryAfter,
   type RefillLimit,
 } from './refill-limit';
-import { hashPin, normalisePin, redeemPin } from './refill-pins';
+import { normalisePin, pinCandidates, redeemPin } from './refill-pins';
+import type { KeyRing } from '../keys/key-ring';
 import { crashPoint } from './crash-point';
 
 export { DEFAULT_REFILL_LIMIT, type RefillLimit } from './refill-limit';
@@ -102,7 +103,7 @@ export class PaymentService {
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly processor: PaymentProcessor,
-    private readonly pinKey: string,
+    private readonly pinKey: string | KeyRing,
     private readonly refillLimit: RefillLimit = DEFAULT_REFILL_LIMIT,
   ) {}
 
@@ -423,7 +424,7 @@ export class PaymentService {
         }
         const now = this.clock.now();
         const keys = refillBudgetKeys(subscriberId, client);
-        const hash = hashPin(this.pinKey, digits);
+        const candidates = pinCandidates(this.pinKey, digits);
         // The budget check, the PIN lookup and counting a wrong PIN are one step under the
         // budget's locks: a try that finds budget left is counted before the next try looks.
         const outcome = await withBudgetLocks(
@@ -433,7 +434,7 @@ export class PaymentService {
           async (trx): Promise<RefillOutcome> => {
             const retryAfterSeconds = await refillRetryAfter(trx, keys, now, this.refillLimit);
             if (retryAfterSeconds !== null) return { kind: 'limited', retryAfterSeconds };
-            const pin = await redeemPin(trx, hash, subscriberId, now);
+            const pin = await redeemPin(trx, candidates, subscriberId, now);
             if (!pin) {
               await recordWrongRefillPin(trx, keys, now, this.refillLimit);
               return { kind: 'wrong' };

@@ -13,7 +13,7 @@ import type {
 import { ApiHttpError } from '../errors';
 import type { Delivery } from '../delivery/types';
 import type { BackgroundTasks } from '../background';
-import type { Captcha } from '../auth/captcha';
+import { RiskCounters, type Captcha } from '../auth/captcha';
 import { NO_SECURITY_LOG, type ClientInfo, type SecurityLog } from './security-log';
 import { hashNewPassword, storeNewPassword } from './password-change';
 
@@ -155,6 +155,11 @@ export class RecoveryService {
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const salt = randomBytes(16).toString('hex');
     const id = randomUUID();
+    // The captcha is as hard as the number's or the client's failed sign-ins call for. Read
+    // before the transaction, whose connection may be the only one (SQLite).
+    const failures = this.captcha
+      ? await this.captcha.failures(RiskCounters.keys(phone, client.key))
+      : 0;
     // The number's and the client's budgets are read and spent in one transaction that holds
     // both budget locks, so of requests sent at once only those that fit are stored, and only a
     // stored request is delivered. Anything thrown inside rolls the whole step back.
@@ -162,7 +167,7 @@ export class RecoveryService {
       // Limits first, so a client that is turned away anyway does not spend a solved captcha.
       await this.checkLimits(trx, phone, client.key, now);
       // Spent in the same transaction: a request refused after this point gives it back.
-      if (this.captcha) await this.captcha.require(captchaSolution, trx);
+      if (this.captcha) await this.captcha.require(captchaSolution, trx, failures);
       await trx
         .insertInto('reset_requests')
         .values({

@@ -17,7 +17,7 @@ import type {
 import { ApiHttpError } from '../errors';
 import { withBudgetLocks } from '../db/budget-lock';
 import { DEFAULT_LOCKOUT_POLICY, type LockoutPolicy } from '../auth/lockout-policy';
-import { isSealed, open, seal } from '../auth/secret-box';
+import { isSealed, open, seal, type SealingKeys } from '../auth/secret-box';
 import type { Delivery, Sender } from '../delivery/types';
 import { maskPhone } from './recovery-service';
 import { NO_SECURITY_LOG, type ClientInfo, type SecurityLog } from './security-log';
@@ -66,8 +66,8 @@ export interface TwoFactorOptions {
   events?: SecurityLog;
   /** The lockout that a wrong password typed for those changes counts toward. */
   lockout?: LockoutPolicy;
-  /** AES-256 key for TOTP secrets at rest; without one they are stored as they are. */
-  secretKey?: Buffer;
+  /** AES-256 keys (by key id) for TOTP secrets at rest; without them they are stored as they are. */
+  secretKey?: Buffer | SealingKeys;
   sms?: Partial<SmsCodePolicy>;
 }
 
@@ -167,7 +167,7 @@ export class TwoFactorService {
   private readonly delivery: Delivery;
   private readonly log: Pick<FastifyBaseLogger, 'warn' | 'error'>;
   private readonly events: SecurityLog;
-  private readonly secretKey: Buffer | undefined;
+  private readonly secretKey: Buffer | SealingKeys | undefined;
   private readonly sms: SmsCodePolicy;
   private readonly passwords: ConfirmationContext;
 

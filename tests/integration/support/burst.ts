@@ -1,6 +1,7 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp, type AppOptions } from '../../../server/src/app';
 import { openDatabase } from '../../../server/src/db/database';
+import { keysFor } from '../../../server/src/secrets';
 import { TEST_CAPTCHA_MAX_NUMBER } from './captcha';
 import { TEST_TOKEN_SECRET, type TestApp } from './test-app';
 import { dbKind } from './test-db';
@@ -34,6 +35,8 @@ export async function fleetOf(t: TestApp, options: Partial<AppOptions> = {}): Pr
   const app2 = await buildApp({
     authRateLimit: 0,
     tokenSecret: TEST_TOKEN_SECRET,
+    // The first instance's keys: instances of a fleet share one key file.
+    keys: keysFor(t.testDb.database.db),
     ...options,
     captcha: { maxNumber: TEST_CAPTCHA_MAX_NUMBER, ...options.captcha },
     database: second,

@@ -4,6 +4,8 @@ import { CaptchaChallenge } from '../../../contract/errors';
 
 /** Small enough that a test solves a challenge in milliseconds; the rules are the real ones. */
 export const TEST_CAPTCHA_MAX_NUMBER = 2_000;
+/** Three doublings above it, so tests see the work grow and stop while staying fast. */
+export const TEST_CAPTCHA_MAX_NUMBER_CAP = 8 * TEST_CAPTCHA_MAX_NUMBER;
 
 /** Solves a challenge exactly as the desktop app's main process does. */
 export { solveCaptcha };

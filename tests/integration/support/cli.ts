@@ -20,11 +20,17 @@ export interface CliResult {
 
 /**
  * Runs `tsx server/src/cli.ts …args` with stdin piped (never a terminal) and no `AIRTIME_*`
- * variables from the test run's environment, so only the arguments given here configure it.
+ * variables from the test run's environment, so only the arguments given here (and `extraEnv`)
+ * configure it.
  */
-export function runCli(args: string[], stdin = ''): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  stdin = '',
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   for (const name of Object.keys(env)) if (name.startsWith('AIRTIME_')) delete env[name];
+  Object.assign(env, extraEnv);
   return new Promise((resolve, reject) => {
     const child = spawn(TSX, [CLI, ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

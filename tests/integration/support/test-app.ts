@@ -4,8 +4,9 @@ import { ManualClock } from '../../../server/src/clock';
 import { SubscriberAdmin, type NewSubscriber } from '../../../server/src/services/subscriber-admin';
 import { seedDemo } from '../../../server/src/demo/seed-demo';
 import { BackgroundTasks } from '../../../server/src/background';
-import { freshCaptcha, TEST_CAPTCHA_MAX_NUMBER } from './captcha';
+import { freshCaptcha, TEST_CAPTCHA_MAX_NUMBER, TEST_CAPTCHA_MAX_NUMBER_CAP } from './captcha';
 import { createTestDatabase, type TestDatabase } from './test-db';
+import { keySourceFor, openKeys } from '../../../server/src/keys/open-keys';
 
 /** The moment every test starts at unless it says otherwise. */
 export const TEST_NOW = '2026-11-25T12:00:00.000Z';
@@ -49,11 +50,27 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   if (options.seedDemo) await seedDemo(testDb.database.db, clock);
   const { now: _now, seedDemo: _seed, ...appOptions } = options;
   const background = appOptions.background ?? new BackgroundTasks();
+  // The keys `serve` would use on this database (its key file), so a CLI process run on the
+  // same database with AIRTIME_KEY_FILE=testDb.keyFile makes PINs this app accepts.
+  const keys =
+    appOptions.keys ??
+    (
+      await openKeys(
+        testDb.database,
+        keySourceFor(testDb.location, { AIRTIME_KEY_FILE: testDb.keyFile }),
+        clock,
+      )
+    ).keys;
   const app = await buildApp({
     authRateLimit: 0,
     tokenSecret: TEST_TOKEN_SECRET,
     ...appOptions,
-    captcha: { maxNumber: TEST_CAPTCHA_MAX_NUMBER, ...appOptions.captcha },
+    keys,
+    captcha: {
+      maxNumber: TEST_CAPTCHA_MAX_NUMBER,
+      maxNumberCap: TEST_CAPTCHA_MAX_NUMBER_CAP,
+      ...appOptions.captcha,
+    },
     background,
     database: testDb.database,
     clock,

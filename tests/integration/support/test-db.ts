@@ -22,6 +22,11 @@ export interface TestDatabase {
   database: AppDatabase;
   /** Where it lives: a SQLite file path or a postgres:// URL (for a second instance or the CLI). */
   location: string;
+  /**
+   * The key file a server or CLI process on this database uses (pass it as AIRTIME_KEY_FILE):
+   * beside the SQLite file, as by default, or in a temporary folder for PostgreSQL.
+   */
+  keyFile: string;
   cleanup(): Promise<void>;
 }
 
@@ -35,6 +40,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     return {
       database,
       location,
+      keyFile: `${location}.keys.json`,
       cleanup: async () => {
         await database.close();
         fs.rmSync(dir, { recursive: true, force: true });
@@ -58,11 +64,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   });
   await migrateToLatest(database.db);
+  const keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'airtime-keys-'));
   return {
     database,
     location,
+    keyFile: path.join(keyDir, 'airtime-keys.json'),
     cleanup: async () => {
       cleaningUp = true;
+      fs.rmSync(keyDir, { recursive: true, force: true });
       await database.close();
       const client = new pg.Client({ connectionString: pgUrl });
       await client.connect();

@@ -1,10 +1,11 @@
+import { availableParallelism } from 'node:os';
 import { createChallenge, verifySolution } from 'altcha-lib/v1';
 import { describe, expect, it } from 'vitest';
 import type { SignInResponse } from '../../../contract/http/auth';
 import { DEFAULT_SETTINGS } from '../../../contract/settings';
 import { AppError } from '../../../main/errors';
 import type { SignInBody } from '../../../main/services/api-client';
-import { solveCaptcha } from '../../../main/services/captcha-solver';
+import { solveCaptcha, solverThreads } from '../../../main/services/captcha-solver';
 import { SessionService } from '../../../main/services/session';
 import { memorySettingsStore, SettingsService } from '../../../main/services/settings';
 import { memoryVault } from '../../../main/services/vault';
@@ -42,6 +43,28 @@ describe('solveCaptcha', () => {
   it('produces a payload the server-side verifier accepts', async () => {
     expect(await verifySolution(await solveCaptcha(await challenge()), KEY, false)).toBe(true);
   });
+
+  it('searches a real-sized challenge in threads, up to its very last number', async () => {
+    const maxnumber = 200_000;
+    expect(solverThreads(maxnumber)).toBeGreaterThanOrEqual(Math.min(2, availableParallelism()));
+    for (const number of [0, 123_457, maxnumber]) {
+      const hard = await createChallenge({ hmacKey: KEY, maxnumber, number });
+      const solution = await solveCaptcha(hard);
+      expect(await verifySolution(solution, KEY, false)).toBe(true);
+      expect(JSON.parse(Buffer.from(solution, 'base64').toString('utf8'))).toMatchObject({
+        number,
+      });
+    }
+  }, 30_000);
+
+  it('reports a challenge with no answer in range as captcha_invalid', async () => {
+    const unsolvable = { ...(await createChallenge({ hmacKey: KEY, maxnumber: 2_000 })) };
+    unsolvable.challenge = '0'.repeat(64);
+    await expect(solveCaptcha(unsolvable)).rejects.toMatchObject({ code: 'captcha_invalid' });
+    await expect(solveCaptcha({ ...unsolvable, maxnumber: 40_000 })).rejects.toMatchObject({
+      code: 'captcha_invalid',
+    });
+  }, 30_000);
 });
 
 describe('SessionService sign-in with a captcha', () => {

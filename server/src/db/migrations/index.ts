@@ -15,6 +15,7 @@ import { internationalUsage } from './013-international-usage';
 import { budgetLocks } from './014-budget-locks';
 import { rateLimits } from './015-rate-limits';
 import { kioskVisits } from './016-kiosk-visits';
+import { keyIds } from './017-key-ids';
 
 /** Every migration, by name; names sort in the order they must run. Never edit a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '014-budget-locks': budgetLocks,
   '015-rate-limits': rateLimits,
   '016-kiosk-visits': kioskVisits,
+  '017-key-ids': keyIds,
 };
