@@ -166,12 +166,15 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** The parsed flags every command reads. */
+type CliValues = ReturnType<
+  typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>
+>['values'];
+
 async function subscriberCommand(
   sub: string | undefined,
   rest: string[],
-  values: ReturnType<
-    typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>
-  >['values'],
+  values: CliValues,
   out: (line: string) => void,
 ): Promise<number> {
   switch (sub) {
@@ -250,9 +253,7 @@ async function subscriberCommand(
 async function pinsCommand(
   sub: string | undefined,
   rest: string[],
-  values: ReturnType<
-    typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>
-  >['values'],
+  values: CliValues,
   out: (line: string) => void,
 ): Promise<number> {
   if (sub !== 'generate') {
@@ -296,9 +297,7 @@ async function pinsCommand(
 async function keysCommand(
   sub: string | undefined,
   rest: string[],
-  values: ReturnType<
-    typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>
-  >['values'],
+  values: CliValues,
   out: (line: string) => void,
 ): Promise<number> {
   if (sub !== 'list' && sub !== 'rotate') {
@@ -412,9 +411,7 @@ function kioskApiUrl(flag: string | undefined): string {
 async function kioskCommand(
   sub: string | undefined,
   rest: string[],
-  values: ReturnType<
-    typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>
-  >['values'],
+  values: CliValues,
   out: (line: string) => void,
 ): Promise<number> {
   if (sub === 'pin-hash') {

@@ -1,9 +1,14 @@
 import type { InjectOptions } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SignInResponse } from '../../contract/http/auth';
-import { MINUTE_MS } from '../../server/src/clock';
 import { burst, fleetOf, postJson, statusCounts, type Fleet } from './support/burst';
 import { expectError } from './support/expect-error';
+import {
+  FIRST_LOCK_MS,
+  lockedOnceAt,
+  lockoutOf,
+  sessionCount as countSessions,
+} from './support/lockout';
 import { createTestApp, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
 
@@ -15,7 +20,6 @@ const PASSWORD = 'Correct-Horse-Battery-9';
 const WRONG = 'Not-The-Password-1';
 const BURST = 40;
 const MAX_FAILURES = 5;
-const LOCK_MS = 15 * MINUTE_MS;
 
 /*
  * Each guess is decided once its argon2 work is done, in the order guesses finish: that is the
@@ -62,22 +66,10 @@ describeWithDb(`sign-in bursts (${dbKind})`, () => {
     return requests;
   }
 
-  const sessionCount = async (): Promise<number> =>
-    (await db().selectFrom('sessions').select('id').execute()).length;
-
-  async function lockout() {
-    return db()
-      .selectFrom('subscribers')
-      .select(['failed_attempts', 'locked_until', 'last_locked_at', 'lock_level'])
-      .where('id', '=', subscriberId)
-      .executeTakeFirstOrThrow();
-  }
-
+  const sessionCount = () => countSessions(db());
+  const lockout = () => lockoutOf(db(), subscriberId);
   /** The state of an account that wrong passwords have just locked, once. */
-  const lockedOnce = () => {
-    const now = t.clock.now();
-    return { failed_attempts: 0, locked_until: now + LOCK_MS, last_locked_at: now, lock_level: 0 };
-  };
+  const lockedOnce = () => lockedOnceAt(t.clock.now());
 
   /** How many history entries of each kind the account has. */
   async function eventCounts(): Promise<Record<string, number>> {
@@ -100,8 +92,8 @@ describeWithDb(`sign-in bursts (${dbKind})`, () => {
       // after that, the right password's included, is the lock.
       expect(statusCounts(responses)).toEqual({ 401: MAX_FAILURES - 1, 423: BURST - 4 });
       const right = expectError(responses[rightAt]!, 423, 'account_locked');
-      expect(right.retryAfterSeconds).toBe(LOCK_MS / 1000);
-      expect(responses[rightAt]!.headers['retry-after']).toBe(String(LOCK_MS / 1000));
+      expect(right.retryAfterSeconds).toBe(FIRST_LOCK_MS / 1000);
+      expect(responses[rightAt]!.headers['retry-after']).toBe(String(FIRST_LOCK_MS / 1000));
       expect(await sessionCount()).toBe(0);
 
       // One lock, of the first length: guesses decided while it held counted toward nothing.
@@ -115,7 +107,7 @@ describeWithDb(`sign-in bursts (${dbKind})`, () => {
         );
         expectError(res, 423, 'account_locked');
       }
-      t.clock.advance(LOCK_MS);
+      t.clock.advance(FIRST_LOCK_MS);
       const later = await t.post(SIGN_IN, {
         phone: PHONE,
         password: PASSWORD,

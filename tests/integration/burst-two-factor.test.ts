@@ -8,6 +8,7 @@ import type { Delivery } from '../../server/src/delivery/types';
 import { burst, fleetOf, postJson, statusCounts, type Fleet } from './support/burst';
 import { expectError } from './support/expect-error';
 import { codeIn, startSmsReceiver, type SmsReceiver } from './support/receivers';
+import { lockedOnceAt, lockoutOf, sessionCount as countSessions } from './support/lockout';
 import { createTestApp, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
 
@@ -26,7 +27,6 @@ const MAX_TRIES = 5;
 const TEXTS_PER_HOUR = 10;
 /** The right code goes last: by then the tries of the challenge were taken by wrong ones. */
 const RIGHT_AT = BURST - 1;
-const LOCK_MS = 15 * MINUTE_MS;
 
 /** A 6-digit code that is not `code`. */
 function otherCode(code: string): string {
@@ -73,22 +73,10 @@ describeWithDb(`2-step verification bursts (${dbKind})`, () => {
   const totp = (secret: string, offsetSeconds = 0) =>
     generate({ secret, epoch: Math.floor(t.clock.now() / 1000) + offsetSeconds });
   const lastTextedCode = (): string => codeIn((sms.requests.at(-1)!.body as { text: string }).text);
-  const sessionCount = async (): Promise<number> =>
-    (await db().selectFrom('sessions').select('id').execute()).length;
-
-  async function lockout() {
-    return db()
-      .selectFrom('subscribers')
-      .select(['failed_attempts', 'locked_until', 'last_locked_at', 'lock_level'])
-      .where('id', '=', subscriberId)
-      .executeTakeFirstOrThrow();
-  }
-
+  const sessionCount = () => countSessions(db());
+  const lockout = () => lockoutOf(db(), subscriberId);
   /** The state of an account that five wrong codes have just locked, once. */
-  const lockedOnce = () => {
-    const now = t.clock.now();
-    return { failed_attempts: 0, locked_until: now + LOCK_MS, last_locked_at: now, lock_level: 0 };
-  };
+  const lockedOnce = () => lockedOnceAt(t.clock.now());
 
   async function enrolTotp(): Promise<{ secret: string; recoveryCodes: string[] }> {
     const enrolled = TwoFactorEnrolResponse.parse((await t.post(ENROL, {}, bearer())).json());

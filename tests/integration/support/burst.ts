@@ -2,7 +2,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { buildApp, type AppOptions } from '../../../server/src/app';
 import { openDatabase } from '../../../server/src/db/database';
 import { keysFor } from '../../../server/src/secrets';
-import { TEST_CAPTCHA_MAX_NUMBER } from './captcha';
+import { TEST_CAPTCHA_MAX_NUMBER, TEST_CAPTCHA_MAX_NUMBER_CAP } from './captcha';
 import { TEST_TOKEN_SECRET, type TestApp } from './test-app';
 import { dbKind } from './test-db';
 
@@ -38,7 +38,12 @@ export async function fleetOf(t: TestApp, options: Partial<AppOptions> = {}): Pr
     // The first instance's keys: instances of a fleet share one key file.
     keys: keysFor(t.testDb.database.db),
     ...options,
-    captcha: { maxNumber: TEST_CAPTCHA_MAX_NUMBER, ...options.captcha },
+    // The same small captcha work as the test's own app, so one solution serves either instance.
+    captcha: {
+      maxNumber: TEST_CAPTCHA_MAX_NUMBER,
+      maxNumberCap: TEST_CAPTCHA_MAX_NUMBER_CAP,
+      ...options.captcha,
+    },
     database: second,
     clock: t.clock,
   });
