@@ -22,6 +22,17 @@ export const DeviceToken = z
   .max(43, 'That is not an Airtime device token.');
 
 /**
+ * A device cookie (OWASP's pattern against online guessing): issued by the API at every
+ * successful sign-in, bound to that account and signed by the API. Sent back with the next
+ * sign-ins to that account, it earns this computer its own budget of wrong passwords, so
+ * strangers guessing the number cannot lock the subscriber out of it.
+ */
+export const DeviceCookie = z
+  .string({ error: 'The device cookie must be a string.' })
+  .regex(/^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/, 'That is not an Airtime device cookie.')
+  .max(87, 'That is not an Airtime device cookie.');
+
+/**
  * Which app on which computer is signing in: named in the sessions list and the sign-in history,
  * and used to tell a new device from a known one. `id` is a random per-installation UUID (not a
  * secret); kiosks send a fresh one per customer.
@@ -48,6 +59,8 @@ export const SignInRequest = z.strictObject({
   device: DeviceInfo.optional(),
   /** From an earlier 2-step sign-in with "remember this computer": skips the second step. */
   deviceToken: DeviceToken.optional(),
+  /** The device cookie of an earlier successful sign-in to this account, if this computer has one. */
+  deviceCookie: DeviceCookie.optional(),
 });
 export type SignInRequest = z.input<typeof SignInRequest>;
 
@@ -78,6 +91,11 @@ export const SignInResponse = TokenPair.extend({
   subscriber: SubscriberProfile,
   /** Only after a second step with `rememberDevice: true`: send as `deviceToken` for 30 days. */
   deviceToken: DeviceToken.optional(),
+  /**
+   * With every completed sign-in (never with a refresh): keep it for this account, replacing the
+   * one sent, and send it as `deviceCookie` with the next sign-ins.
+   */
+  deviceCookie: DeviceCookie.optional(),
 });
 export type SignInResponse = z.infer<typeof SignInResponse>;
 

@@ -15,7 +15,14 @@ import { HOUR_MS, MINUTE_MS } from './clock';
 import { ApiHttpError } from './errors';
 import { registerErrorHandlers, sendFrameworkError, sendNotFound } from './plugins/error-handler';
 import { AccessTokens } from './auth/tokens';
-import { DEFAULT_LOCKOUT_POLICY, type LockoutPolicy } from './auth/lockout-policy';
+import {
+  DEFAULT_LOCKOUT_POLICY,
+  DEFAULT_SIGN_IN_BUDGETS,
+  type LockoutPolicy,
+  type SignInBudgetPolicy,
+} from './auth/lockout-policy';
+import { SignInBudgets } from './auth/sign-in-budgets';
+import { DeviceCookies } from './auth/device-cookies';
 import { AuthService, DEFAULT_SESSION_POLICY, type SessionPolicy } from './services/auth-service';
 import { AccountService } from './services/account-service';
 import { authRoutes } from './routes/auth';
@@ -72,6 +79,8 @@ export interface AppOptions {
   /** Requests per minute per client on `/v1/auth/*`; 0 turns the limit off. */
   authRateLimit?: number;
   lockout?: LockoutPolicy;
+  /** Device-cookie budgets at sign-in (defaults in `DEFAULT_SIGN_IN_BUDGETS`). */
+  signInBudgets?: Partial<SignInBudgetPolicy>;
   sessions?: SessionPolicy;
   /**
    * Signing and encryption keys, as `openKeys` reads them from the key file. When absent, the
@@ -198,12 +207,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const background = options.background ?? new BackgroundTasks();
   const delivery = options.delivery ?? { sms: null, email: null };
   const lockout = options.lockout ?? DEFAULT_LOCKOUT_POLICY;
+  const signInBudgets = { ...DEFAULT_SIGN_IN_BUDGETS, ...options.signInBudgets };
+  // One set of budgets for every password and code typed: sign-in, its second step, and the
+  // password typed again for a change.
+  const budgets = new SignInBudgets(lockout, signInBudgets);
   const events = new DbSecurityLog(database.db, clock, delivery, background, app.log);
   const twoFactor = new TwoFactorService(database.db, clock, {
     delivery,
     log: app.log,
     events,
-    lockout,
+    budgets,
     secretKey: sealingKeys(keys.totp, 'totp-secret'),
   });
   await twoFactor.sealStoredSecrets();
@@ -216,6 +229,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     { captcha, counters: new RiskCounters(database.db, captchaPolicy) },
     twoFactor,
     events,
+    { budgets, cookies: new DeviceCookies(keys.token, signInBudgets.deviceCookieTtlMs) },
   );
   const account = new AccountService(database.db, clock);
   const processor = options.paymentProcessor ?? new SandboxProcessor(database.db, clock);
@@ -231,7 +245,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (recovered.finished + recovered.rolledBack + recovered.failed > 0) {
     app.log.info(recovered, 'recovered interrupted payments');
   }
-  const security = new SecurityService(database.db, clock, events, lockout);
+  const security = new SecurityService(database.db, clock, events, budgets);
   const recovery = new RecoveryService(
     database.db,
     clock,
@@ -250,7 +264,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const timer = setInterval(() => {
       background.run(
         () =>
-          pruneExpired(database.db, clock.now(), { riskWindowMs: captchaPolicy.failureWindowMs }),
+          pruneExpired(database.db, clock.now(), {
+            riskWindowMs: captchaPolicy.failureWindowMs,
+            lockoutWindowMs: signInBudgets.failureWindowMs,
+          }),
         (error) => app.log.warn({ err: error }, 'could not delete expired rows'),
       );
     }, pruneEveryMs);

@@ -4,6 +4,7 @@
  */
 import type { Page } from '@playwright/test';
 import { test, expect, DEMO_SUBSCRIBERS } from './support/fixtures';
+import { failedEarlier } from './support/lockout';
 import type { Desktop } from './support/harness';
 import {
   closedPortUrl,
@@ -57,11 +58,7 @@ test.describe('axe finds no WCAG 2.2 AA violations', () => {
   test('sign-in, locked with a countdown', async ({ launch, api }) => {
     const { page } = await launch();
     // Four failures earlier (see sign-in.spec.ts: the API asks for a captcha from the 4th typed one).
-    await api.database.db
-      .updateTable('subscribers')
-      .set({ failed_attempts: 4 })
-      .where('phone', '=', dana.phone)
-      .execute();
+    await failedEarlier(api, dana.phone, 4);
     await signIn(page, dana, { password: 'Wrong-Guess-5' });
     await expect(page.getByRole('timer')).toBeVisible();
     await expectNoAxeViolations(page, 'sign-in, locked');

@@ -1,5 +1,6 @@
 import type { Page } from '@playwright/test';
 import { test, expect, DEMO_SUBSCRIBERS } from './support/fixtures';
+import { clientLockout, failedEarlier } from './support/lockout';
 import { t, waitForDashboard } from './support/ui';
 
 const maria = DEMO_SUBSCRIBERS[0]!;
@@ -91,16 +92,7 @@ test('forgot password by e-mail: the code from the SMTP server, for a subscriber
   api,
 }) => {
   // Dana locked herself out earlier; the lock message offers the way back in.
-  await api.database.db
-    .updateTable('subscribers')
-    .set({
-      failed_attempts: 5,
-      locked_until: Date.now() + 15 * 60_000,
-      last_locked_at: Date.now(),
-      lock_level: 1,
-    })
-    .where('phone', '=', dana.phone)
-    .execute();
+  await failedEarlier(api, dana.phone, 5, 15 * 60_000);
   const desktop = await launch();
   const page = desktop.page;
   await page.getByLabel(t('en', 'signIn.phoneLabel'), { exact: true }).fill(dana.display);
@@ -127,11 +119,9 @@ test('forgot password by e-mail: the code from the SMTP server, for a subscriber
   await waitForDashboard(page);
 
   // The lock is gone with the old password.
-  const row = await api.database.db
-    .selectFrom('subscribers')
-    .select(['failed_attempts', 'locked_until'])
-    .where('phone', '=', dana.phone)
-    .executeTakeFirstOrThrow();
-  expect(row).toEqual({ failed_attempts: 0, locked_until: null });
+  expect(await clientLockout(api.database.db, dana.phone)).toEqual({
+    failed_attempts: 0,
+    locked_until: null,
+  });
   expect(await signInStatus(api.url, dana.phone, NEW_PASSWORD)).toBe(200);
 });

@@ -259,12 +259,22 @@ describeWithDb(`sign-in (${dbKind})`, () => {
       expectLocked(await right(), 900);
     });
 
-    it('does not lock an unknown phone number or leak that it is unknown', async () => {
-      for (let i = 0; i < 7; i++) {
-        expectError(await attempt(WRONG, '(206) 555-0199'), 401, 'invalid_credentials');
-      }
+    it('locks a number without an account exactly as one with: statuses, bodies, Retry-After', async () => {
+      const answers = async (phone: string) => {
+        const out: Array<[number, string, unknown]> = [];
+        for (let i = 0; i < 7; i++) {
+          const res = await attempt(WRONG, phone);
+          out.push([res.statusCode, res.body, res.headers['retry-after']]);
+        }
+        return out;
+      };
+      const unknown = await answers('(206) 555-0199');
+      const known = await answers('(206) 555-0100');
+      expect(unknown.map(([status]) => status)).toEqual([401, 401, 401, 401, 423, 423, 423]);
+      expect(unknown).toEqual(known);
       // Other subscribers are unaffected.
-      expect((await right()).statusCode).toBe(200);
+      await t.addSubscriber({ phone: '+12065550101', password: PASSWORD });
+      expect((await attempt(PASSWORD, '(206) 555-0101')).statusCode).toBe(200);
     });
 
     it('is shared by two app instances on the same database', async () => {
@@ -364,14 +374,15 @@ describeWithDb(`sign-in (${dbKind})`, () => {
         );
       }
       expect(statuses).toEqual([401, 401, 401, 401, 423, 423, 423, 423, 423, 423, 423, 423]);
+      // A number without an account locks the same way, so the answers tell nobody which is which.
+      const unknown: number[] = [];
       for (let i = 0; i < 10; i++) {
         const captcha = await t.captcha();
-        expectError(
-          await t.post(SIGN_IN, { phone: '(206) 555-0199', password: WRONG, captcha }),
-          401,
-          'invalid_credentials',
+        unknown.push(
+          (await t.post(SIGN_IN, { phone: '(206) 555-0199', password: WRONG, captcha })).statusCode,
         );
       }
+      expect(unknown).toEqual([401, 401, 401, 401, 423, 423, 423, 423, 423, 423]);
     });
   });
 

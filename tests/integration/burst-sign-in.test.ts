@@ -6,7 +6,7 @@ import { expectError } from './support/expect-error';
 import {
   FIRST_LOCK_MS,
   lockedOnceAt,
-  lockoutOf,
+  signInLockoutOf,
   sessionCount as countSessions,
 } from './support/lockout';
 import { createTestApp, type TestApp } from './support/test-app';
@@ -67,7 +67,8 @@ describeWithDb(`sign-in bursts (${dbKind})`, () => {
   }
 
   const sessionCount = () => countSessions(db());
-  const lockout = () => lockoutOf(db(), subscriberId);
+  /** The budget of the one client sending every request, at the number. */
+  const signInLockout = (lane?: 'client' | 'untrusted') => signInLockoutOf(db(), PHONE, lane);
   /** The state of an account that wrong passwords have just locked, once. */
   const lockedOnce = () => lockedOnceAt(t.clock.now());
 
@@ -96,8 +97,13 @@ describeWithDb(`sign-in bursts (${dbKind})`, () => {
       expect(responses[rightAt]!.headers['retry-after']).toBe(String(FIRST_LOCK_MS / 1000));
       expect(await sessionCount()).toBe(0);
 
-      // One lock, of the first length: guesses decided while it held counted toward nothing.
-      expect(await lockout()).toEqual(lockedOnce());
+      // One lock of the first length, on the client: guesses decided while it held counted
+      // toward nothing, neither on it nor toward the number's lock for every untrusted client.
+      expect(await signInLockout()).toEqual(lockedOnce());
+      expect(await signInLockout('untrusted')).toMatchObject({
+        failed_attempts: MAX_FAILURES,
+        locked_until: null,
+      });
       expect(await eventCounts()).toEqual({ wrong_password: MAX_FAILURES - 1, locked: 1 });
 
       // The lock holds after the burst, on every instance, and ends on time.
@@ -136,9 +142,9 @@ describeWithDb(`sign-in bursts (${dbKind})`, () => {
         expectError(responses[rightAt]!, 423, 'account_locked');
         expect(told).toBe(MAX_FAILURES - 1);
       }
-      // Either way the account ends locked once: no sign-in undid the lock, and no guess decided
+      // Either way the client ends locked out once: no sign-in undid the lock, and no guess decided
       // while it held stacked a second one behind it.
-      expect(await lockout()).toEqual(lockedOnce());
+      expect(await signInLockout()).toEqual(lockedOnce());
       const events = await eventCounts();
       expect(events).toEqual({
         wrong_password: told,
@@ -160,7 +166,7 @@ describeWithDb(`sign-in bursts (${dbKind})`, () => {
         else SignInResponse.parse(res.json());
       });
       expect(await sessionCount()).toBe(BURST - 4);
-      const state = await lockout();
+      const state = await signInLockout();
       expect(state.locked_until).toBeNull();
       expect(state.last_locked_at).toBeNull();
       expect(state.failed_attempts).toBeLessThanOrEqual(4);
@@ -190,7 +196,8 @@ describeWithDb(`sign-in bursts (${dbKind})`, () => {
         .where('id', '=', subscriberId)
         .executeTakeFirstOrThrow();
       expect(row.email).toBe(EMAIL);
-      expect(await lockout()).toEqual(lockedOnce());
+      // The client is locked out of the number, as if it had guessed at sign-in.
+      expect(await signInLockout()).toEqual(lockedOnce());
       expect(await eventCounts()).toEqual({
         signed_in: 1,
         wrong_password: MAX_FAILURES - 1,

@@ -8,7 +8,7 @@ import type { Delivery } from '../../server/src/delivery/types';
 import { burst, fleetOf, postJson, statusCounts, type Fleet } from './support/burst';
 import { expectError } from './support/expect-error';
 import { codeIn, startSmsReceiver, type SmsReceiver } from './support/receivers';
-import { lockedOnceAt, lockoutOf, sessionCount as countSessions } from './support/lockout';
+import { lockedOnceAt, signInLockoutOf, sessionCount as countSessions } from './support/lockout';
 import { createTestApp, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
 
@@ -74,8 +74,9 @@ describeWithDb(`2-step verification bursts (${dbKind})`, () => {
     generate({ secret, epoch: Math.floor(t.clock.now() / 1000) + offsetSeconds });
   const lastTextedCode = (): string => codeIn((sms.requests.at(-1)!.body as { text: string }).text);
   const sessionCount = () => countSessions(db());
-  const lockout = () => lockoutOf(db(), subscriberId);
-  /** The state of an account that five wrong codes have just locked, once. */
+  /** The budget of the client sending every request: the codes count where its password did. */
+  const lockout = () => signInLockoutOf(db(), PHONE);
+  /** The state of a budget that five wrong codes have just locked, once. */
   const lockedOnce = () => lockedOnceAt(t.clock.now());
 
   async function enrolTotp(): Promise<{ secret: string; recoveryCodes: string[] }> {
@@ -116,7 +117,7 @@ describeWithDb(`2-step verification bursts (${dbKind})`, () => {
 
       const responses = await burst(fleet, secondSteps(ch, wrongWithRightLast(wrong, right)));
 
-      // Five tries were compared, all wrong: the fifth wrong code locked the account. Every
+      // Five tries were compared, all wrong: the fifth wrong code locked the client out. Every
       // other request found the challenge's tries spent.
       expect(statusCounts(responses)).toEqual({ 401: BURST - 1, 423: 1 });
       expectError(responses[RIGHT_AT]!, 401, 'unauthorized');

@@ -3,6 +3,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CaptchaChallenge } from '../../contract/errors';
 import { Captcha, DEFAULT_CAPTCHA_POLICY, requiredMaxNumber } from '../../server/src/auth/captcha';
+import { DEFAULT_LOCKOUT_POLICY } from '../../server/src/auth/lockout-policy';
 import { createTestApp, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
 import { expectError } from './support/expect-error';
@@ -13,7 +14,7 @@ import {
 } from './support/captcha';
 
 const CHALLENGE = '/v1/captcha/challenge';
-/** No account, so the failures never lock anything and only the counters move. */
+/** No account; the lock budgets are raised below, so only the captcha counters move. */
 const PHONE = '+12065550199';
 const WRONG = 'Not-The-Password-1';
 const KEY = 'captcha-work-test-key-0123456789abcdef';
@@ -42,7 +43,10 @@ describe('requiredMaxNumber', () => {
 describeWithDb(`captcha work grows with failures (${dbKind})`, () => {
   let t: TestApp;
   beforeEach(async () => {
-    t = await createTestApp();
+    t = await createTestApp({
+      lockout: { ...DEFAULT_LOCKOUT_POLICY, maxFailures: 1_000 },
+      signInBudgets: { untrustedFailures: 1_000 },
+    });
   });
   afterEach(async () => t?.close());
 
@@ -95,6 +99,7 @@ describeWithDb(`captcha work grows with failures (${dbKind})`, () => {
   it('a reset refuses a challenge easier than its number needs, and hands out one that is not', async () => {
     await t.close();
     t = await createTestApp({
+      lockout: { ...DEFAULT_LOCKOUT_POLICY, maxFailures: 1_000 },
       delivery: {
         email: { channel: 'email', description: 'none', send: async () => {} },
         sms: null,

@@ -714,13 +714,30 @@ describeWithDb(`no 5xx and only contract-shaped errors, whatever the input (${db
           // Each run starts from the same account, locked or not, with every device signed in.
           await db
             .updateTable('subscribers')
-            .set({
-              password_hash: security.passwordHash,
-              failed_attempts: 0,
-              locked_until: locked ? t.clock.now() + 60_000 : null,
-            })
+            .set({ password_hash: security.passwordHash })
             .where('id', '=', security.id)
             .execute();
+          // Locked: every untrusted client, this one included, is locked out of the number.
+          const { phone } = await db
+            .selectFrom('subscribers')
+            .select('phone')
+            .where('id', '=', security.id)
+            .executeTakeFirstOrThrow();
+          await db.deleteFrom('sign_in_lockouts').where('phone', '=', phone).execute();
+          if (locked) {
+            await db
+              .insertInto('sign_in_lockouts')
+              .values({
+                phone,
+                lane: 'untrusted',
+                failed_attempts: 0,
+                window_started_at: t.clock.now(),
+                locked_until: t.clock.now() + 60_000,
+                last_locked_at: t.clock.now(),
+                lock_level: 0,
+              })
+              .execute();
+          }
           await db
             .updateTable('sessions')
             .set({ revoked_at: null })

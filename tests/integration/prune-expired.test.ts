@@ -122,7 +122,9 @@ describeWithDb(`pruning expired rows (${dbKind})`, () => {
         | 'security_events'
         | 'budget_locks'
         | 'rate_limits'
-        | 'kiosk_visits',
+        | 'kiosk_visits'
+        | 'device_cookies'
+        | 'sign_in_lockouts',
     ) => (await db().selectFrom(table).selectAll().execute()).length;
     return {
       second_factor_challenges: await count('second_factor_challenges'),
@@ -136,6 +138,8 @@ describeWithDb(`pruning expired rows (${dbKind})`, () => {
       budget_locks: await count('budget_locks'),
       rate_limits: await count('rate_limits'),
       kiosk_visits: await count('kiosk_visits'),
+      device_cookies: await count('device_cookies'),
+      sign_in_lockouts: await count('sign_in_lockouts'),
     };
   }
 
@@ -173,6 +177,47 @@ describeWithDb(`pruning expired rows (${dbKind})`, () => {
       ])
       .execute();
 
+    const cookie = (key: string, expiresAt: number) => ({
+      token_hash: `cookie-${key}`,
+      subscriber_id: subscriberId,
+      issued_at: 0,
+      expires_at: expiresAt,
+      untrusted_at: null,
+    });
+    await db()
+      .insertInto('device_cookies')
+      .values([cookie('expired', now), cookie('live', now + 1)])
+      .execute();
+    const lane = (
+      phone: string,
+      windowAt: number,
+      lockedUntil: number | null,
+      lockedAt: number | null,
+    ) => ({
+      phone,
+      lane: 'untrusted',
+      failed_attempts: 1,
+      window_started_at: windowAt,
+      locked_until: lockedUntil,
+      last_locked_at: lockedAt,
+      lock_level: 0,
+    });
+    await db()
+      .insertInto('sign_in_lockouts')
+      .values([
+        // Its window ended an hour ago, with no lock: it counts nothing any more.
+        lane('+12065550001', now - HOUR_MS, null, null),
+        // Still counting.
+        lane('+12065550002', now - HOUR_MS + 1, null, null),
+        // Still locked.
+        lane('+12065550003', now - DAY_MS, now + 1, now - MINUTE_MS),
+        // Lock over, but a new one soon would be longer: kept for the repeat window (12 hours).
+        lane('+12065550004', now - 2 * HOUR_MS, now - HOUR_MS, now - 2 * HOUR_MS),
+        // Lock over 12 hours ago.
+        lane('+12065550005', now - DAY_MS, now - DAY_MS + 15 * MINUTE_MS, now - DAY_MS),
+      ])
+      .execute();
+
     const result = await pruneExpired(db(), now);
     expect(result).toEqual({
       // Expired at or before now.
@@ -194,6 +239,9 @@ describeWithDb(`pruning expired rows (${dbKind})`, () => {
       rate_limits: 1,
       // Kept a day past expiry.
       kiosk_visits: 1,
+      device_cookies: 1,
+      // Window over, no lock, and no repeat lock to lengthen.
+      sign_in_lockouts: 2,
     });
     expect(await counts()).toEqual({
       second_factor_challenges: 1,
@@ -207,6 +255,8 @@ describeWithDb(`pruning expired rows (${dbKind})`, () => {
       budget_locks: 1,
       rate_limits: 1,
       kiosk_visits: 1,
+      device_cookies: 1,
+      sign_in_lockouts: 3,
     });
     const challenges = await db()
       .selectFrom('second_factor_challenges')
@@ -220,7 +270,7 @@ describeWithDb(`pruning expired rows (${dbKind})`, () => {
     ]);
 
     // Nothing left to do a second time.
-    expect(Object.values(await pruneExpired(db(), now))).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(Object.values(await pruneExpired(db(), now)).every((n) => n === 0)).toBe(true);
   });
 
   it('uses the captcha policy’s failure window when given', async () => {
@@ -258,6 +308,8 @@ describeWithDb(`pruning expired rows (${dbKind})`, () => {
             budget_locks: 0,
             rate_limits: 0,
             kiosk_visits: 0,
+            device_cookies: 0,
+            sign_in_lockouts: 0,
           }),
         { timeout: 5_000, interval: 20 },
       );

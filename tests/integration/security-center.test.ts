@@ -383,12 +383,13 @@ describeWithDb(`security center (${dbKind})`, () => {
         newPassword: NEW_PASSWORD,
       });
       expect(ok.statusCode, ok.body).toBe(200);
-      const row = await db()
-        .selectFrom('subscribers')
+      // The count starts again: a changed password leaves no wrong tries behind.
+      const rows = await db()
+        .selectFrom('sign_in_lockouts')
         .select(['failed_attempts', 'locked_until'])
         .where('phone', '=', PHONE)
-        .executeTakeFirstOrThrow();
-      expect(row).toEqual({ failed_attempts: 0, locked_until: null });
+        .execute();
+      expect(rows).toEqual([]);
     });
 
     it('counts wrong current passwords toward the account lockout: the fifth locks the account', async () => {

@@ -18,6 +18,29 @@ export const DEFAULT_LOCKOUT_POLICY: LockoutPolicy = {
   maxLockMs: 60 * MINUTE_MS,
 };
 
+/**
+ * The budgets of OWASP's device-cookie pattern at sign-in (see auth/sign-in-budgets.ts). One
+ * untrusted client's budget at a number is `LockoutPolicy.maxFailures`; locks last as that policy
+ * says.
+ */
+export interface SignInBudgetPolicy {
+  /** Wrong passwords and codes a trusted device cookie may make before it is no longer trusted. */
+  deviceFailures: number;
+  /** Wrong tries at one number from all untrusted clients together that lock it for all of them. */
+  untrustedFailures: number;
+  /** An untrusted client's failure counts toward a lock for this long. */
+  failureWindowMs: number;
+  /** A device cookie earns its budget for this long after it was issued. */
+  deviceCookieTtlMs: number;
+}
+
+export const DEFAULT_SIGN_IN_BUDGETS: SignInBudgetPolicy = {
+  deviceFailures: 5,
+  untrustedFailures: 20,
+  failureWindowMs: 60 * MINUTE_MS,
+  deviceCookieTtlMs: 365 * 24 * HOUR_MS,
+};
+
 export interface LockoutState {
   failedAttempts: number;
   lockedUntil: number | null;

@@ -35,6 +35,10 @@ export interface SubscribersTable {
   /** Day of month (1–28) the plan renews on. */
   cycle_anchor_day: number;
   created_at: number;
+  /*
+   * The account-wide lockout before 018. Wrong tries are budgeted in `sign_in_lockouts` and
+   * `device_cookies` since; these stay for databases made before, and are cleared on unlock.
+   */
   failed_attempts: Generated<number>;
   locked_until: number | null;
   last_locked_at: number | null;
@@ -346,6 +350,8 @@ export interface SecondFactorChallengesTable {
   expires_at: number;
   attempts: Generated<number>;
   used_at: number | null;
+  /** 018: the sign-in budget the password step was decided on (see auth/sign-in-budgets.ts). */
+  lane: string | null;
 }
 
 /** A plan change: applied at once (`applied`), or waiting for the renewal (`pending`). */
@@ -485,7 +491,34 @@ export interface KioskVisitsTable {
   ended_at: number | null;
 }
 
+/** 018: a device cookie issued at a successful sign-in, with its own budget of wrong passwords. */
+export interface DeviceCookiesTable {
+  /** SHA-256 of the cookie's random part. */
+  token_hash: string;
+  subscriber_id: string;
+  issued_at: number;
+  expires_at: number;
+  failures: Generated<number>;
+  /** When its budget was spent: from then on it earns nothing. */
+  untrusted_at: number | null;
+}
+
+/** 018: the wrong-password budget of untrusted clients at one number (see auth/sign-in-budgets.ts). */
+export interface SignInLockoutsTable {
+  /** The number typed, E.164, whether or not it has an account. */
+  phone: string;
+  /** `client:<client key>`, or `untrusted` for all untrusted clients together. */
+  lane: string;
+  failed_attempts: number;
+  window_started_at: number;
+  locked_until: number | null;
+  last_locked_at: number | null;
+  lock_level: number;
+}
+
 export interface Database {
+  device_cookies: DeviceCookiesTable;
+  sign_in_lockouts: SignInLockoutsTable;
   plans: PlansTable;
   subscribers: SubscribersTable;
   sessions: SessionsTable;

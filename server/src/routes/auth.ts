@@ -47,6 +47,8 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
       config,
       schema: {
         summary: 'Sign in with phone number and password',
+        description:
+          "Wrong passwords are budgeted following OWASP's device-cookie pattern. Every successful sign-in answers with a deviceCookie bound to the account; a client that sends it back with later sign-ins to that account has its own budget of wrong tries, which nobody else's failures touch. Clients without one: a few wrong tries lock that client out of that number, and more from all of them together lock the number for every client without a cookie (423 account_locked with Retry-After). A number without an account answers exactly as one with.",
         tags: ['auth'],
         security: PUBLIC_OR_KIOSK,
         body: SignInRequest,
@@ -66,6 +68,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
         clientOf(request, request.body.device),
         request.body.captcha,
         request.body.deviceToken,
+        request.body.deviceCookie,
       ),
   );
 
@@ -76,7 +79,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
       schema: {
         summary: 'Finish a sign-in with 2-step verification: the challenge and a code',
         description:
-          'After sign-in answers 401 second_factor_required with error.secondFactor.challenge. The code is a 6-digit code (from the authenticator app, or texted for this sign-in when error.secondFactor.method is sms) or a one-time recovery code. Wrong codes count toward the account lockout. With rememberDevice, the answer carries a deviceToken that skips this step for 30 days. 502 delivery_failed: the text for this sign-in could not be sent (ask for another, or use a recovery code).',
+          'After sign-in answers 401 second_factor_required with error.secondFactor.challenge. The code is a 6-digit code (from the authenticator app, or texted for this sign-in when error.secondFactor.method is sms) or a one-time recovery code. Wrong codes count on the same budget as the password that started this sign-in. With rememberDevice, the answer carries a deviceToken that skips this step for 30 days. 502 delivery_failed: the text for this sign-in could not be sent (ask for another, or use a recovery code).',
         tags: ['auth'],
         security: PUBLIC_OR_KIOSK,
         body: SecondFactorRequest,

@@ -7,14 +7,13 @@ import type { DeviceInfo, SignInResponse, SubscriberProfile } from '../../../con
 import type { SecondFactorResendResponse } from '../../../contract/http/two-factor';
 import { ApiHttpError, accountLocked, invalidCredentials } from '../errors';
 import { getDummyHash, hashPassword, needsRehash, verifyPassword } from '../auth/passwords';
-import { remainingLockMs, retryAfterSeconds, type LockoutPolicy } from '../auth/lockout-policy';
 import {
-  acceptRightPassword,
-  countWrongPassword,
-  lockRemaining,
-  LOCKOUT_COLUMNS,
-  lockoutState,
-} from '../auth/failed-passwords';
+  DEFAULT_SIGN_IN_BUDGETS,
+  retryAfterSeconds,
+  type LockoutPolicy,
+} from '../auth/lockout-policy';
+import { laneFromName, laneName, SignInBudgets, type Lane } from '../auth/sign-in-budgets';
+import type { DeviceCookies } from '../auth/device-cookies';
 import { AccessTokens, hashRefreshToken, newRefreshToken } from '../auth/tokens';
 import { RiskCounters, type Captcha } from '../auth/captcha';
 import { signInExpired, type MatchedCode, type TwoFactorService } from './two-factor-service';
@@ -35,10 +34,22 @@ export const DEFAULT_SESSION_POLICY: SessionPolicy = {
 
 export type { ClientInfo } from './security-log';
 
+/** Device cookies and the budgets they earn (see auth/sign-in-budgets.ts). */
+export interface SignInGuessing {
+  budgets: SignInBudgets;
+  /** `null`: no cookies are issued, and every client is untrusted. */
+  cookies: DeviceCookies | null;
+}
+
+/** Who a client is for its budgets: its address, or its kiosk visit (see plugins/kiosk-client.ts). */
+function clientKeyOf(client: ClientInfo): string {
+  return client.clientKey ?? (client.ip ? `ip:${client.ip}` : 'ip:unknown');
+}
+
 type SubscriberRow = Pick<
   SubscribersTable,
-  'id' | 'phone' | 'name' | 'email' | 'password_hash' | 'status' | 'locked_until' | 'last_locked_at'
-> & { failed_attempts: number; lock_level: number };
+  'id' | 'phone' | 'name' | 'email' | 'password_hash' | 'status'
+>;
 
 const invalidRefresh = (): ApiHttpError =>
   new ApiHttpError(401, 'invalid_refresh_token', 'Your session has ended. Please sign in again.');
@@ -61,15 +72,15 @@ function profile(row: Pick<SubscriberRow, 'id' | 'phone' | 'name' | 'email'>): S
 }
 
 /**
- * Sign-in, token refresh and sign-out. Lockout state lives in the subscribers table so that
- * several API instances sharing one database enforce one lockout.
+ * Sign-in, token refresh and sign-out. Wrong-try budgets live in the database (see
+ * auth/sign-in-budgets.ts), so several API instances sharing one database enforce one lockout.
  */
 export class AuthService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly tokens: AccessTokens,
-    private readonly lockout: LockoutPolicy,
+    lockout: LockoutPolicy,
     private readonly sessions: SessionPolicy = DEFAULT_SESSION_POLICY,
     /** When given, sign-in asks for a captcha once failures pile up (per number or client). */
     private readonly risk?: { captcha: Captcha; counters: RiskCounters },
@@ -77,6 +88,10 @@ export class AuthService {
     private readonly twoFactor?: TwoFactorService,
     /** The account's security history: sign-ins, wrong passwords and codes, lockouts. */
     private readonly events: SecurityLog = NO_SECURITY_LOG,
+    private readonly guessing: SignInGuessing = {
+      budgets: new SignInBudgets(lockout, DEFAULT_SIGN_IN_BUDGETS),
+      cookies: null,
+    },
   ) {}
 
   /**
@@ -91,8 +106,9 @@ export class AuthService {
     client: ClientInfo = {},
     captcha?: string,
     deviceToken?: string,
+    deviceCookie?: string,
   ): Promise<SignInResponse> {
-    if (!this.risk) return this.checkPassword(phone, password, client, deviceToken);
+    if (!this.risk) return this.checkPassword(phone, password, client, deviceToken, deviceCookie);
     const keys = RiskCounters.keys(
       phone,
       client.clientKey ?? (client.ip ? `ip:${client.ip}` : undefined),
@@ -104,7 +120,7 @@ export class AuthService {
       await this.risk.captcha.require(captcha, undefined, failures);
     }
     try {
-      const result = await this.checkPassword(phone, password, client, deviceToken);
+      const result = await this.checkPassword(phone, password, client, deviceToken, deviceCookie);
       await this.risk.counters.clear(keys[0]!);
       return result;
     } catch (error) {
@@ -118,76 +134,82 @@ export class AuthService {
     }
   }
 
-  /** The columns sign-in needs: identity, password hash and lockout state. */
+  /** The columns sign-in needs: identity and password hash. */
   private subscriberRows() {
     return this.db
       .selectFrom('subscribers')
-      .select(['id', 'phone', 'name', 'email', 'password_hash', 'status', ...LOCKOUT_COLUMNS]);
+      .select(['id', 'phone', 'name', 'email', 'password_hash', 'status']);
   }
 
   /**
-   * Checks the password, then decides once argon2 is done, by one conditional statement on the
-   * account's row (see failed-passwords.ts): the lock read before argon2 may be stale by then,
-   * since every request of a burst reads it at once. A wrong password counts only while the
-   * account is not locked, and a right one is let in only while it is not locked, so once wrong
-   * passwords lock the account no password that finishes later signs in, whatever order the
-   * requests finish in.
+   * Checks the password, then decides once argon2 is done, on the try's lane (see
+   * auth/sign-in-budgets.ts): a trusted device cookie's own budget, or the client's and the
+   * number's. The lock read before argon2 may be stale by then, since every request of a burst
+   * reads it at once, so a wrong password counts, and a right one is let in, only by one locked
+   * decision made afterwards: once wrong passwords lock the lane, no password that finishes later
+   * signs in on it, whatever order the requests finish in.
+   *
+   * A number without an account goes through the same steps (the same argon2 work against a
+   * dummy hash, the same budgets by the number typed), so it answers with the same statuses,
+   * bodies and `Retry-After`, in the same time, as one with an account.
    */
   private async checkPassword(
     phone: string,
     password: string,
     client: ClientInfo,
     deviceToken: string | undefined,
+    deviceCookie: string | undefined,
   ): Promise<SignInResponse> {
     const row = await this.subscriberRows().where('phone', '=', phone).executeTakeFirst();
+    const clientKey = clientKeyOf(client);
+    const { budgets, cookies } = this.guessing;
+    const cookieHash = row && cookies ? cookies.signedFor(row.id, deviceCookie) : null;
+    const lane: Lane =
+      cookieHash && (await cookies!.trusted(this.db, cookieHash, this.clock.now()))
+        ? { kind: 'device', cookieHash }
+        : { kind: 'client', clientKey };
 
-    if (!row) {
-      // Same argon2 work as a real account, so response time does not reveal which numbers exist.
-      await verifyPassword(await getDummyHash(), password);
-      throw invalidCredentials();
-    }
-
-    // Verify even while locked: a locked account must answer in the same time and must not
-    // reveal whether this password was right.
-    const passwordOk = await verifyPassword(row.password_hash, password);
+    // Verify even while locked: a locked lane must answer in the same time and must not reveal
+    // whether this password was right.
+    const passwordOk = row
+      ? await verifyPassword(row.password_hash, password)
+      : !(await verifyPassword(await getDummyHash(), password));
     const now = this.clock.now();
-    const locked = remainingLockMs(lockoutState(row), now);
-    if (locked > 0) throw accountLocked(retryAfterSeconds(locked));
 
-    if (passwordOk && needsRehash(row.password_hash)) {
-      await this.upgradeHash(row.id, row.password_hash, password);
-    }
-
-    if (!passwordOk) {
-      const guess = await countWrongPassword(this.db, row.id, now, this.lockout);
-      if (guess.counted) {
-        await this.events.record(row.id, guess.startedLock ? 'locked' : 'wrong_password', client);
+    if (!row || !passwordOk) {
+      const wrong = await budgets.wrongTry(this.db, phone, lane, clientKey, now);
+      if (row && wrong.counted) {
+        await this.events.record(row.id, wrong.startedLock ? 'locked' : 'wrong_password', client);
       }
-      if (guess.lockedForMs > 0) throw accountLocked(retryAfterSeconds(guess.lockedForMs));
+      if (wrong.lockedForMs > 0) throw accountLocked(retryAfterSeconds(wrong.lockedForMs));
       throw invalidCredentials();
     }
 
-    // The failure count is not reset yet: wrong second-factor codes keep adding to it, so a
-    // known password cannot be used to try codes forever.
+    // A right password on a locked lane is refused below like a wrong one, before anything else
+    // (a re-hash, a 2-step challenge) could tell it apart.
     const method = this.twoFactor ? await this.twoFactor.method(row.id) : null;
-    if (this.twoFactor && method) {
-      const remembered =
-        deviceToken !== undefined && (await this.twoFactor.useTrustedDevice(row.id, deviceToken));
-      if (!remembered) {
-        // Nothing is reset here, but a lock that wrong passwords started while this one was
-        // checked still refuses it, as it would refuse the code.
-        const lockedNow = await lockRemaining(this.db, row.id, now);
-        if (lockedNow > 0) throw accountLocked(retryAfterSeconds(lockedNow));
-        const { secondFactor, message } = await this.twoFactor.createChallenge(
-          row.id,
-          method,
-          row.phone,
-        );
-        throw new ApiHttpError(401, 'second_factor_required', message, { secondFactor });
-      }
+    const remembered =
+      this.twoFactor !== undefined &&
+      method !== null &&
+      deviceToken !== undefined &&
+      (await this.twoFactor.useTrustedDevice(row.id, deviceToken));
+    if (this.twoFactor && method && !remembered) {
+      const lockedNow = await budgets.lockedFor(this.db, phone, lane, now);
+      if (lockedNow > 0) throw accountLocked(retryAfterSeconds(lockedNow));
+      if (needsRehash(row.password_hash))
+        await this.upgradeHash(row.id, row.password_hash, password);
+      const { secondFactor, message } = await this.twoFactor.createChallenge(
+        row.id,
+        method,
+        row.phone,
+        laneName(lane),
+      );
+      throw new ApiHttpError(401, 'second_factor_required', message, { secondFactor });
     }
 
-    return this.openSession(row, now, client);
+    const session = await this.openSession(row, now, client, lane, cookieHash);
+    if (needsRehash(row.password_hash)) await this.upgradeHash(row.id, row.password_hash, password);
+    return session;
   }
 
   /**
@@ -216,21 +238,31 @@ export class AuthService {
     row: SubscriberRow,
     now: number,
     client: ClientInfo,
+    lane: Lane,
+    /** The device cookie the client sent, signed for this account: replaced by the new one. */
+    sentCookie: string | null,
     spend?: (trx: Transaction<Database>) => Promise<void>,
   ): Promise<SignInResponse> {
     const refreshToken = newRefreshToken();
-    const sessionId = await this.db.transaction().execute(async (trx) => {
-      const lockedFor = await acceptRightPassword(trx, row.id, now);
+    const { budgets, cookies } = this.guessing;
+    const opened = await this.db.transaction().execute(async (trx) => {
+      const lockedFor = await budgets.rightTry(trx, row.phone, lane, clientKeyOf(client), now);
       if (lockedFor > 0) throw accountLocked(retryAfterSeconds(lockedFor));
       await spend?.(trx);
-      return this.insertSession(trx, row.id, refreshToken, now, client);
+      const sessionId = await this.insertSession(trx, row.id, refreshToken, now, client);
+      const deviceCookie = await cookies?.issue(trx, row.id, now, sentCookie ?? undefined);
+      return { sessionId, deviceCookie };
     });
     const session: SignInResponse = {
-      accessToken: await this.tokens.issue({ subscriberId: row.id, sessionId }, now),
+      accessToken: await this.tokens.issue(
+        { subscriberId: row.id, sessionId: opened.sessionId },
+        now,
+      ),
       refreshToken,
       tokenType: 'Bearer',
       expiresIn: this.tokens.ttlSeconds,
       subscriber: profile(row),
+      ...(opened.deviceCookie ? { deviceCookie: opened.deviceCookie } : {}),
     };
     await this.events.signedIn(row.id, client);
     return session;
@@ -264,14 +296,19 @@ export class AuthService {
     const guess = await twoFactor.readCode(row.id, code, found.token_hash);
     const attemptsLeft = await twoFactor.takeTry(found.token_hash);
     if (attemptsLeft === null) throw signInExpired();
-    // A code typed while the account is locked is not compared at all. Its try is spent, which
+    // The codes count on the budget the password was decided on.
+    const clientKey = clientKeyOf(client);
+    const lane = laneFromName(found.lane, clientKey);
+    const budgets = this.guessing.budgets;
+    // A code typed while the lane is locked is not compared at all. Its try is spent, which
     // costs nothing: a lock outlasts the challenge.
     const now = this.clock.now();
-    const locked = remainingLockMs(lockoutState(row), now);
+    const locked = await budgets.lockedFor(this.db, row.phone, lane, now);
     if (locked > 0) throw accountLocked(retryAfterSeconds(locked));
 
     const match = await twoFactor.matchCode(row.id, guess);
-    const session = match && (await this.signInWithCode(row, found.token_hash, match, now, client));
+    const session =
+      match && (await this.signInWithCode(row, found.token_hash, match, now, client, lane));
     if (session) {
       await this.risk?.counters.clear(RiskCounters.keys(row.phone, undefined)[0]!);
       if (!rememberDevice) return session;
@@ -281,7 +318,7 @@ export class AuthService {
     // When another request has meanwhile finished this sign-in with the right code, this one is
     // no guess at anything any more: it is answered like any try at a used challenge, uncounted.
     if (!(await twoFactor.challengeOpen(found.token_hash))) throw signInExpired();
-    const wrong = await countWrongPassword(this.db, row.id, now, this.lockout);
+    const wrong = await budgets.wrongTry(this.db, row.phone, lane, clientKey, now);
     if (wrong.counted) {
       await this.events.record(
         row.id,
@@ -309,11 +346,13 @@ export class AuthService {
     match: MatchedCode,
     now: number,
     client: ClientInfo,
+    lane: Lane,
   ): Promise<SignInResponse | null> {
     const twoFactor = this.twoFactor;
     if (!twoFactor) throw signInExpired();
     try {
-      return await this.openSession(row, now, client, async (trx) => {
+      const sent = lane.kind === 'device' ? lane.cookieHash : null;
+      return await this.openSession(row, now, client, lane, sent, async (trx) => {
         if (!(await twoFactor.spendChallenge(trx, tokenHash))) throw signInExpired();
         if (!(await twoFactor.spendCode(trx, row.id, match))) throw new CodeSpentMeanwhile();
       });

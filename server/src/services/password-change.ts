@@ -66,6 +66,14 @@ export async function storeNewPassword(
   if (options.keepSession !== undefined) sessions = sessions.where('id', '!=', options.keepSession);
   await sessions.execute();
   await revokeTrustedDevices(trx, subscriberId, now);
+  // Whoever reset or changed the password proved the account is theirs: the wrong tries of
+  // clients without a device cookie no longer hold them out.
+  await trx
+    .deleteFrom('sign_in_lockouts')
+    .where('phone', '=', (eb) =>
+      eb.selectFrom('subscribers').select('phone').where('id', '=', subscriberId),
+    )
+    .execute();
   // A sign-in that got past the old password and waits for its second step ends here too.
   await trx
     .updateTable('second_factor_challenges')

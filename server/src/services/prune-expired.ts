@@ -2,6 +2,7 @@ import type { DeleteResult, Kysely } from 'kysely';
 import type { Database } from '../db/schema';
 import { DAY_MS, HOUR_MS } from '../clock';
 import { DEFAULT_CAPTCHA_POLICY } from '../auth/captcha';
+import { DEFAULT_LOCKOUT_POLICY, DEFAULT_SIGN_IN_BUDGETS } from '../auth/lockout-policy';
 import { pruneSecurityEvents } from './security-events';
 import { BUDGET_LOCK_IDLE_MS } from '../db/budget-lock';
 import { RATE_LIMIT_ROW_IDLE_MS } from '../plugins/rate-limit-store';
@@ -9,6 +10,8 @@ import { RATE_LIMIT_ROW_IDLE_MS } from '../plugins/rate-limit-store';
 export interface PruneOptions {
   /** How long a failed-sign-in window lasts (`CaptchaPolicy.failureWindowMs`). */
   riskWindowMs?: number;
+  /** How long an untrusted client's failure counts (`SignInBudgetPolicy.failureWindowMs`). */
+  lockoutWindowMs?: number;
 }
 
 /** Rows deleted, per table. */
@@ -24,6 +27,8 @@ export interface PruneResult {
   budget_locks: number;
   rate_limits: number;
   kiosk_visits: number;
+  device_cookies: number;
+  sign_in_lockouts: number;
 }
 
 const count = (result: DeleteResult): number => Number(result.numDeletedRows);
@@ -36,7 +41,8 @@ type ExpiringTable =
   | 'reset_tickets'
   | 'spent_captchas'
   | 'trusted_devices'
-  | 'kiosk_visits';
+  | 'kiosk_visits'
+  | 'device_cookies';
 
 /**
  * Deletes rows that can no longer change any answer, so short-lived tables stay small. Each table
@@ -47,7 +53,8 @@ type ExpiringTable =
  * - failed-sign-in counters once their window has ended (a new failure starts a new window);
  * - security history once it is a year old (`SECURITY_EVENT_RETENTION_MS`);
  * - budget lock rows untouched for two days (they hold no count; a new request makes one anew);
- * - per-client request counts whose window started a day ago (no limit's window is that long).
+ * - per-client request counts whose window started a day ago (no limit's window is that long);
+ * - expired device cookies, and untrusted sign-in budgets whose window and lock have both ended.
  */
 export async function pruneExpired(
   db: Kysely<Database>,
@@ -55,6 +62,7 @@ export async function pruneExpired(
   options: PruneOptions = {},
 ): Promise<PruneResult> {
   const riskWindowMs = options.riskWindowMs ?? DEFAULT_CAPTCHA_POLICY.failureWindowMs;
+  const lockoutWindowMs = options.lockoutWindowMs ?? DEFAULT_SIGN_IN_BUDGETS.failureWindowMs;
   /** Deletes the rows of `table` that expired at or before `cutoff`. */
   const expired = async (table: ExpiringTable, cutoff: number): Promise<number> =>
     count(await db.deleteFrom(table).where('expires_at', '<=', cutoff).executeTakeFirst());
@@ -79,6 +87,21 @@ export async function pruneExpired(
         .executeTakeFirst(),
     ),
     kiosk_visits: await expired('kiosk_visits', now - DAY_MS),
+    device_cookies: await expired('device_cookies', now),
+    sign_in_lockouts: count(
+      await db
+        .deleteFrom('sign_in_lockouts')
+        .where('window_started_at', '<=', now - lockoutWindowMs)
+        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+        // A lock soon after the last one is longer: its row stays while that can happen.
+        .where((eb) =>
+          eb.or([
+            eb('last_locked_at', 'is', null),
+            eb('last_locked_at', '<=', now - DEFAULT_LOCKOUT_POLICY.repeatWindowMs),
+          ]),
+        )
+        .executeTakeFirst(),
+    ),
     rate_limits: count(
       await db
         .deleteFrom('rate_limits')

@@ -13,7 +13,7 @@ import type {
   SignOutOthersResponse,
 } from '../../../contract/http/security';
 import { ApiHttpError, unauthorized } from '../errors';
-import type { LockoutPolicy } from '../auth/lockout-policy';
+import type { SignInBudgets } from '../auth/sign-in-budgets';
 import { appVersionFromUserAgent, describeUserAgent } from './client-description';
 import { decodeCursor, toPage } from './pagination';
 import type { ClientInfo, SecurityLog } from './security-log';
@@ -45,9 +45,9 @@ export class SecurityService {
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly events: SecurityLog,
-    lockout: LockoutPolicy,
+    budgets: SignInBudgets,
   ) {
-    this.passwords = { db, clock, lockout, events };
+    this.passwords = { db, clock, budgets, events };
   }
 
   async overview(subscriberId: string): Promise<SecurityOverview> {

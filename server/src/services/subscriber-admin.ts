@@ -8,6 +8,7 @@ import { PhoneInput } from '../../../contract/phone';
 import { EmailAddress, NewPassword, PlanId, SubscriberName } from '../../../contract/subscriber';
 import { hashPassword } from '../auth/passwords';
 import { afterUnlock } from '../auth/lockout-policy';
+import { clearSignInLockouts } from '../auth/sign-in-budgets';
 import { isoDay } from './billing-cycle';
 import { checkPassword } from '../../../contract/password-policy';
 
@@ -134,10 +135,21 @@ export class SubscriberAdmin {
   }
 
   async list(): Promise<SubscriberListing[]> {
+    // Locked: the latest lock at the number, whether of every client without a device cookie or
+    // of one client (a customer calling about it may be either); `unlock` lifts them all.
     const rows = await this.db
-      .selectFrom('subscribers')
-      .select(['phone', 'name', 'email', 'plan_id', 'status', 'locked_until'])
-      .orderBy('name')
+      .selectFrom('subscribers as s')
+      .leftJoin(
+        (eb) =>
+          eb
+            .selectFrom('sign_in_lockouts')
+            .select((e) => ['phone', e.fn.max('locked_until').as('locked_until')])
+            .groupBy('phone')
+            .as('l'),
+        (join) => join.onRef('l.phone', '=', 's.phone'),
+      )
+      .select(['s.phone', 's.name', 's.email', 's.plan_id', 's.status', 'l.locked_until'])
+      .orderBy('s.name')
       .execute();
     const now = this.clock.now();
     return rows.map((r) => ({
@@ -146,7 +158,8 @@ export class SubscriberAdmin {
       email: r.email,
       planId: r.plan_id,
       status: r.status,
-      lockedUntil: r.locked_until !== null && r.locked_until > now ? r.locked_until : null,
+      lockedUntil:
+        r.locked_until != null && Number(r.locked_until) > now ? Number(r.locked_until) : null,
     }));
   }
 
@@ -167,6 +180,7 @@ export class SubscriberAdmin {
     if (Number(result.numUpdatedRows) === 0) {
       throw new AdminError('not_found', `No subscriber has the number ${phone.data}.`);
     }
+    await clearSignInLockouts(this.db, phone.data);
     return phone.data;
   }
 

@@ -16,7 +16,8 @@ import type {
 } from '../../../contract/http/two-factor';
 import { ApiHttpError } from '../errors';
 import { withBudgetLocks } from '../db/budget-lock';
-import { DEFAULT_LOCKOUT_POLICY, type LockoutPolicy } from '../auth/lockout-policy';
+import { DEFAULT_LOCKOUT_POLICY, DEFAULT_SIGN_IN_BUDGETS } from '../auth/lockout-policy';
+import { SignInBudgets } from '../auth/sign-in-budgets';
 import { isSealed, open, seal, type SealingKeys } from '../auth/secret-box';
 import type { Delivery, Sender } from '../delivery/types';
 import { maskPhone } from './recovery-service';
@@ -64,8 +65,8 @@ export interface TwoFactorOptions {
    * passwords typed for those changes.
    */
   events?: SecurityLog;
-  /** The lockout that a wrong password typed for those changes counts toward. */
-  lockout?: LockoutPolicy;
+  /** The budgets that a wrong password typed for those changes spends (those of sign-in). */
+  budgets?: SignInBudgets;
   /** AES-256 keys (by key id) for TOTP secrets at rest; without them they are stored as they are. */
   secretKey?: Buffer | SealingKeys;
   sms?: Partial<SmsCodePolicy>;
@@ -184,7 +185,8 @@ export class TwoFactorService {
     this.passwords = {
       db,
       clock,
-      lockout: options.lockout ?? DEFAULT_LOCKOUT_POLICY,
+      budgets:
+        options.budgets ?? new SignInBudgets(DEFAULT_LOCKOUT_POLICY, DEFAULT_SIGN_IN_BUDGETS),
       events: this.events,
     };
   }
@@ -548,6 +550,8 @@ export class TwoFactorService {
     subscriberId: string,
     method: TwoFactorMethod,
     phone: string,
+    /** The budget the password was decided on; the codes count on it too. */
+    lane: string | null = null,
   ): Promise<{ secondFactor: SecondFactorChallenge; message: string }> {
     const now = this.clock.now();
     const challenge = randomBytes(32).toString('base64url');
@@ -561,6 +565,7 @@ export class TwoFactorService {
         created_at: now,
         expires_at: expiresAt,
         used_at: null,
+        lane,
       })
       .execute();
     const base = { challenge, expiresIn: seconds(SECOND_FACTOR_CHALLENGE_TTL_MS) };
@@ -742,7 +747,7 @@ export class TwoFactorService {
   async findChallenge(challenge: string) {
     const row = await this.db
       .selectFrom('second_factor_challenges')
-      .select(['token_hash', 'subscriber_id', 'expires_at', 'attempts', 'used_at'])
+      .select(['token_hash', 'subscriber_id', 'expires_at', 'attempts', 'used_at', 'lane'])
       .where('token_hash', '=', sha256(challenge))
       .executeTakeFirst();
     if (!row || row.used_at !== null || row.expires_at <= this.clock.now()) return null;

@@ -14,6 +14,25 @@ export function lockoutOf(db: Kysely<Database>, subscriberId: string) {
     .executeTakeFirstOrThrow();
 }
 
+/**
+ * A number's sign-in budget on one lane (see server/src/auth/sign-in-budgets.ts): `client` is the
+ * one untrusted client that tried it (every request of a test comes from one address), or
+ * `untrusted` for all untrusted clients together.
+ */
+export function signInLockoutOf(
+  db: Kysely<Database>,
+  phone: string,
+  lane: 'client' | 'untrusted' = 'client',
+) {
+  const query = db
+    .selectFrom('sign_in_lockouts')
+    .select(['failed_attempts', 'locked_until', 'last_locked_at', 'lock_level'])
+    .where('phone', '=', phone);
+  return (
+    lane === 'client' ? query.where('lane', 'like', 'client:%') : query.where('lane', '=', lane)
+  ).executeTakeFirstOrThrow();
+}
+
 /** The lockout columns of an account locked once, just now (`now`), by the default policy. */
 export function lockedOnceAt(now: number) {
   return {

@@ -16,6 +16,7 @@ import { budgetLocks } from './014-budget-locks';
 import { rateLimits } from './015-rate-limits';
 import { kioskVisits } from './016-kiosk-visits';
 import { keyIds } from './017-key-ids';
+import { deviceCookies } from './018-device-cookies';
 
 /** Every migration, by name; names sort in the order they must run. Never edit a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '015-rate-limits': rateLimits,
   '016-kiosk-visits': kioskVisits,
   '017-key-ids': keyIds,
+  '018-device-cookies': deviceCookies,
 };
