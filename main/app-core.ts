@@ -258,8 +258,10 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
         name: deps.deviceName,
         appVersion: deps.appInfo.version,
       }),
+    // A kiosk already has no vault; this keeps customers' device tokens and cookies out even if
+    // one were wired in.
     ...(kioskPolicy
-      ? { allowRememberDevice: () => false }
+      ? { allowRememberDevice: () => false, allowDeviceCookie: () => false }
       : deps.allowRememberDevice
         ? { allowRememberDevice: deps.allowRememberDevice }
         : {}),

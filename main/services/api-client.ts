@@ -170,6 +170,11 @@ export interface SignInBody {
   device?: DeviceInfo | undefined;
   /** A remembered computer's token: skips the second step while the server still honours it. */
   deviceToken?: string | undefined;
+  /**
+   * The device cookie of the last sign-in to this number: this computer's own allowance of
+   * wrong passwords, whatever others try.
+   */
+  deviceCookie?: string | undefined;
 }
 
 export interface SecondFactorBody {
@@ -556,6 +561,7 @@ export function createApiClient(
           ...(body.captcha ? { captcha: body.captcha } : {}),
           ...(body.device ? { device: body.device } : {}),
           ...(body.deviceToken ? { deviceToken: body.deviceToken } : {}),
+          ...(body.deviceCookie ? { deviceCookie: body.deviceCookie } : {}),
         },
         schema: SignInResponse,
       }),

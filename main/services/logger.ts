@@ -50,7 +50,11 @@ const normaliseKey = (key: string) => key.toLowerCase().replace(/[-_]/g, '');
 function isSecretKey(key: string): boolean {
   const k = normaliseKey(key);
   return (
-    SECRET_KEYS.has(k) || k.endsWith('token') || k.endsWith('password') || k.endsWith('secret')
+    SECRET_KEYS.has(k) ||
+    k.endsWith('token') ||
+    k.endsWith('password') ||
+    k.endsWith('secret') ||
+    k.endsWith('cookie')
   );
 }
 

@@ -22,7 +22,7 @@ import type { Settings } from '../../contract/settings';
 import { AppError, isAppError } from '../errors';
 import type { ApiClient, ExportFilterParams, PageParams, SignInBody } from './api-client';
 import type { Clock, TimerHandle, Timers } from './clock';
-import { RememberedDevices } from './device';
+import { DEVICE_COOKIE, PhoneSecrets, REMEMBERED_DEVICE } from './device';
 import type { Log } from './logger';
 import { SecondStep, secondFactorOutcome, secondStepOver } from './second-factor';
 import type { CredentialVault, VaultEntry } from './vault';
@@ -57,6 +57,12 @@ export interface SessionDeps {
    * kiosk). Read at every sign-in. Default: allowed.
    */
   allowRememberDevice?: () => boolean;
+  /**
+   * False where the API's device cookie must be neither kept nor sent even with a keychain (a
+   * shared kiosk: one customer's cookie must not vouch for the next). Read at every sign-in.
+   * Default: allowed.
+   */
+  allowDeviceCookie?: () => boolean;
 }
 
 export interface SignInParams {
@@ -131,14 +137,16 @@ export class SessionService {
   #resuming: Promise<ResumeResult> | null = null;
   #pending: PendingResume | null = null;
   readonly #secondStep = new SecondStep();
-  readonly #devices: RememberedDevices;
+  readonly #devices: PhoneSecrets;
+  readonly #cookies: PhoneSecrets;
   #disposed = false;
 
   constructor(deps: SessionDeps) {
     this.#deps = deps;
     this.#leadMs = deps.refreshLeadMs ?? 60_000;
     this.#retryMs = deps.refreshRetryMs ?? 30_000;
-    this.#devices = new RememberedDevices(deps.vault, deps.log);
+    this.#devices = new PhoneSecrets(deps.vault, deps.log, REMEMBERED_DEVICE);
+    this.#cookies = new PhoneSecrets(deps.vault, deps.log, DEVICE_COOKIE);
   }
 
   /** The current session as the renderer may see it, or `null` when signed out. */
@@ -161,18 +169,28 @@ export class SessionService {
     return this.#devices.available && (this.#deps.allowRememberDevice?.() ?? true);
   }
 
+  /** Device cookies are kept where there is a keychain, outside a kiosk. */
+  get #keepsDeviceCookies(): boolean {
+    return this.#cookies.available && (this.#deps.allowDeviceCookie?.() ?? true);
+  }
+
   /**
    * Signs in with the password. With `keepSignedIn` and a keychain, the refresh token goes to the
    * vault under the E.164 phone; without a keychain it is kept in memory only (`persisted:
    * false`). A 2-step account answers `second-factor` instead (unless this computer is
    * remembered for it), and {@link completeSecondFactor} finishes the sign-in.
+   *
+   * The device cookie of the last sign-in to this phone goes along, so guesses at the number
+   * from elsewhere do not lock this computer out; the one the API answers with replaces it
+   * (see {@link #establish}).
    */
   async signIn(params: SignInParams): Promise<SignInOutcome> {
     const { clock } = this.#deps;
     // A new password step replaces a second step left open.
     this.#secondStep.clear();
-    const deviceToken = this.canRememberDevice
-      ? await this.#devices.token(params.phone)
+    const deviceToken = this.canRememberDevice ? await this.#devices.get(params.phone) : undefined;
+    const deviceCookie = this.#keepsDeviceCookies
+      ? await this.#cookies.get(params.phone)
       : undefined;
     let response: SignInResponse;
     try {
@@ -181,6 +199,7 @@ export class SessionService {
         password: params.password,
         device: this.#deps.device(),
         deviceToken,
+        deviceCookie,
       });
     } catch (error) {
       const pending = this.#secondStep.begin(error, params, clock.now());
@@ -222,7 +241,7 @@ export class SessionService {
     }
     this.#secondStep.clear();
     if (rememberDevice && response.deviceToken) {
-      await this.#devices.remember(response.subscriber.phone, response.deviceToken);
+      await this.#devices.keep(response.subscriber.phone, response.deviceToken);
     }
     return this.#establish(response, pending.keepSignedIn);
   }
@@ -247,17 +266,26 @@ export class SessionService {
 
   /**
    * Forgets that this computer was remembered for `phone` (the server revokes remembered
-   * computers when the password changes). Saved sign-ins are not touched.
+   * computers when the password changes). Saved sign-ins are not touched, nor is the device
+   * cookie: it vouches for this computer, not for the old password.
    */
   forgetRememberedDevice(phone: string): Promise<void> {
     return this.#devices.forget(phone);
   }
 
-  /** Starts the session a successful sign-in answered with, replacing any current one. */
+  /**
+   * Starts the session a successful sign-in answered with, replacing any current one. Its device
+   * cookie is kept whatever `keepSignedIn` says, and stays after signing out: alone it signs
+   * nobody in (it only counts with the right password), and it is what lets the subscriber back
+   * in here while someone elsewhere guesses at the number. "Forget this computer" removes it.
+   */
   async #establish(response: SignInResponse, keepSignedIn: boolean): Promise<SessionInfo> {
     const { vault, log } = this.#deps;
     if (this.#session) await this.signOut();
     const account = response.subscriber.phone;
+    if (response.deviceCookie && this.#keepsDeviceCookies) {
+      await this.#cookies.keep(account, response.deviceCookie);
+    }
     let persisted = false;
     if (vault && keepSignedIn) {
       try {
@@ -317,6 +345,7 @@ export class SessionService {
       log.warn({ err: error }, 'session: the keychain could not be read; starting signed out');
       return { status: 'signed-out', notice: 'none' };
     }
+    // Saved sign-ins are the bare E.164 entries; `device:` and `device-cookie:` ones are not.
     const candidates = entries.filter((e) => E164Phone.safeParse(e.account).success);
     const lastPhone = this.#deps.settings.get().lastPhone;
     const entry = candidates.find((e) => e.account === lastPhone) ?? candidates[0];
@@ -399,8 +428,9 @@ export class SessionService {
 
   /**
    * Deletes every saved sign-in of this app from the vault without contacting any server, and
-   * with them the remembered-computer tokens (`device:<phone>`): both belong to the server that
-   * issued them. Resolves false when the keychain could not be cleaned.
+   * with them the remembered-computer tokens (`device:<phone>`) and device cookies
+   * (`device-cookie:<phone>`): all belong to the server that issued them. Resolves false when
+   * the keychain could not be cleaned.
    */
   async dropSavedSignIns(): Promise<boolean> {
     const { vault, log } = this.#deps;
@@ -416,8 +446,8 @@ export class SessionService {
   }
 
   /**
-   * Signs out, removes every vault entry of the app (remembered computers included), resets the
-   * settings (which gives the installation a new device id).
+   * Signs out, removes every vault entry of the app (remembered computers and device cookies
+   * included), resets the settings (which gives the installation a new device id).
    */
   async forgetDevice(): Promise<void> {
     await this.signOut();

@@ -1,4 +1,5 @@
 import { test, expect, DEMO_SUBSCRIBERS } from './support/fixtures';
+import { clientLockout, failedEarlier } from './support/lockout';
 import { countdownSeconds, expectSignInScreen, signIn, t, waitForDashboard } from './support/ui';
 
 const maria = DEMO_SUBSCRIBERS[0]!;
@@ -52,19 +53,10 @@ test('after four earlier failures, a fifth wrong password locks sign-in: the mes
 }) => {
   const desktop = await launch();
   const page = desktop.page;
-  const db = api.database.db;
-  const lockState = () =>
-    db
-      .selectFrom('subscribers')
-      .select(['failed_attempts', 'locked_until'])
-      .where('phone', '=', dana.phone)
-      .executeTakeFirstOrThrow();
-  // Four wrong passwords earlier (as the server counts them); the fifth is typed here.
-  await db
-    .updateTable('subscribers')
-    .set({ failed_attempts: 4 })
-    .where('phone', '=', dana.phone)
-    .execute();
+  const lockState = () => clientLockout(api.database.db, dana.phone);
+  // Four wrong passwords earlier from this computer (as the server counts them); the fifth is
+  // typed here.
+  await failedEarlier(api, dana.phone, 4);
   const error = page.getByTestId('sign-in-error');
   const submit = page.getByRole('button', { name: t('en', 'signIn.submit'), exact: true });
 
@@ -73,6 +65,10 @@ test('after four earlier failures, a fifth wrong password locks sign-in: the mes
   const lockedUntil = (await lockState()).locked_until!;
 
   await expect(error.getByRole('alert')).toContainText(t('en', 'errors.account_locked'));
+  // Why, and what to do, beside the countdown (the alert itself stays short).
+  const help = error.getByTestId('lock-help');
+  await expect(help).toContainText(t('en', 'signIn.lockHelp.why'));
+  await expect(error.getByRole('alert')).not.toContainText(t('en', 'signIn.lockHelp.why'));
   const minutes = Math.ceil((lockedUntil - Date.now()) / 60_000);
   await expect(error.getByRole('alert')).toContainText(
     t('en', 'errors.waitMinutes', { count: minutes }),
@@ -114,12 +110,7 @@ test('five wrong passwords typed in the app end in the lockout message, each fai
   // From the 4th try the API asks for a proof of work; main solves it, so the person only sees words.
   const desktop = await launch();
   const page = desktop.page;
-  const lockState = () =>
-    api.database.db
-      .selectFrom('subscribers')
-      .select(['failed_attempts', 'locked_until'])
-      .where('phone', '=', dana.phone)
-      .executeTakeFirstOrThrow();
+  const lockState = () => clientLockout(api.database.db, dana.phone);
   const error = page.getByTestId('sign-in-error');
   for (let attempt = 1; attempt <= 4; attempt++) {
     await signIn(page, dana, { password: `Wrong-Guess-${attempt}` });

@@ -75,9 +75,10 @@ test('2-step verification with an authenticator app: set up from a locally drawn
   await page.getByLabel(t('en', 'secondFactor.rememberDevice'), { exact: true }).check();
   await page.getByRole('button', { name: t('en', 'secondFactor.submit'), exact: true }).click();
   await waitForDashboard(page);
-  // The remembered computer's token sits in the OS keychain beside the saved sign-in.
+  // The remembered computer's token sits in the OS keychain beside the saved sign-in and the
+  // device cookie the second step answered with.
   expect((await profile.keychainEntries()).map((e) => e.account).sort()).toEqual(
-    [`device:${luis.phone}`, luis.phone].sort(),
+    [`device:${luis.phone}`, `device-cookie:${luis.phone}`, luis.phone].sort(),
   );
 
   // Next time on this computer: password only.

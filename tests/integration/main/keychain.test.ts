@@ -4,10 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import Conf from 'conf';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { RefreshToken } from '../../../contract/http/auth';
+import { DeviceCookie, RefreshToken } from '../../../contract/http/auth';
 import { DEFAULT_SETTINGS, type Settings } from '../../../contract/settings';
 import { DEMO_SUBSCRIBERS } from '../../../server/src/demo/seed-demo';
 import { createApiClient, type ApiClient } from '../../../main/services/api-client';
+import { deviceCookieAccount } from '../../../main/services/device';
 import { SessionService } from '../../../main/services/session';
 import { createSettingsService } from '../../../main/services/settings';
 import { keytarVault, loadKeytar, probeVault } from '../../../main/services/vault';
@@ -87,8 +88,10 @@ describe.skipIf(!keychainReachable || databaseUnavailable)(
     }
 
     const saved = () => keytar.findCredentials(SERVICE);
+    /** The accounts of the service's entries, sorted. */
+    const savedAccounts = async () => (await saved()).map((e) => e.account).sort();
 
-    it('keep-signed-in stores the refresh token under the E.164 phone, and nothing else', async () => {
+    it('keep-signed-in stores the refresh token under the E.164 phone and the device cookie beside it, and nothing else', async () => {
       const app = launch();
       await app.session.signIn({
         phone: maria.phone,
@@ -96,11 +99,17 @@ describe.skipIf(!keychainReachable || databaseUnavailable)(
         keepSignedIn: true,
       });
       const entries = await saved();
-      expect(entries.map((e) => e.account)).toEqual([maria.phone]);
-      expect(RefreshToken.safeParse(entries[0]!.password).success).toBe(true);
-      // The token lives in the keychain only: not in the settings file.
+      expect(entries.map((e) => e.account).sort()).toEqual(
+        [maria.phone, deviceCookieAccount(maria.phone)].sort(),
+      );
+      const token = entries.find((e) => e.account === maria.phone)!.password;
+      const cookie = entries.find((e) => e.account === deviceCookieAccount(maria.phone))!.password;
+      expect(RefreshToken.safeParse(token).success).toBe(true);
+      expect(DeviceCookie.safeParse(cookie).success).toBe(true);
+      // Both live in the keychain only: not in the settings file.
       const settingsText = fs.readFileSync(path.join(settingsDir, 'settings.json'), 'utf8');
-      expect(settingsText).not.toContain(entries[0]!.password);
+      expect(settingsText).not.toContain(token);
+      for (const half of cookie.split('.')) expect(settingsText).not.toContain(half);
       app.session.dispose();
     });
 
@@ -137,14 +146,28 @@ describe.skipIf(!keychainReachable || databaseUnavailable)(
 
       await second.session.signOut();
       expect(await keytar.getPassword(SERVICE, maria.phone)).toBeNull();
-      expect(await saved()).toEqual([]);
+      // The device cookie stays: it is what lets Maria back in here while others guess.
+      expect(await savedAccounts()).toEqual([deviceCookieAccount(maria.phone)]);
     });
 
-    it('without keep-signed-in the keychain stays empty', async () => {
+    it('without keep-signed-in the keychain holds only the device cookie, and keeps it after sign-out', async () => {
       const app = launch();
       await app.session.signIn({ phone: dana.phone, password: dana.password, keepSignedIn: false });
-      expect(await saved()).toEqual([]);
+      expect(await savedAccounts()).toEqual([deviceCookieAccount(dana.phone)]);
+      const cookie = await keytar.getPassword(SERVICE, deviceCookieAccount(dana.phone));
       await app.session.signOut();
+      expect(await keytar.getPassword(SERVICE, deviceCookieAccount(dana.phone))).toBe(cookie);
+
+      // A restart finds nothing to resume in it, and the next sign-in works with it.
+      const next = launch();
+      expect(await next.session.resume()).toEqual({ status: 'signed-out', notice: 'none' });
+      await next.session.signIn({
+        phone: dana.phone,
+        password: dana.password,
+        keepSignedIn: false,
+      });
+      expect(next.session.isSignedIn()).toBe(true);
+      await next.session.signOut();
     });
 
     it('forgetDevice removes every entry of the service and resets the settings', async () => {
@@ -156,7 +179,9 @@ describe.skipIf(!keychainReachable || databaseUnavailable)(
         keepSignedIn: true,
       });
       await keytar.setPassword(SERVICE, dana.phone, randomBytes(32).toString('base64url'));
-      expect(await saved()).toHaveLength(2);
+      expect(await savedAccounts()).toEqual(
+        [maria.phone, dana.phone, deviceCookieAccount(maria.phone)].sort(),
+      );
       const deviceId = app.settings.get().deviceId;
       await app.session.forgetDevice();
       expect(await saved()).toEqual([]);

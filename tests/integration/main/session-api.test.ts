@@ -3,17 +3,26 @@ import os from 'node:os';
 import path from 'node:path';
 import { generate } from 'otplib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DeviceCookie } from '../../../contract/http/auth';
 import { DEFAULT_SETTINGS } from '../../../contract/settings';
 import { IPC_CHANNELS, type IpcChannel, type Result } from '../../../contract/ipc';
 import { Outbox } from '../../../server/src/delivery';
 import { DEMO_SUBSCRIBERS } from '../../../server/src/demo/seed-demo';
 import { createAppCore } from '../../../main/app-core';
 import { AppError } from '../../../main/errors';
-import { createApiClient, type ApiClient } from '../../../main/services/api-client';
-import { deviceAccount } from '../../../main/services/device';
+import {
+  createApiClient,
+  type ApiClient,
+  type SignInBody,
+} from '../../../main/services/api-client';
+import {
+  DEVICE_COOKIE_ACCOUNT_PREFIX,
+  deviceAccount,
+  deviceCookieAccount,
+} from '../../../main/services/device';
 import { SessionService } from '../../../main/services/session';
 import { SettingsService, memorySettingsStore } from '../../../main/services/settings';
-import { memoryVault } from '../../../main/services/vault';
+import { memoryVault, type CredentialVault } from '../../../main/services/vault';
 import { ManualTime, memoryLog, recorder, testDevice } from '../../unit/main/support/fakes';
 import { codeIn } from '../support/receivers';
 import { createTestApp, type TestApp } from '../support/test-app';
@@ -26,6 +35,14 @@ const [maria, dana, luis, ana] = DEMO_SUBSCRIBERS as [
   (typeof DEMO_SUBSCRIBERS)[number],
 ];
 const MINUTE = 60_000;
+
+/**
+ * The vault's entries but the device cookies: those stay after signing out by design (see the
+ * device cookie tests below).
+ */
+async function withoutCookies(vault: CredentialVault) {
+  return (await vault.list()).filter((e) => !e.account.startsWith(DEVICE_COOKIE_ACCOUNT_PREFIX));
+}
 
 async function failure(promise: Promise<unknown>): Promise<AppError> {
   const error = await promise.then(
@@ -62,14 +79,14 @@ describeWithDb('main process services against the real account API', () => {
     fs.rmSync(outboxDir, { recursive: true, force: true });
   });
 
-  function newSession(vault = memoryVault()) {
+  function newSession(vault = memoryVault(), client: ApiClient = api) {
     const time = new ManualTime();
     const settings = new SettingsService(
       memorySettingsStore({ ...structuredClone(DEFAULT_SETTINGS), apiBaseUrl: baseUrl }),
     );
     const pushed = recorder();
     const session = new SessionService({
-      api,
+      api: client,
       vault,
       settings,
       clock: time,
@@ -206,7 +223,7 @@ describeWithDb('main process services against the real account API', () => {
       t.clock.advance(11 * MINUTE);
       const ended = await failure(session.account.summary());
       expect(ended.code).toBe('session_expired');
-      expect(await vault.list()).toEqual([]);
+      expect(await withoutCookies(vault)).toEqual([]);
       t.clock.advance(-11 * MINUTE);
     });
 
@@ -253,7 +270,7 @@ describeWithDb('main process services against the real account API', () => {
       await session.signIn({ phone: luis.phone, password: luis.password, keepSignedIn: true });
       const token = (await vault.get(luis.phone))!;
       await session.signOut();
-      expect(await vault.list()).toEqual([]);
+      expect(await withoutCookies(vault)).toEqual([]);
       expect((await failure(api.refresh(token))).code).toBe('invalid_refresh_token');
       expect((await failure(session.account.summary())).code).toBe('not_signed_in');
     });
@@ -294,7 +311,73 @@ describeWithDb('main process services against the real account API', () => {
       first.session.dispose();
       const result = await newSession(first.vault).session.resume();
       expect(result).toMatchObject({ status: 'signed-out', notice: 'session_expired' });
-      expect(await first.vault.list()).toEqual([]);
+      expect(await withoutCookies(first.vault)).toEqual([]);
+    });
+  });
+
+  describe('device cookies over the real API', () => {
+    /** The API client, keeping a copy of every sign-in body it sends. */
+    function recordingApi() {
+      const bodies: SignInBody[] = [];
+      const client: ApiClient = {
+        ...api,
+        signIn: (body) => {
+          bodies.push(structuredClone(body));
+          return api.signIn(body);
+        },
+      };
+      return { client, bodies };
+    }
+
+    it('keeps the cookie each sign-in answers with, after signing out too, and sends it with the next', async () => {
+      const who = await t.addSubscriber({ name: 'Noa Finch', email: 'noa.finch@example.com' });
+      const { client, bodies } = recordingApi();
+      const { session, vault } = newSession(memoryVault(), client);
+      const credentials = { phone: who.phone, password: who.password, keepSignedIn: false };
+
+      await session.signIn(credentials);
+      // Earlier tests' failures from this address may have made the API ask for a proof of work
+      // first: then main sent the sign-in twice.
+      expect(bodies.map((b) => b.deviceCookie)).toEqual(bodies.map(() => undefined));
+      const first = await vault.get(deviceCookieAccount(who.phone));
+      expect(DeviceCookie.safeParse(first).success, String(first)).toBe(true);
+      // Not kept signed in: the cookie is the only entry, and signing out leaves it.
+      expect((await vault.list()).map((e) => e.account)).toEqual([deviceCookieAccount(who.phone)]);
+      await session.signOut();
+      expect(await vault.get(deviceCookieAccount(who.phone))).toBe(first);
+
+      const sent = bodies.length;
+      expect(await session.signIn(credentials)).toMatchObject({ status: 'signed-in' });
+      expect(bodies.length).toBeGreaterThan(sent);
+      for (const body of bodies.slice(sent)) expect(body.deviceCookie).toBe(first);
+      const next = await vault.get(deviceCookieAccount(who.phone));
+      expect(DeviceCookie.safeParse(next).success).toBe(true);
+      await session.signOut();
+    });
+
+    it('with its cookie this computer still signs in while guesses without one are locked out', async () => {
+      const who = await t.addSubscriber({ name: 'Tam Okafor', email: 'tam.okafor@example.com' });
+      const credentials = { phone: who.phone, password: who.password, keepSignedIn: false };
+      const mine = newSession();
+      await mine.session.signIn(credentials);
+      await mine.session.signOut();
+      expect(await mine.vault.get(deviceCookieAccount(who.phone))).not.toBeNull();
+
+      // Someone else, with no cookie (from this same address), guesses until locked out.
+      const stranger = newSession();
+      for (let i = 1; i <= 5; i++) {
+        const guess = await failure(
+          stranger.session.signIn({ ...credentials, password: `Wrong-Guess-${i}` }),
+        );
+        expect(['invalid_credentials', 'account_locked']).toContain(guess.code);
+      }
+      expect((await failure(stranger.session.signIn(credentials))).code).toBe('account_locked');
+
+      expect(await mine.session.signIn(credentials)).toMatchObject({
+        status: 'signed-in',
+        session: { subscriber: { phone: who.phone } },
+      });
+      await mine.session.signOut();
     });
   });
 
@@ -401,7 +484,7 @@ describeWithDb('main process services against the real account API', () => {
 
         const info = await app.call('auth:second-factor', { code, rememberDevice: false });
         expect(info).toMatchObject({ persisted: true, subscriber: { phone: who.phone } });
-        expect((await app.vault.list()).map((e) => e.account)).toEqual([who.phone]);
+        expect((await withoutCookies(app.vault)).map((e) => e.account)).toEqual([who.phone]);
         expect((await app.call('account:summary')).subscriber.phone).toBe(who.phone);
         await app.call('auth:sign-out');
 
@@ -578,7 +661,7 @@ describeWithDb('main process services against the real account API', () => {
 
         await app.call('security:sign-out-session', { id: mine.id });
         expect(app.core.session.isSignedIn()).toBe(false);
-        expect(await app.vault.list()).toEqual([]);
+        expect(await withoutCookies(app.vault)).toEqual([]);
         app.expectNoSecretsShown();
       } finally {
         app.core.dispose();

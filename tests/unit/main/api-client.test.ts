@@ -348,6 +348,7 @@ describe('api client: TLS', () => {
 
 describe('api client: 2-step, reset and security-center routes', () => {
   const token43 = (c: string) => c.repeat(43);
+  const cookie = `${token43('k')}.${token43('s')}`;
   const device = {
     id: '5b1f3c1e-8f7a-4c2b-9d7e-2a4f6c8e0b13',
     name: 'Test computer',
@@ -384,18 +385,25 @@ describe('api client: 2-step, reset and security-center routes', () => {
     expected?: unknown;
   }> = [
     {
-      name: 'sign-in with device and device token',
+      name: 'sign-in with device, device token and device cookie',
       run: (api) =>
         api.signIn({
           phone: '+12065550100',
           password: 'pw',
           device,
           deviceToken: token43('d'),
+          deviceCookie: cookie,
         }),
       method: 'POST',
       url: '/v1/auth/sign-in',
-      body: { phone: '+12065550100', password: 'pw', device, deviceToken: token43('d') },
-      answer: tokens,
+      body: {
+        phone: '+12065550100',
+        password: 'pw',
+        device,
+        deviceToken: token43('d'),
+        deviceCookie: cookie,
+      },
+      answer: { ...tokens, deviceCookie: `${token43('n')}.${token43('m')}` },
     },
     {
       name: 'second factor',
@@ -585,10 +593,21 @@ describe('api client: 2-step, reset and security-center routes', () => {
     }
   });
 
-  it('sign-in sends neither device nor device token when it has none', async () => {
+  it('sign-in sends neither device, device token nor device cookie when it has none', async () => {
     handler = (_req, res) => json(res, 200, tokens);
-    await client().api.signIn({ phone: '+12065550100', password: 'pw', deviceToken: undefined });
+    await client().api.signIn({
+      phone: '+12065550100',
+      password: 'pw',
+      deviceToken: undefined,
+      deviceCookie: undefined,
+    });
     expect(JSON.parse(seen[0]!.body)).toEqual({ phone: '+12065550100', password: 'pw' });
+  });
+
+  it('refuses a sign-in answer whose device cookie is not one', async () => {
+    handler = (_req, res) => json(res, 200, { ...tokens, deviceCookie: token43('n') });
+    const error = await failure(client().api.signIn({ phone: '+12065550100', password: 'pw' }));
+    expect(error.code).toBe('invalid_response');
   });
 
   it('keeps attemptsLeft, password feedback and the second-factor challenge of an error', async () => {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { DeviceInfo } from '../../../contract/http/auth';
-import { deviceAccount, deviceInfo, RememberedDevices } from '../../../main/services/device';
+import {
+  PhoneSecrets,
+  REMEMBERED_DEVICE,
+  deviceAccount,
+  deviceInfo,
+} from '../../../main/services/device';
 import { memoryVault } from '../../../main/services/vault';
 import { PHONE, memoryLog, newOpaqueToken } from './support/fakes';
 
@@ -41,15 +46,15 @@ describe('deviceInfo', () => {
   });
 });
 
-describe('RememberedDevices', () => {
+describe('PhoneSecrets for remembered computers', () => {
   it('keeps one token per phone under device:<phone>, and never throws', async () => {
     const vault = memoryVault();
-    const devices = new RememberedDevices(vault, memoryLog());
+    const devices = new PhoneSecrets(vault, memoryLog(), REMEMBERED_DEVICE);
     const token = newOpaqueToken();
-    await devices.remember(PHONE, token);
+    await devices.keep(PHONE, token);
     expect([...vault.entries.keys()]).toEqual([deviceAccount(PHONE)]);
-    expect(await devices.token(PHONE)).toBe(token);
-    expect(await devices.token('+13125550142')).toBeUndefined();
+    expect(await devices.get(PHONE)).toBe(token);
+    expect(await devices.get('+13125550142')).toBeUndefined();
     await devices.forget(PHONE);
     expect(vault.entries.size).toBe(0);
 
@@ -59,14 +64,14 @@ describe('RememberedDevices', () => {
     vault.delete = async () => {
       throw new Error('locked');
     };
-    expect(await devices.token(PHONE)).toBeUndefined();
+    expect(await devices.get(PHONE)).toBeUndefined();
     await expect(devices.forget(PHONE)).resolves.toBeUndefined();
   });
 
   it('without a keychain does nothing', async () => {
-    const devices = new RememberedDevices(null, memoryLog());
+    const devices = new PhoneSecrets(null, memoryLog(), REMEMBERED_DEVICE);
     expect(devices.available).toBe(false);
-    await devices.remember(PHONE, newOpaqueToken());
-    expect(await devices.token(PHONE)).toBeUndefined();
+    await devices.keep(PHONE, newOpaqueToken());
+    expect(await devices.get(PHONE)).toBeUndefined();
   });
 });

@@ -181,6 +181,19 @@ describe('kiosk core: nothing of a customer is kept', () => {
     expect(api.secondFactorBodies.at(-1)?.rememberDevice).toBe(false);
   });
 
+  it('neither keeps nor sends a device cookie: one customer’s must not vouch for the next', async () => {
+    const { call, core, api, vault } = setup();
+    api.issueDeviceCookies = true;
+    for (let visit = 0; visit < 2; visit++) {
+      await core.kiosk!.start();
+      expect(await call('auth:sign-in', signIn)).toMatchObject({ ok: true });
+      await call('auth:sign-out');
+    }
+    expect(api.deviceCookies).toHaveLength(2);
+    expect(api.signInBodies.map((b) => b.deviceCookie)).toEqual([undefined, undefined]);
+    expect(vault.calls).toEqual([]);
+  });
+
   it('signing out wipes the visit: revoked, visits ended, window destroyed, welcome again', async () => {
     const { call, core, api, kioskApi, steps, pushed } = setup();
     await core.kiosk!.start();

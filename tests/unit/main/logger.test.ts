@@ -68,6 +68,17 @@ describe('scrubValue', () => {
     });
   });
 
+  it('redacts device cookies, under their field and in free text', () => {
+    const cookie = `${REFRESH}.${REFRESH}`;
+    expect(scrubValue({ deviceCookie: cookie, body: { device_cookie: cookie } })).toEqual({
+      deviceCookie: REDACTED,
+      body: { device_cookie: REDACTED },
+    });
+    expect(scrubText(`kept ${cookie} for next time`)).toBe(
+      `kept ${REDACTED}.${REDACTED} for next time`,
+    );
+  });
+
   it('keeps error codes but scrubs error messages, and survives cycles', () => {
     const error = new AppError('invalid_credentials', 'No account for +12065550100');
     const cyclic: Record<string, unknown> = { error };

@@ -1,6 +1,9 @@
 /// <reference types="svelte" />
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SessionInfo } from '../../../contract/ipc';
+import en from '../../../renderer/src/i18n/en.json';
+import es from '../../../renderer/src/i18n/es.json';
+import { lookup } from '../../../renderer/src/i18n/keys';
 import { SecondFactorForm } from '../../../renderer/src/screens/sign-in/second-factor.svelte';
 import { SignInForm } from '../../../renderer/src/screens/sign-in/sign-in-form.svelte';
 import type { SecondFactorChallenge } from '../../../renderer/src/state/app.svelte';
@@ -30,8 +33,11 @@ const sms: SecondFactorChallenge = {
 };
 
 /** A sign-in form for Maria's number with `password` typed in. */
-function filledSignInForm(password: string): SignInForm {
-  const form = new SignInForm(null);
+function filledSignInForm(
+  password: string,
+  options?: ConstructorParameters<typeof SignInForm>[2],
+): SignInForm {
+  const form = new SignInForm(null, null, options);
   form.phone = '(206) 555-0100';
   form.password = password;
   return form;
@@ -86,6 +92,68 @@ describe('sign-in', () => {
     expect(form.locked).toBe(false);
     expect(form.errorMessage).toEqual({ key: 'errors.unlocked' });
     form.dispose();
+  });
+
+  it('explains a pause and what to do, only while it lasts', async () => {
+    let answer: Parameters<typeof fail>[0] = {
+      code: 'account_locked',
+      message: 'locked',
+      retryAfterSeconds: 60,
+    };
+    installBridge({ auth: { signIn: () => fail(answer) } });
+    const form = filledSignInForm('wrong');
+    expect(form.lockHelp).toEqual([]);
+    await form.submit();
+    expect(form.lockHelp).toEqual([
+      { key: 'signIn.lockHelp.why' },
+      { key: 'signIn.lockHelp.ownAllowance' },
+      { key: 'signIn.lockHelp.whatToDo' },
+    ]);
+    await vi.advanceTimersByTimeAsync(61_000);
+    expect(form.lockHelp).toEqual([]);
+
+    // Other failures, a rate limit included, are not about wrong passwords.
+    for (const error of [
+      { code: 'rate_limited', message: 'slow down', retryAfterSeconds: 60 },
+      { code: 'invalid_credentials', message: 'wrong' },
+      { code: 'network_unreachable', message: 'offline' },
+    ] as const) {
+      answer = error;
+      form.password = 'wrong';
+      await form.submit();
+      expect(form.lockHelp, error.code).toEqual([]);
+      await vi.advanceTimersByTimeAsync(61_000);
+    }
+    form.dispose();
+  });
+
+  it('promises this computer its own allowance only where it keeps one', async () => {
+    installBridge({
+      auth: {
+        signIn: () => fail({ code: 'account_locked', message: 'locked', retryAfterSeconds: 60 }),
+      },
+    });
+    const keys = async (options: ConstructorParameters<typeof SignInForm>[2]) => {
+      const form = filledSignInForm('wrong', options);
+      await form.submit();
+      form.dispose();
+      return form.lockHelp.map((m) => ('key' in m ? m.key : m.text));
+    };
+    expect(await keys({ keychain: false })).toEqual([
+      'signIn.lockHelp.why',
+      'signIn.lockHelp.whatToDo',
+    ]);
+    // A kiosk keeps nothing and has no security center: the password is changed elsewhere.
+    expect(await keys({ kiosk: true, keychain: false })).toEqual([
+      'signIn.lockHelp.why',
+      'signIn.lockHelp.whatToDoKiosk',
+    ]);
+    expect(await keys({ kiosk: true })).not.toContain('signIn.lockHelp.ownAllowance');
+  });
+
+  it('the kiosk wording promises nothing of the computer in front of the customer', () => {
+    expect(lookup(en, 'signIn.lockHelp.whatToDoKiosk')).not.toMatch(/this computer|allowance/i);
+    expect(lookup(es, 'signIn.lockHelp.whatToDoKiosk')).not.toMatch(/esta computadora|margen/i);
   });
 
   it('keeps what the phone field held when coming back to it', () => {

@@ -36,6 +36,8 @@ export class SignInForm {
   #validateLive = false;
   /** On a kiosk nothing of the customer is kept: no remembered number, no saved session. */
   readonly #kiosk: boolean;
+  /** Whether this computer has a keychain to keep what lets it back in between sign-ins. */
+  readonly #keychain: boolean;
 
   /**
    * `draft` is what the field held before the person stepped away (to reset a password or to a
@@ -44,9 +46,10 @@ export class SignInForm {
   constructor(
     lastPhone: string | null,
     draft: string | null = null,
-    options: { kiosk?: boolean } = {},
+    options: { kiosk?: boolean; keychain?: boolean } = {},
   ) {
     this.#kiosk = options.kiosk ?? false;
+    this.#keychain = options.keychain ?? true;
     if (draft) this.phone = draft;
     else if (lastPhone && !this.#kiosk) this.phone = formatPhone(lastPhone);
   }
@@ -88,6 +91,20 @@ export class SignInForm {
   /** True while sign-in is paused after too many tries: a reset code can unlock it now. */
   get locked(): boolean {
     return this.#error?.code === 'account_locked' && this.waiting;
+  }
+  /**
+   * While sign-in is paused: why, and what to do, sentence by sentence. Only a computer that
+   * keeps the API's device cookie (a keychain, not a kiosk) has an allowance of its own to
+   * promise; a kiosk customer changes the password elsewhere, as a kiosk has no security center.
+   */
+  get lockHelp(): Message[] {
+    if (!this.locked) return [];
+    const ownAllowance = this.#keychain && !this.#kiosk;
+    return [
+      { key: 'signIn.lockHelp.why' },
+      ...(ownAllowance ? [{ key: 'signIn.lockHelp.ownAllowance' } as const] : []),
+      { key: this.#kiosk ? 'signIn.lockHelp.whatToDoKiosk' : 'signIn.lockHelp.whatToDo' },
+    ];
   }
   /** Whether the error offers a Retry button (the connection failed, not the credentials). */
   get retryable(): boolean {

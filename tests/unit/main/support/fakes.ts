@@ -323,6 +323,22 @@ export class FakeApi implements ApiClient {
   readonly challenges = new Map<string, FakeChallenge>();
   /** Device tokens of remembered computers the server honours. */
   readonly deviceTokens = new Set<string>();
+  /**
+   * Answer every completed sign-in with a new device cookie, as the real API does. Off unless a
+   * test turns it on, so tests about other keychain entries see only those.
+   */
+  issueDeviceCookies = false;
+  /** Device cookies handed out, oldest first. */
+  readonly deviceCookies: string[] = [];
+
+  /** A completed sign-in's answer: new tokens, and a device cookie when those are issued. */
+  #signedIn(): SignInResponse {
+    const pair = this.#pair();
+    if (!this.issueDeviceCookies) return pair;
+    const deviceCookie = `${newOpaqueToken()}.${newOpaqueToken()}`;
+    this.deviceCookies.push(deviceCookie);
+    return { ...pair, deviceCookie };
+  }
 
   async signIn(body: SignInBody): Promise<SignInResponse> {
     this.calls.push({ method: 'signIn', args: [body.phone] });
@@ -347,7 +363,7 @@ export class FakeApi implements ApiClient {
         },
       });
     }
-    return this.#pair();
+    return this.#signedIn();
   }
 
   #challenge(challenge: string): FakeChallenge {
@@ -377,7 +393,7 @@ export class FakeApi implements ApiClient {
       });
     }
     challenge.used = true;
-    const pair = this.#pair();
+    const pair = this.#signedIn();
     if (!body.rememberDevice) return pair;
     const deviceToken = newOpaqueToken();
     this.deviceTokens.add(deviceToken);
