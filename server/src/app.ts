@@ -350,6 +350,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       await v1.register(authRoutes, {
         prefix: '/auth',
         auth,
+        lockout,
+        signInBudgets,
         rateLimit: perMinute > 0 ? { max: perMinute, timeWindow: MINUTE_MS } : false,
       });
       v1.get(

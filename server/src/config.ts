@@ -1,5 +1,12 @@
 import { z } from 'zod';
 import { parseTrustProxy, type TrustProxy } from './net/trust-proxy';
+import { MINUTE_MS } from './clock';
+import {
+  DEFAULT_LOCKOUT_POLICY,
+  DEFAULT_SIGN_IN_BUDGETS,
+  type LockoutPolicy,
+  type SignInBudgetPolicy,
+} from './auth/lockout-policy';
 
 /** Environment variables the server reads; flags of the same meaning win over them. */
 export const ENV_VARS = {
@@ -29,6 +36,16 @@ export const ENV_VARS = {
     "HMAC key for captcha challenges, ≥ 32 characters (default: the key file's current captcha key)",
   AIRTIME_CAPTCHA_MAX_NUMBER:
     'proof-of-work size of the first required captcha: the client tries up to this many hashes, half on average; doubled per further failure up to 1500000 (default 850000)',
+  AIRTIME_LOCKOUT_CLIENT_FAILURES:
+    'wrong passwords or codes one client without a device cookie may type at one number before it is locked out of it (default 5)',
+  AIRTIME_LOCKOUT_NUMBER_FAILURES:
+    'wrong tries from all clients without a device cookie that lock a number for every one of them (default 20)',
+  AIRTIME_LOCKOUT_DEVICE_FAILURES:
+    'wrong tries a computer with a device cookie may make before its cookie is no longer trusted (default 5)',
+  AIRTIME_LOCKOUT_MINUTES:
+    'length of the first lock; a repeat within 12 hours doubles it, up to 4 times this (default 15)',
+  AIRTIME_LOCKOUT_WINDOW_MINUTES:
+    'how long a failure of a client without a device cookie counts toward a lock (default 60)',
   AIRTIME_OUTBOX:
     'with --dev only: JSON-lines file that stands in for unset channels, shown at GET /dev/outbox (default .data/outbox.jsonl)',
   AIRTIME_PRUNE_INTERVAL_MINUTES:
@@ -108,6 +125,11 @@ export const ServeConfig = z.object({
     .optional(),
   keyFile: z.string().optional(),
   captchaMaxNumber: intFrom('AIRTIME_CAPTCHA_MAX_NUMBER', 1_000, 10_000_000).optional(),
+  lockoutClientFailures: intFrom('AIRTIME_LOCKOUT_CLIENT_FAILURES', 1, 100).optional(),
+  lockoutNumberFailures: intFrom('AIRTIME_LOCKOUT_NUMBER_FAILURES', 1, 10_000).optional(),
+  lockoutDeviceFailures: intFrom('AIRTIME_LOCKOUT_DEVICE_FAILURES', 1, 100).optional(),
+  lockoutMinutes: intFrom('AIRTIME_LOCKOUT_MINUTES', 1, 1_440).optional(),
+  lockoutWindowMinutes: intFrom('AIRTIME_LOCKOUT_WINDOW_MINUTES', 1, 10_080).optional(),
   pruneIntervalMinutes: intFrom('AIRTIME_PRUNE_INTERVAL_MINUTES', 0, 10_080).optional(),
   autopayIntervalMinutes: intFrom('AIRTIME_AUTOPAY_INTERVAL_MINUTES', 0, 1_440).optional(),
   statementIntervalMinutes: intFrom('AIRTIME_STATEMENT_INTERVAL_MINUTES', 0, 1_440).optional(),
@@ -161,8 +183,45 @@ export function resolveServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv): S
     refillPinKey: blankToUndefined(env['AIRTIME_REFILL_PIN_KEY']),
     keyFile: blankToUndefined(env['AIRTIME_KEY_FILE']),
     captchaMaxNumber: blankToUndefined(env['AIRTIME_CAPTCHA_MAX_NUMBER']),
+    lockoutClientFailures: blankToUndefined(env['AIRTIME_LOCKOUT_CLIENT_FAILURES']),
+    lockoutNumberFailures: blankToUndefined(env['AIRTIME_LOCKOUT_NUMBER_FAILURES']),
+    lockoutDeviceFailures: blankToUndefined(env['AIRTIME_LOCKOUT_DEVICE_FAILURES']),
+    lockoutMinutes: blankToUndefined(env['AIRTIME_LOCKOUT_MINUTES']),
+    lockoutWindowMinutes: blankToUndefined(env['AIRTIME_LOCKOUT_WINDOW_MINUTES']),
     pruneIntervalMinutes: blankToUndefined(env['AIRTIME_PRUNE_INTERVAL_MINUTES']),
     autopayIntervalMinutes: blankToUndefined(env['AIRTIME_AUTOPAY_INTERVAL_MINUTES']),
     statementIntervalMinutes: blankToUndefined(env['AIRTIME_STATEMENT_INTERVAL_MINUTES']),
   });
+}
+
+/**
+ * The lockout the `AIRTIME_LOCKOUT_*` variables describe, defaults filled in: what `serve`
+ * passes to the app, and what the OpenAPI document then publishes on sign-in.
+ */
+export function lockoutFromConfig(config: ServeConfig): {
+  lockout: LockoutPolicy;
+  signInBudgets: SignInBudgetPolicy;
+} {
+  const baseLockMs =
+    config.lockoutMinutes !== undefined
+      ? config.lockoutMinutes * MINUTE_MS
+      : DEFAULT_LOCKOUT_POLICY.baseLockMs;
+  return {
+    lockout: {
+      ...DEFAULT_LOCKOUT_POLICY,
+      maxFailures: config.lockoutClientFailures ?? DEFAULT_LOCKOUT_POLICY.maxFailures,
+      baseLockMs,
+      // Repeats double the lock twice at most, as with the defaults (15, 30, then 60 minutes).
+      maxLockMs: 4 * baseLockMs,
+    },
+    signInBudgets: {
+      ...DEFAULT_SIGN_IN_BUDGETS,
+      untrustedFailures: config.lockoutNumberFailures ?? DEFAULT_SIGN_IN_BUDGETS.untrustedFailures,
+      deviceFailures: config.lockoutDeviceFailures ?? DEFAULT_SIGN_IN_BUDGETS.deviceFailures,
+      failureWindowMs:
+        config.lockoutWindowMinutes !== undefined
+          ? config.lockoutWindowMinutes * MINUTE_MS
+          : DEFAULT_SIGN_IN_BUDGETS.failureWindowMs,
+    },
+  };
 }

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app';
 import { migrateToLatest, openDatabase, type AppDatabase } from './db/database';
 import { MINUTE_MS, systemClock, type Clock } from './clock';
-import { DEFAULT_OUTBOX, type ServeConfig } from './config';
+import { DEFAULT_OUTBOX, lockoutFromConfig, type ServeConfig } from './config';
 import { createDelivery } from './delivery';
 import { DEMO_SUBSCRIBERS, seedDemo } from './demo/seed-demo';
 import { keySourceFor, openKeys } from './keys/open-keys';
@@ -65,6 +65,7 @@ export async function startServer(
       outbox,
       keys: opened.keys,
       ...(config.captchaMaxNumber ? { captcha: { maxNumber: config.captchaMaxNumber } } : {}),
+      ...lockoutFromConfig(config),
       authRateLimit: config.authRateLimit,
       trustProxy: config.trustProxy,
       ...(config.pruneIntervalMinutes !== undefined

@@ -307,6 +307,15 @@ describeWithDb(`device cookies and sign-in budgets (${dbKind})`, () => {
       expect(await strangers(1, 3)).toEqual([401, 423, 423]);
       expect(await strangers(2, 2).then((s) => s.slice(2))).toEqual([401, 423]);
       expectError(await signIn(address(99), { password: PASSWORD }), 423, 'account_locked');
+      // The OpenAPI document publishes this server's numbers.
+      const doc = (await t.get('/v1/openapi.json')).json() as {
+        paths: Record<string, { post?: { description?: string } }>;
+      };
+      const published = doc.paths['/v1/auth/sign-in']!.post!.description!;
+      expect(published).toContain('its own budget of 1 wrong tries in a row');
+      expect(published).toContain('2 wrong tries within 60 minutes lock that client');
+      expect(published).toContain('and 4 from all of them together lock the number');
+      expect(published).toContain('A lock lasts 15 minutes');
       // One wrong try spends this cookie.
       await signIn(HOME, { password: WRONG, deviceCookie: cookie });
       expectError(

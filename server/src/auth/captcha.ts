@@ -269,11 +269,85 @@ export class RiskCounters {
     return Math.max(0, ...rows.map((r) => r.failures));
   }
 
-  async recordFailure(keys: string[], now: number): Promise<void> {
-    await recordWindowedFailure(this.db, keys, now, this.policy.failureWindowMs);
+  /**
+   * Takes a try on every key before it is decided: one atomic statement per key adds it to the
+   * key's tries in flight (`pending`), so tries sent together each see the ones before them.
+   * Returns `tries`, the most any key had before this one (decided failures and tries in flight),
+   * which decides whether a captcha is due, and `failures`, the most decided failures, which sizes
+   * its work. {@link settle} then decides the try.
+   */
+  async reserve(keys: string[], now: number): Promise<{ tries: number; failures: number }> {
+    const cutoff = now - this.policy.failureWindowMs;
+    let tries = 0;
+    let failures = 0;
+    for (const key of keys) {
+      const row = await this.db
+        .insertInto('risk_counters')
+        .values({ key, failures: 0, pending: 1, window_started_at: now })
+        .onConflict((oc) =>
+          oc.column('key').doUpdateSet((eb) => {
+            const expired = eb('risk_counters.window_started_at', '<=', cutoff);
+            return {
+              failures: eb
+                .case()
+                .when(expired)
+                .then(0)
+                .else(eb.ref('risk_counters.failures'))
+                .end(),
+              pending: eb
+                .case()
+                .when(expired)
+                .then(1)
+                .else(eb('risk_counters.pending', '+', 1))
+                .end(),
+              window_started_at: eb
+                .case()
+                .when(expired)
+                .then(now)
+                .else(eb.ref('risk_counters.window_started_at'))
+                .end(),
+            };
+          }),
+        )
+        .returning(['failures', 'pending'])
+        .executeTakeFirstOrThrow();
+      tries = Math.max(tries, row.failures + row.pending - 1);
+      failures = Math.max(failures, row.failures);
+    }
+    return { tries, failures };
   }
 
-  async clear(key: string): Promise<void> {
-    await this.db.deleteFrom('risk_counters').where('key', '=', key).execute();
+  /**
+   * Decides a try {@link reserve} took on `keys`: a `failed` one becomes a failure, any other is
+   * handed back. An upsert, so a try decided after its row was cleared or pruned still counts.
+   */
+  async settle(keys: string[], failed: boolean, now: number): Promise<void> {
+    const add = failed ? 1 : 0;
+    for (const key of keys) {
+      await this.db
+        .insertInto('risk_counters')
+        .values({ key, failures: add, pending: 0, window_started_at: now })
+        .onConflict((oc) =>
+          oc.column('key').doUpdateSet((eb) => ({
+            failures: eb('risk_counters.failures', '+', add),
+            pending: eb
+              .case()
+              .when('risk_counters.pending', '>', 0)
+              .then(eb('risk_counters.pending', '-', 1))
+              .else(0)
+              .end(),
+          })),
+        )
+        .execute();
+    }
+  }
+
+  /** After a right password: the number's failures start again; tries in flight stay. */
+  async clearFailures(key: string): Promise<void> {
+    await this.db
+      .updateTable('risk_counters')
+      .set({ failures: 0 })
+      .where('key', '=', key)
+      .execute();
   }
 }

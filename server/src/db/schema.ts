@@ -261,6 +261,8 @@ export interface RiskCountersTable {
   key: string;
   failures: number;
   window_started_at: number;
+  /** 018: sign-in tries taken but not yet decided (see `RiskCounters.reserve`). */
+  pending: Generated<number>;
 }
 
 /** Signatures of captcha challenges already used, kept until the challenge would have expired. */

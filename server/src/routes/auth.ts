@@ -17,9 +17,26 @@ import {
 } from '../../../contract/http/two-factor';
 import type { AuthService, ClientInfo } from '../services/auth-service';
 import { clientKey } from '../plugins/kiosk-client';
+import type { LockoutPolicy, SignInBudgetPolicy } from '../auth/lockout-policy';
+
+const minutes = (ms: number) => `${Math.round(ms / 60_000)} minutes`;
+
+/** The lockout as the OpenAPI document publishes it: this server's numbers, not the defaults. */
+function lockoutDescription(lockout: LockoutPolicy, budgets: SignInBudgetPolicy): string {
+  return [
+    "Wrong passwords are budgeted following OWASP's device-cookie pattern.",
+    `Every successful sign-in answers with a deviceCookie bound to the account. A client that sends it back with later sign-ins to that account has its own budget of ${budgets.deviceFailures} wrong tries in a row, which nobody else's failures touch; once spent, the cookie is no longer trusted.`,
+    `Clients without one: ${lockout.maxFailures} wrong tries within ${minutes(budgets.failureWindowMs)} lock that client (its address, or its kiosk visit) out of that number, and ${budgets.untrustedFailures} from all of them together lock the number for every client without a cookie.`,
+    `A lock lasts ${minutes(lockout.baseLockMs)}, doubled for a repeat within ${minutes(lockout.repeatWindowMs)}, up to ${minutes(lockout.maxLockMs)} (423 account_locked with Retry-After).`,
+    'A number without an account answers exactly as one with: the same statuses, bodies and Retry-After.',
+  ].join(' ');
+}
 
 export interface AuthRoutesOptions {
   auth: AuthService;
+  /** This server's lockout, published in the sign-in route's description. */
+  lockout: LockoutPolicy;
+  signInBudgets: SignInBudgetPolicy;
   /** Per-client limit for these routes, or `false` when turned off. */
   rateLimit: RouteRateLimit;
 }
@@ -47,8 +64,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
       config,
       schema: {
         summary: 'Sign in with phone number and password',
-        description:
-          "Wrong passwords are budgeted following OWASP's device-cookie pattern. Every successful sign-in answers with a deviceCookie bound to the account; a client that sends it back with later sign-ins to that account has its own budget of wrong tries, which nobody else's failures touch. Clients without one: a few wrong tries lock that client out of that number, and more from all of them together lock the number for every client without a cookie (423 account_locked with Retry-After). A number without an account answers exactly as one with.",
+        description: lockoutDescription(opts.lockout, opts.signInBudgets),
         tags: ['auth'],
         security: PUBLIC_OR_KIOSK,
         body: SignInRequest,

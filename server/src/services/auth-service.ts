@@ -114,23 +114,33 @@ export class AuthService {
       client.clientKey ?? (client.ip ? `ip:${client.ip}` : undefined),
     );
     const now = this.clock.now();
-    // The captcha's work grows with the count, so the count is passed on (`requiredMaxNumber`).
-    const failures = await this.risk.counters.failures(keys, now);
-    if (failures >= this.risk.captcha.policy.afterFailures) {
-      await this.risk.captcha.require(captcha, undefined, failures);
-    }
+    // The try is taken before anything is checked, in one statement per counter, so that of a
+    // burst sent at once only the first `afterFailures` go without a captcha: reading the counts
+    // and adding the failure afterwards would let every request of the burst read the same low
+    // count. Once decided, a wrong password is a failure; any other outcome hands the try back.
+    const { tries, failures } = await this.risk.counters.reserve(keys, now);
+    let outcome: 'wrong' | 'signed-in' | 'neither' = 'neither';
     try {
+      if (tries >= this.risk.captcha.policy.afterFailures) {
+        // The work asked grows with the failures decided so far (tries in flight do not count
+        // toward it), so the count is passed on.
+        await this.risk.captcha.require(captcha, undefined, failures);
+      }
       const result = await this.checkPassword(phone, password, client, deviceToken, deviceCookie);
-      await this.risk.counters.clear(keys[0]!);
+      outcome = 'signed-in';
       return result;
     } catch (error) {
       if (
         error instanceof ApiHttpError &&
         (error.code === 'invalid_credentials' || error.code === 'account_locked')
       ) {
-        await this.risk.counters.recordFailure(keys, now);
+        outcome = 'wrong';
       }
       throw error;
+    } finally {
+      await this.risk.counters.settle(keys, outcome === 'wrong', now);
+      // After a right password the number's count starts again; the client keeps its failures.
+      if (outcome === 'signed-in') await this.risk.counters.clearFailures(keys[0]!);
     }
   }
 
@@ -310,7 +320,7 @@ export class AuthService {
     const session =
       match && (await this.signInWithCode(row, found.token_hash, match, now, client, lane));
     if (session) {
-      await this.risk?.counters.clear(RiskCounters.keys(row.phone, undefined)[0]!);
+      await this.risk?.counters.clearFailures(RiskCounters.keys(row.phone, undefined)[0]!);
       if (!rememberDevice) return session;
       return { ...session, deviceToken: await twoFactor.rememberDevice(row.id, client.device) };
     }

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
-import { DEFAULT_DB, DEFAULT_PORT, resolveServeConfig } from '../../../server/src/config';
+import {
+  DEFAULT_DB,
+  DEFAULT_PORT,
+  lockoutFromConfig,
+  resolveServeConfig,
+} from '../../../server/src/config';
+import {
+  DEFAULT_LOCKOUT_POLICY,
+  DEFAULT_SIGN_IN_BUDGETS,
+} from '../../../server/src/auth/lockout-policy';
 
 const SECRET = 'a-signing-secret-that-is-long-enough-0123456789';
 
@@ -276,5 +285,50 @@ describe('resolveServeConfig', () => {
     expect(
       errorsOf(() => resolveServeConfig({}, { AIRTIME_PRUNE_INTERVAL_MINUTES: '-1' })),
     ).toEqual(['AIRTIME_PRUNE_INTERVAL_MINUTES must be at least 0.']);
+  });
+});
+
+describe('lockoutFromConfig', () => {
+  it('is the published defaults when nothing is set', () => {
+    const { lockout, signInBudgets } = lockoutFromConfig(resolveServeConfig({}, {}));
+    expect(lockout).toEqual(DEFAULT_LOCKOUT_POLICY);
+    expect(signInBudgets).toEqual(DEFAULT_SIGN_IN_BUDGETS);
+    expect([
+      lockout.maxFailures,
+      signInBudgets.untrustedFailures,
+      signInBudgets.deviceFailures,
+      lockout.baseLockMs / 60_000,
+      lockout.maxLockMs / 60_000,
+    ]).toEqual([5, 20, 5, 15, 60]);
+  });
+
+  it('takes every number from its AIRTIME_LOCKOUT_* variable', () => {
+    const { lockout, signInBudgets } = lockoutFromConfig(
+      resolveServeConfig(
+        {},
+        {
+          AIRTIME_LOCKOUT_CLIENT_FAILURES: '3',
+          AIRTIME_LOCKOUT_NUMBER_FAILURES: '50',
+          AIRTIME_LOCKOUT_DEVICE_FAILURES: '8',
+          AIRTIME_LOCKOUT_MINUTES: '10',
+          AIRTIME_LOCKOUT_WINDOW_MINUTES: '30',
+        },
+      ),
+    );
+    expect(lockout).toMatchObject({ maxFailures: 3, baseLockMs: 600_000, maxLockMs: 2_400_000 });
+    expect(signInBudgets).toMatchObject({
+      untrustedFailures: 50,
+      deviceFailures: 8,
+      failureWindowMs: 1_800_000,
+    });
+  });
+
+  it('refuses a budget of nothing, or one that is not a number, naming the variable', () => {
+    expect(
+      errorsOf(() => resolveServeConfig({}, { AIRTIME_LOCKOUT_CLIENT_FAILURES: '0' })),
+    ).toEqual(['AIRTIME_LOCKOUT_CLIENT_FAILURES must be at least 1.']);
+    expect(errorsOf(() => resolveServeConfig({}, { AIRTIME_LOCKOUT_MINUTES: 'soon' }))).toEqual([
+      'AIRTIME_LOCKOUT_MINUTES must be a number.',
+    ]);
   });
 });

@@ -11,7 +11,9 @@ import type { Kysely, Migration } from 'kysely';
  *   (`client:<address or kiosk visit>`) and one for all untrusted clients together
  *   (`untrusted`);
  * - `second_factor_challenges.lane`: which of those budgets the password step was decided on, so
- *   the codes typed next count on the same one.
+ *   the codes typed next count on the same one;
+ * - `risk_counters.pending`: sign-in tries taken but not yet decided, so a burst sent at once
+ *   cannot all pass the captcha threshold on the same low count.
  */
 export const deviceCookies: Migration = {
   async up(db: Kysely<any>): Promise<void> {
@@ -55,8 +57,13 @@ export const deviceCookies: Migration = {
       .execute();
 
     await db.schema.alterTable('second_factor_challenges').addColumn('lane', 'text').execute();
+    await db.schema
+      .alterTable('risk_counters')
+      .addColumn('pending', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
   },
   async down(db: Kysely<any>): Promise<void> {
+    await db.schema.alterTable('risk_counters').dropColumn('pending').execute();
     await db.schema.alterTable('second_factor_challenges').dropColumn('lane').execute();
     await db.schema.dropTable('sign_in_lockouts').execute();
     await db.schema.dropTable('device_cookies').execute();
