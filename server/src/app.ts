@@ -13,7 +13,12 @@ import type { AppDatabase } from './db/database';
 import type { Clock } from './clock';
 import { HOUR_MS, MINUTE_MS } from './clock';
 import { ApiHttpError } from './errors';
-import { registerErrorHandlers, sendFrameworkError, sendNotFound } from './plugins/error-handler';
+import {
+  registerErrorHandlers,
+  sendFrameworkError,
+  sendNotFound,
+  writeClientError,
+} from './plugins/error-handler';
 import { AccessTokens } from './auth/tokens';
 import {
   DEFAULT_LOCKOUT_POLICY,
@@ -31,7 +36,8 @@ import { keysFor, useKeys } from './secrets';
 import { KeyRing, type Keys } from './keys/key-ring';
 import { RotatingCaptcha } from './auth/rotating-captcha';
 import { DEFAULT_CAPTCHA_POLICY, RiskCounters, type CaptchaPolicy } from './auth/captcha';
-import { CaptchaChallenge } from '../../contract/errors';
+import { ApiErrorBody, CaptchaChallenge } from '../../contract/errors';
+import { PUBLIC_OR_KIOSK } from './routes/shared';
 import { recoveryRoutes } from './routes/recovery';
 import {
   DEFAULT_RECOVERY_POLICY,
@@ -70,6 +76,7 @@ import { ReceiptMailer } from './services/receipt-mail';
 import { fastifyTrustProxy, type TrustProxy } from './net/trust-proxy';
 import { databaseRateLimitStore, memoryRateLimitStore } from './plugins/rate-limit-store';
 import { addIntegerFormats } from './openapi/integer-formats';
+import { declareFrameworkAnswers } from './openapi/framework-answers';
 
 export const API_VERSION = '0.1.0';
 
@@ -137,6 +144,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
     // …and a malformed URL gets the same error body as every other mistake.
     frameworkErrors: sendFrameworkError,
+    // …as do headers too large to read, and requests Node's parser refuses.
+    clientErrorHandler: writeClientError,
     ...options.http,
   }).withTypeProvider<ZodTypeProvider>();
 
@@ -170,8 +179,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     transform: jsonSchemaTransform,
     transformObject: (document) =>
-      addIntegerFormats(
-        'openapiObject' in document ? document.openapiObject : document.swaggerObject,
+      declareFrameworkAnswers(
+        addIntegerFormats(
+          'openapiObject' in document ? document.openapiObject : document.swaggerObject,
+        ),
       ),
   });
 
@@ -363,7 +374,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
             description:
               'Solve by finding `number` ≤ `maxnumber` with sha256(salt + number) = challenge, then send base64(JSON {algorithm, challenge, number, salt, signature}) as `captcha`. Valid 5 minutes, once.',
             tags: ['auth'],
-            response: { 200: CaptchaChallenge },
+            security: PUBLIC_OR_KIOSK,
+            response: { 200: CaptchaChallenge, 429: ApiErrorBody },
           },
         },
         async (request, reply) => {

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ApiErrorBody, ErrorCode, ErrorIssue } from '../../../contract/errors';
@@ -138,4 +139,30 @@ export function sendNotFound(request: FastifyRequest, reply: FastifyReply): Fast
     code: 'not_found',
     message: `There is no ${request.method} ${path} in this API.`,
   });
+}
+
+/**
+ * Errors Node's HTTP parser raises before Fastify sees a request (headers over the size limit, a
+ * request that does not parse, one that takes too long to arrive), passed to Fastify as its
+ * `clientErrorHandler`. Fastify's default answers them in its own body shape; these answer in the
+ * API's, like every other error, so a client has one shape to read.
+ */
+export function writeClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  // A reset connection has nobody to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'The request’s headers are too large.']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'The request took too long to arrive. Please try again.']
+        : [400, 'Bad Request', 'The request could not be read.'];
+  const answer: ApiErrorBody = { error: { code: 'invalid_request', message } };
+  const body = JSON.stringify(answer);
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }

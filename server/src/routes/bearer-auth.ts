@@ -21,7 +21,8 @@ export function requireBearerToken(app: FastifyInstance, auth: AuthService): voi
   app.decorateRequest('sessionId', '');
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization;
-    const match = header ? /^Bearer ([A-Za-z0-9._-]{1,2048})$/.exec(header) : null;
+    // The scheme name is case-insensitive (RFC 7235 §2.1), and one or more spaces may follow it.
+    const match = header ? /^bearer +([A-Za-z0-9._-]{1,2048})$/i.exec(header) : null;
     if (!match) throw unauthorized();
     const { subscriberId, sessionId } = await auth.authenticate(match[1]!);
     request.subscriberId = subscriberId;
