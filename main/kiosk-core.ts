@@ -3,6 +3,7 @@ import type { KioskFeature, KioskPolicy, KioskState, ReceiptRef } from '../contr
 import { DEFAULT_SETTINGS, type Language } from '../contract/settings';
 import { AppError } from './errors';
 import type { IpcHandlers } from './ipc/router';
+import { kioskRule } from './kiosk-rules';
 import type { ApiKiosk } from './services/api-client';
 import { paymentReceiptHtml, planChangeReceiptHtml } from './services/kiosk-receipt';
 import type { KioskController, KioskHost } from './services/kiosk';
@@ -13,9 +14,10 @@ import type { SessionService } from './services/session';
 import { SettingsService, memorySettingsStore } from './services/settings';
 
 /**
- * Kiosk and managed mode as the app core composes them: which channels a policy allows, the
- * in-memory settings of a kiosk, and the handlers of the `kiosk:*` channels. Plain TypeScript;
- * the Electron side is main/kiosk-window.ts and main/index.ts.
+ * Kiosk and managed mode as the app core composes them: which channels a policy allows (each
+ * channel's rule is in main/kiosk-rules.ts), the in-memory settings of a kiosk, and the handlers
+ * of the `kiosk:*` channels. Plain TypeScript; the Electron side is main/kiosk-window.ts and
+ * main/index.ts.
  */
 
 export type BlockedState = Extract<KioskState, { mode: 'blocked' }>;
@@ -43,56 +45,6 @@ export function kioskSettings(policy: KioskPolicy): SettingsService {
     }),
   );
 }
-
-/** Channels a kiosk never answers: files, links out, and the machine's own settings. */
-const KIOSK_OFF_LIMITS: ReadonlySet<IpcChannel> = new Set<IpcChannel>([
-  'app:open-external',
-  'statements:save-pdf',
-  'statements:open-pdf',
-  'statements:export-csv',
-  'payments:export-csv',
-  'settings:test-connection',
-  'settings:forget-device',
-]);
-
-/** Channels a kiosk answers before "tap to start" (no visit yet, so no request to the API). */
-const WELCOME_CHANNELS: ReadonlySet<IpcChannel> = new Set<IpcChannel>([
-  'app:info',
-  'kiosk:state',
-  'kiosk:start',
-  'kiosk:activity',
-  'kiosk:end-session',
-  'kiosk:staff-exit',
-  'settings:get',
-  'settings:set',
-  'auth:resume',
-  'password:check',
-]);
-
-/** Which feature each channel belongs to; a channel with several needs any one of them. */
-export const FEATURE_CHANNELS: Partial<Record<IpcChannel, readonly KioskFeature[]>> = {
-  'account:statements': ['statements'],
-  'account:statement': ['statements'],
-  'payments:refill': ['refill'],
-  'payments:pay': ['pay'],
-  'payments:methods': ['pay'],
-  'payments:add-method': ['pay'],
-  'payments:remove-method': ['pay'],
-  'payments:set-default': ['pay'],
-  'payments:receipt': ['pay', 'refill'],
-  'autopay:get': ['pay'],
-  'autopay:update': ['pay'],
-  'plans:catalogue': ['plans'],
-  'plans:preview': ['plans'],
-  'plans:change': ['plans'],
-  'plans:cancel-pending': ['plans'],
-  'addons:list': ['plans'],
-  'addons:buy': ['plans'],
-  'recovery:start': ['recovery'],
-  'recovery:verify': ['recovery'],
-  'recovery:complete': ['recovery'],
-  'recovery:cancel': ['recovery'],
-};
 
 /** The features a receipt belongs to: payments and refills, or plan changes. */
 export function receiptFeatures(ref: ReceiptRef): readonly KioskFeature[] {
@@ -129,12 +81,13 @@ export function channelGuard(ctx: GuardContext): ChannelGuard {
       }
       return;
     }
-    if (KIOSK_OFF_LIMITS.has(channel)) throw new AppError('forbidden', KIOSK_MESSAGES.offLimits);
-    if (ctx.kiosk.controller.phase === 'welcome' && !WELCOME_CHANNELS.has(channel)) {
+    // A channel without a rule is denied too: a kiosk answers only what it was decided it offers.
+    const rule = kioskRule(channel);
+    if (rule === 'deny') throw new AppError('forbidden', KIOSK_MESSAGES.offLimits);
+    if (ctx.kiosk.controller.phase === 'welcome' && rule !== 'always') {
       throw new AppError('forbidden', KIOSK_MESSAGES.tapToStart);
     }
-    const needs = FEATURE_CHANNELS[channel];
-    if (needs) featureCheck(ctx.kiosk.policy, needs);
+    if (typeof rule === 'object') featureCheck(ctx.kiosk.policy, rule.visit);
   };
 }
 

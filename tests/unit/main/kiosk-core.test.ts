@@ -5,9 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { KIOSK_CREDENTIAL_HEADER, KIOSK_VISIT_HEADER } from '../../../contract/http/kiosk';
-import { KioskPolicy } from '../../../contract/kiosk';
+import { IPC_CHANNELS, type IpcChannel, type IpcInput, type Result } from '../../../contract/ipc';
+import { KIOSK_FEATURES, KioskPolicy, type KioskFeature } from '../../../contract/kiosk';
 import { DEFAULT_SETTINGS } from '../../../contract/settings';
 import { createAppCore, type AppCoreDeps } from '../../../main/app-core';
+import { KIOSK_MESSAGES, receiptFeatures } from '../../../main/kiosk-core';
+import { KIOSK_RULES } from '../../../main/kiosk-rules';
 import type { ApiKiosk } from '../../../main/services/api-client';
 import type { KioskHost } from '../../../main/services/kiosk';
 import type { PolicyOutcome } from '../../../main/services/policy';
@@ -373,6 +376,195 @@ describe('kiosk core: channels', () => {
     });
     expect(await call('settings:forget-device')).toMatchObject({ ok: true });
     expect(core.settings.get().apiBaseUrl).toBe('https://api.example.com');
+  });
+});
+
+/**
+ * A payload each channel's schema accepts, so what answers is the kiosk's rule and never the
+ * input check. Typed over every channel: a new channel needs one here too.
+ */
+const VALID_INPUT: { [C in IpcChannel]: IpcInput<C> } = {
+  'app:info': undefined,
+  'app:open-external': { url: 'https://airtime.example.org/help' },
+  'auth:sign-in': signIn,
+  'auth:second-factor': { code: SECOND_FACTOR_CODE, rememberDevice: false },
+  'auth:second-factor-resend': undefined,
+  'auth:second-factor-cancel': undefined,
+  'auth:sign-out': undefined,
+  'auth:resume': undefined,
+  'password:check': { password: 'Brand-New-Harbor-7', purpose: 'reset' },
+  'recovery:start': { phone: '(206) 555-0100', channel: 'sms' },
+  'recovery:verify': { code: '123456' },
+  'recovery:complete': { newPassword: 'Brand-New-Harbor-7', keepSignedIn: false },
+  'recovery:cancel': undefined,
+  'security:overview': undefined,
+  'security:change-password': { currentPassword: PASSWORD, newPassword: 'Brand-New-Harbor-7' },
+  'security:change-contact': { password: PASSWORD, email: 'new@example.com' },
+  'security:sessions': undefined,
+  'security:sign-out-session': { id: VISIT },
+  'security:sign-out-others': undefined,
+  'security:history': { limit: 5 },
+  'security:two-factor-enrol': { method: 'totp' },
+  'security:two-factor-resend': undefined,
+  'security:two-factor-confirm': { code: '123456' },
+  'security:two-factor-disable': { password: PASSWORD },
+  'security:recovery-codes': { password: PASSWORD },
+  'account:summary': undefined,
+  'account:usage': { cycle: 'current' },
+  'account:insights': undefined,
+  'account:statements': { limit: 5 },
+  'account:statement': { id: 'st-1' },
+  'account:payments': { limit: 5 },
+  'statements:save-pdf': { id: 'st-1' },
+  'statements:open-pdf': { id: 'st-1' },
+  'statements:export-csv': undefined,
+  'payments:export-csv': undefined,
+  'payments:methods': undefined,
+  'payments:add-method': { number: '4242 4242 4242 4242', expMonth: 12, expYear: 2030, cvc: '123' },
+  'payments:remove-method': { id: 'pm_1' },
+  'payments:set-default': { id: 'pm_1' },
+  'payments:pay': { amountCents: 2000, paymentMethodId: 'pm_1' },
+  'payments:refill': { pin: '1234 5678 9012 3456' },
+  'payments:receipt': { id: 'pay_1' },
+  'autopay:get': undefined,
+  'autopay:update': { enabled: false },
+  'plans:catalogue': undefined,
+  'plans:preview': { planId: 'unlimited', when: 'now' },
+  'plans:change': { planId: 'unlimited', when: 'now' },
+  'plans:cancel-pending': undefined,
+  'addons:list': undefined,
+  'addons:buy': { addOnId: 'data-5gb' },
+  'settings:get': undefined,
+  'settings:set': { language: 'es' },
+  'settings:test-connection': { apiBaseUrl: 'https://api.example.com' },
+  'settings:forget-device': undefined,
+  'kiosk:state': undefined,
+  'kiosk:start': undefined,
+  'kiosk:activity': undefined,
+  'kiosk:end-session': undefined,
+  'kiosk:staff-exit': { pin: '1234' },
+  'kiosk:print-receipt': { kind: 'payment', id: 'pay_1' },
+  'kiosk:email-receipt': { kind: 'payment', id: 'pay_1' },
+};
+
+const CHANNELS = Object.keys(IPC_CHANNELS) as IpcChannel[];
+
+/** The three answers of the kiosk's guard; anything else means the channel reached its handler. */
+const REFUSALS = {
+  offLimits: { code: 'forbidden', message: KIOSK_MESSAGES.offLimits },
+  tapToStart: { code: 'forbidden', message: KIOSK_MESSAGES.tapToStart },
+  featureOff: { code: 'kiosk_feature_off', message: KIOSK_MESSAGES.featureOff },
+} as const;
+type Expected = keyof typeof REFUSALS | 'answered';
+
+/** What the table says a channel gets, in a phase, from a store with these features on. */
+function expectedAnswer(
+  channel: IpcChannel,
+  phase: 'welcome' | 'visit',
+  features: readonly KioskFeature[],
+): Expected {
+  const rule = KIOSK_RULES[channel];
+  if (rule === 'deny') return 'offLimits';
+  if (phase === 'welcome') return rule === 'always' ? 'answered' : 'tapToStart';
+  const needs =
+    typeof rule === 'object'
+      ? rule.visit
+      : // The receipt channels' own handlers check the features of the receipt's kind.
+        channel === 'kiosk:print-receipt' || channel === 'kiosk:email-receipt'
+        ? receiptFeatures(VALID_INPUT[channel])
+        : null;
+  return needs && !needs.some((f) => features.includes(f)) ? 'featureOff' : 'answered';
+}
+
+function checkAnswer(channel: IpcChannel, answer: Result<unknown>, expected: Expected): void {
+  if (expected === 'answered') {
+    for (const refusal of Object.values(REFUSALS)) {
+      expect(answer, channel).not.toMatchObject({ ok: false, error: refusal });
+    }
+  } else {
+    expect(answer, channel).toEqual({ ok: false, error: REFUSALS[expected] });
+  }
+}
+
+describe('kiosk core: every channel answers as KIOSK_RULES says', () => {
+  it('has a payload for every channel that its schema accepts', () => {
+    for (const channel of CHANNELS) {
+      expect(IPC_CHANNELS[channel].input.safeParse(VALID_INPUT[channel]).success, channel).toBe(
+        true,
+      );
+    }
+  });
+
+  describe('before "tap to start"', () => {
+    it.for(CHANNELS)('%s', async (channel) => {
+      const { call, core } = setup();
+      onTestFinished(() => core.dispose());
+      await core.kiosk!.begin();
+      expect(core.kiosk!.phase).toBe('welcome');
+      checkAnswer(
+        channel,
+        await call(channel, VALID_INPUT[channel]),
+        expectedAnswer(channel, 'welcome', KIOSK_FEATURES),
+      );
+    });
+  });
+
+  // Every feature on, then each feature both on and off in one of the two partial stores.
+  describe.for([[...KIOSK_FEATURES], ['statements'], ['refill', 'plans']] as KioskFeature[][])(
+    'during a signed-in visit, features %j',
+    (features) => {
+      it.for(CHANNELS)('%s', async (channel) => {
+        const { call, core } = setup({
+          policy: { mode: 'kiosk', policy: policy({ features }), path: '/p' },
+        });
+        onTestFinished(() => core.dispose());
+        await core.kiosk!.start();
+        expect(await call('auth:sign-in', signIn)).toMatchObject({
+          ok: true,
+          value: { status: 'signed-in' },
+        });
+        checkAnswer(
+          channel,
+          await call(channel, VALID_INPUT[channel]),
+          expectedAnswer(channel, 'visit', features),
+        );
+      });
+    },
+  );
+
+  it('refuses the security center’s sessions during a visit, before they reach the API', async () => {
+    const { call, core, api } = setup();
+    await core.kiosk!.start();
+    await call('auth:sign-in', signIn);
+    expect(await call('account:summary')).toMatchObject({ ok: true });
+    expect(api.count('summary')).toBe(1);
+    for (const channel of ['security:overview', 'security:sessions', 'security:sign-out-others']) {
+      expect(await call(channel), channel).toEqual({ ok: false, error: REFUSALS.offLimits });
+    }
+    expect(api.count('securityOverview')).toBe(0);
+    expect(api.count('sessions')).toBe(0);
+    expect(api.count('signOutOthers')).toBe(0);
+    expect(core.session.info()).not.toBeNull();
+    core.dispose();
+  });
+
+  it('answers the staff exit at any time, and a wrong PIN neither quits nor ends the visit', async () => {
+    const { call, core, steps } = setup();
+    await core.kiosk!.begin();
+    expect(await call('kiosk:staff-exit', { pin: '0000' })).toMatchObject({
+      ok: true,
+      value: { ok: false },
+    });
+    await core.kiosk!.start();
+    await call('auth:sign-in', signIn);
+    expect(await call('kiosk:staff-exit', { pin: '0000' })).toMatchObject({
+      ok: true,
+      value: { ok: false },
+    });
+    expect(steps).not.toContain('quit');
+    expect(core.kiosk!.phase).toBe('customer');
+    expect(core.session.info()).not.toBeNull();
+    core.dispose();
   });
 });
 
