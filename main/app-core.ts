@@ -1,15 +1,22 @@
-import { PUSH_EVENTS, type AppInfo, type PushEvent } from '../contract/ipc';
+import type { PushEvent } from '../contract/ipc';
 import type { KioskState } from '../contract/kiosk';
-import { SUPPORTED_LANGUAGES, type Language } from '../contract/settings';
-import { AppError } from './errors';
-import { createIpcRouter, type IpcHandlers, type IpcRouter } from './ipc/router';
+import { accountHandlers } from './ipc/handlers/account';
+import { appHandlers, systemLanguage, type AppInfoSource } from './ipc/handlers/app';
+import { autopayHandlers } from './ipc/handlers/autopay';
+import { paymentsHandlers } from './ipc/handlers/payments';
+import { plansHandlers } from './ipc/handlers/plans';
+import { recoveryHandlers } from './ipc/handlers/recovery';
+import { securityHandlers } from './ipc/handlers/security';
+import { sessionHandlers } from './ipc/handlers/session';
+import { settingsHandlers } from './ipc/handlers/settings';
+import { statementsHandlers } from './ipc/handlers/statements';
+import { createIpcRouter, createPushEmitter, type IpcHandlers, type IpcRouter } from './ipc/router';
 import {
   KIOSK_MESSAGES,
   channelGuard,
   guarded,
   kioskHandlers,
   kioskSettings,
-  managedByPolicy,
   pinnedApiUrl,
   type BlockedState,
 } from './kiosk-core';
@@ -27,10 +34,8 @@ import { AutopayService } from './services/autopay';
 import { systemClock, systemTimers, type Clock, type Timers } from './services/clock';
 import { deviceInfo } from './services/device';
 import { ExportService, type SaveFile } from './services/exports';
-import { isAllowedExternalUrl } from './services/external-links';
 import { KioskController, type KioskControllerDeps, type KioskHost } from './services/kiosk';
 import { silentLog, type Log } from './services/logger';
-import { passwordVerdict } from './services/password-check';
 import { PaymentService } from './services/payments';
 import { PlansService } from './services/plans';
 import type { PolicyOutcome } from './services/policy';
@@ -45,16 +50,7 @@ import {
 } from './services/settings';
 import type { CredentialVault } from './services/vault';
 
-/** Facts about the running app that only the host (Electron, or a test harness) knows. */
-export interface AppInfoSource {
-  version: string;
-  /** `process.platform` in Electron. */
-  platform: string;
-  /** The OS language as a BCP 47 tag (`app.getLocale()`: `es-MX`); reduced to a supported one. */
-  systemLanguage: string | (() => string);
-  /** `nativeTheme.shouldUseDarkColors ? 'dark' : 'light'`, read on every `app:info`. */
-  systemTheme: () => 'light' | 'dark';
-}
+export { toSupportedLanguage, type AppInfoSource } from './ipc/handlers/app';
 
 export interface AppCoreDeps {
   /** An open settings service, or the options to open one (file + store factory). */
@@ -141,22 +137,11 @@ export interface AppCore {
   dispose(): void;
 }
 
-/** `es-MX` → `es`; anything unsupported → `en`. */
-export function toSupportedLanguage(tag: string): Language {
-  const primary = tag.toLowerCase().split(/[-_]/)[0] ?? '';
-  return (SUPPORTED_LANGUAGES as readonly string[]).includes(primary)
-    ? (primary as Language)
-    : 'en';
-}
-
 /**
  * Builds the main process without Electron: settings, session, API client and the IPC router
  * with a handler for every channel. The Electron glue and the browser end-to-end harness both
- * use this; each brings its own transport.
- *
- * Changing `apiBaseUrl` signs out first (revoking on the old server) and drops every saved
- * sign-in: refresh tokens belong to the server that issued them, and one is never sent to
- * another server.
+ * use this; each brings its own transport. The handlers live in main/ipc/handlers/, one file per
+ * domain of contract/ipc.ts; this file only builds the services they share and hands each its own.
  */
 export function createAppCore(deps: AppCoreDeps): AppCore {
   const log = deps.logger ?? silentLog;
@@ -174,6 +159,7 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
     settings.update({ apiBaseUrl: pinnedUrl });
   }
   const vault = kioskPolicy ? null : deps.vault;
+  const emit = createPushEmitter((event, payload) => deps.emit(event, payload), log);
   let blocked: BlockedState | null =
     policy.mode === 'blocked'
       ? {
@@ -201,23 +187,6 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
     // Whatever the customer had open goes; the fresh window shows the blocked screen.
     const controller = kioskController;
     void controller.wipe('ended').then(() => controller.dispose());
-  };
-
-  const emit: PushEmitter = (event, payload) => {
-    if (!Object.hasOwn(PUSH_EVENTS, event)) {
-      log.error({ event: String(event) }, 'push: unknown event; not sent');
-      return;
-    }
-    const parsed = PUSH_EVENTS[event].safeParse(payload);
-    if (!parsed.success) {
-      log.error({ event }, 'push: payload does not match the contract; not sent');
-      return;
-    }
-    try {
-      deps.emit(event, parsed.data);
-    } catch (error) {
-      log.error({ err: error, event }, 'push: sending failed');
-    }
   };
 
   const defaultClient = () =>
@@ -331,136 +300,31 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
     if (viewChanged(next, previous)) emit('settings:changed', settings.view());
   });
 
-  const systemLanguage = () =>
-    toSupportedLanguage(
-      typeof deps.appInfo.systemLanguage === 'function'
-        ? deps.appInfo.systemLanguage()
-        : deps.appInfo.systemLanguage,
-    );
-
   const handlers: IpcHandlers = {
-    'app:info': async (): Promise<AppInfo> => ({
-      version: deps.appInfo.version,
-      platform: deps.appInfo.platform,
+    ...appHandlers({
+      appInfo: deps.appInfo,
       keychainAvailable: vault !== null,
-      systemLanguage: systemLanguage(),
-      systemTheme: deps.appInfo.systemTheme(),
+      openExternal: (url) => deps.openExternal(url),
+      externalLinkAllowlist: deps.externalLinkAllowlist,
+      log,
     }),
-    'app:open-external': async ({ url }) => {
-      if (!isAllowedExternalUrl(url, deps.externalLinkAllowlist)) {
-        log.warn({ url }, 'open-external: refused a link that is not on the allowlist');
-        throw new AppError('forbidden', 'Airtime only opens links to its own trusted pages.');
-      }
-      await deps.openExternal(new URL(url).href);
-      return null;
-    },
-    // A kiosk keeps no sign-in, whatever the page asked for.
-    'auth:sign-in': (input) =>
-      session.signIn(kioskPolicy ? { ...input, keepSignedIn: false } : input),
-    'auth:second-factor': (input) => session.completeSecondFactor(input),
-    'auth:second-factor-resend': () => session.resendSecondFactor(),
-    'auth:second-factor-cancel': async () => {
-      session.cancelSecondFactor();
-      return null;
-    },
-    'auth:sign-out': async () => {
-      if (kioskController) await kioskController.wipe('signed-out');
-      else await session.signOut();
-      return null;
-    },
-    'auth:resume': () => session.resume(),
-    'password:check': async ({ password, purpose }) =>
-      passwordVerdict(password, purpose, {
-        reset: () => ({ phone: recovery.phone ?? undefined }),
-        change: () => {
-          const subscriber = session.info()?.subscriber;
-          return subscriber
-            ? { phone: subscriber.phone, name: subscriber.name, email: subscriber.email }
-            : {};
-        },
-      }),
-    'recovery:start': (input) => recovery.start(input),
-    'recovery:verify': (input) => recovery.verify(input),
-    'recovery:complete': (input) =>
-      recovery.complete(kioskPolicy ? { ...input, keepSignedIn: false } : input),
-    'recovery:cancel': async () => {
-      recovery.cancel();
-      return null;
-    },
-    'security:overview': () => security.overview(),
-    'security:change-password': (input) => security.changePassword(input),
-    'security:change-contact': (input) => security.changeContact(input),
-    'security:sessions': () => security.sessions(),
-    'security:sign-out-session': async ({ id }) => {
-      await security.signOutSession(id);
-      return null;
-    },
-    'security:sign-out-others': () => security.signOutOthers(),
-    'security:history': (input) => security.history(input),
-    'security:two-factor-enrol': ({ method }) => security.twoFactorEnrol(method),
-    'security:two-factor-resend': () => security.twoFactorResend(),
-    'security:two-factor-confirm': ({ code }) => security.twoFactorConfirm(code),
-    'security:two-factor-disable': async ({ password }) => {
-      await security.twoFactorDisable(password);
-      return null;
-    },
-    'security:recovery-codes': ({ password }) => security.recoveryCodes(password),
-    'account:summary': () => session.account.summary(),
-    'account:usage': (input) => session.account.usage(input?.cycle),
-    'account:insights': () => session.account.insights(),
-    'account:statements': (input) => session.account.statements(input),
-    'account:statement': ({ id }) => session.account.statement(id),
-    'account:payments': (input) => session.account.payments(input),
-    'statements:save-pdf': ({ id }) => exports.savePdf(id),
-    'statements:open-pdf': ({ id }) => exports.openPdf(id),
-    'statements:export-csv': (input) => exports.statementsCsv(input?.filters),
-    'payments:export-csv': () => exports.paymentsCsv(),
-    'payments:methods': () => payments.methods(),
-    'payments:add-method': (input) => payments.addMethod(input),
-    'payments:remove-method': async ({ id }) => {
-      await payments.removeMethod(id);
-      return null;
-    },
-    'payments:set-default': ({ id }) => payments.setDefault(id),
-    'payments:pay': (input) => payments.pay(input),
-    'payments:refill': ({ pin }) => payments.refill(pin),
-    'payments:receipt': ({ id }) => payments.receipt(id),
-    'autopay:get': () => autopay.get(),
-    'autopay:update': (input) => autopay.update(input),
-    'plans:catalogue': () => plans.catalogue(),
-    'plans:preview': (input) => plans.preview(input),
-    'plans:change': (input) => plans.change(input),
-    'plans:cancel-pending': () => plans.cancelPending(),
-    'addons:list': () => plans.addOns(),
-    'addons:buy': ({ addOnId }) => plans.buyAddOn(addOnId),
-    'settings:get': async () => settings.view(),
-    'settings:set': async (patch) => {
-      if (pinnedUrl !== null && patch.apiBaseUrl !== undefined && patch.apiBaseUrl !== pinnedUrl) {
-        throw managedByPolicy();
-      }
-      // A kiosk never remembers a customer's phone number for the next one.
-      if (kioskPolicy && patch.rememberPhone === true) throw managedByPolicy();
-      if (patch.apiBaseUrl !== undefined && patch.apiBaseUrl !== settings.get().apiBaseUrl) {
-        // Before the change, so the revoke still goes to the server that issued the token. A reset
-        // in progress belongs to the old server too.
-        recovery.cancel();
-        await session.signOut();
-        await session.dropSavedSignIns();
-        log.info({}, 'settings: account service address changed; signed out');
-      }
-      return settings.update(patch);
-    },
-    'settings:test-connection': ({ apiBaseUrl }) => api.ping(apiBaseUrl),
-    'settings:forget-device': async () => {
-      recovery.cancel();
-      try {
-        await session.forgetDevice();
-      } finally {
-        // The reset put the default address back; a managed install keeps the policy's.
-        if (pinnedUrl !== null) settings.update({ apiBaseUrl: pinnedUrl });
-      }
-      return null;
-    },
+    ...sessionHandlers({ session, kiosk: kioskController }),
+    ...recoveryHandlers({ recovery, session, kioskMode: kioskPolicy !== null }),
+    ...securityHandlers({ security }),
+    ...accountHandlers({ session }),
+    ...statementsHandlers({ exports }),
+    ...paymentsHandlers({ payments, exports }),
+    ...autopayHandlers({ autopay }),
+    ...plansHandlers({ plans }),
+    ...settingsHandlers({
+      settings,
+      session,
+      recovery,
+      api,
+      pinnedUrl,
+      kioskMode: kioskPolicy !== null,
+      log,
+    }),
     ...kioskHandlers({
       state: kioskState,
       kiosk:
@@ -476,7 +340,7 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
       payments,
       language: () => {
         const chosen = settings.get().language;
-        return chosen === 'system' ? systemLanguage() : chosen;
+        return chosen === 'system' ? systemLanguage(deps.appInfo) : chosen;
       },
       log,
     }),

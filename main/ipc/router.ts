@@ -1,12 +1,16 @@
 import type { z } from 'zod';
 import {
   IPC_CHANNELS,
+  PUSH_EVENTS,
   type IpcChannel,
   type IpcOutput,
   type IpcParsedInput,
+  type PushEvent,
   type Result,
 } from '../../contract/ipc';
 import { isAppError } from '../errors';
+import type { Log } from '../services/logger';
+import type { PushEmitter } from '../services/session';
 
 export interface HandlerContext {
   /** URL of the frame that sent the request (already checked to be the app's own renderer). */
@@ -16,6 +20,21 @@ export interface HandlerContext {
 export type IpcHandlers = {
   [C in IpcChannel]: (input: IpcParsedInput<C>, context: HandlerContext) => Promise<IpcOutput<C>>;
 };
+
+type DomainOf<C> = C extends `${infer D}:${string}` ? D : never;
+
+/** The part of a channel name before the colon: `auth`, `settings`, `kiosk`… */
+export type IpcDomain = DomainOf<IpcChannel>;
+
+/**
+ * The handlers of one or more domains, exactly: a handler file returning this for
+ * `'plans' | 'addons'` does not compile when it misses a channel of those domains or adds one
+ * of another.
+ */
+export type HandlersFor<D extends IpcDomain> = Pick<
+  IpcHandlers,
+  Extract<IpcChannel, `${D}:${string}`>
+>;
 
 export interface IpcRouterOptions {
   handlers: IpcHandlers;
@@ -109,6 +128,33 @@ export function senderCheck(allowedOrigin: string): (url: string | undefined) =>
       return u.protocol === allowed.protocol && u.host === allowed.host;
     } catch {
       return false;
+    }
+  };
+}
+
+/**
+ * The way out for push events: every payload is checked against PUSH_EVENTS first, as the router
+ * checks every request, and one that does not match (or an unknown event) is logged, not sent.
+ * A failing `send` is logged too: a push never throws into the service that emitted it.
+ */
+export function createPushEmitter(
+  send: (event: PushEvent, payload: unknown) => void,
+  log: Log,
+): PushEmitter {
+  return (event, payload) => {
+    if (!Object.hasOwn(PUSH_EVENTS, event)) {
+      log.error({ event: String(event) }, 'push: unknown event; not sent');
+      return;
+    }
+    const parsed = PUSH_EVENTS[event].safeParse(payload);
+    if (!parsed.success) {
+      log.error({ event }, 'push: payload does not match the contract; not sent');
+      return;
+    }
+    try {
+      send(event, parsed.data);
+    } catch (error) {
+      log.error({ err: error, event }, 'push: sending failed');
     }
   };
 }
