@@ -1,23 +1,24 @@
 import type { IpcChannel } from '../contract/ipc';
 import type { KioskFeature, KioskPolicy, KioskState, ReceiptRef } from '../contract/kiosk';
-import { DEFAULT_SETTINGS, type Language } from '../contract/settings';
+import { DEFAULT_SETTINGS } from '../contract/settings';
+import type { AppCoreDeps } from './app-core-types';
 import { AppError } from './errors';
 import type { IpcHandlers } from './ipc/router';
 import { kioskRule } from './kiosk-rules';
-import type { ApiKiosk } from './services/api-client';
-import { paymentReceiptHtml, planChangeReceiptHtml } from './services/kiosk-receipt';
-import type { KioskController, KioskHost } from './services/kiosk';
-import type { Log } from './services/logger';
-import type { PaymentService } from './services/payments';
+import type { ExportDeps } from './services/exports';
+import type { KioskController } from './services/kiosk';
 import type { PolicyOutcome } from './services/policy';
-import type { SessionService } from './services/session';
+import type { SessionDeps } from './services/session';
 import { SettingsService, memorySettingsStore } from './services/settings';
+import type { CredentialVault } from './services/vault';
 
 /**
  * Kiosk and managed mode as the app core composes them: which channels a policy allows (each
- * channel's rule is in main/kiosk-rules.ts), the in-memory settings of a kiosk, and the handlers
- * of the `kiosk:*` channels. Plain TypeScript; the Electron side is main/kiosk-window.ts and
- * main/index.ts.
+ * channel's rule is in main/kiosk-rules.ts), the settings a policy leaves (a kiosk's in memory, a
+ * pinned API address) and what a kiosk keeps of a customer (nothing). The handlers of the
+ * `kiosk:*` channels are in main/ipc/handlers/kiosk.ts, and the state that ties them to the
+ * services (blocked, the visit's requests, the controller) in main/kiosk/runtime.ts. Plain
+ * TypeScript; the Electron side is main/kiosk-window.ts and main/index.ts.
  */
 
 export type BlockedState = Extract<KioskState, { mode: 'blocked' }>;
@@ -46,12 +47,45 @@ export function kioskSettings(policy: KioskPolicy): SettingsService {
   );
 }
 
+/** What of the host's keychain and files the core may use, and what the session may remember. */
+export interface CustomerStorage {
+  vault: CredentialVault | null;
+  /** Spread into the session's options. */
+  session: Pick<SessionDeps, 'allowRememberDevice' | 'allowDeviceCookie'>;
+  /** Spread into the export service's options. */
+  files: Pick<ExportDeps, 'saveFile' | 'openPath' | 'tempDir'>;
+}
+
+/**
+ * A kiosk keeps nothing of a customer, whatever the host passed: no keychain, no file dialogs
+ * and no files opened, and no device token or cookie (the missing vault already keeps those out;
+ * this holds even if one were wired in). Anywhere else the host's own are used.
+ */
+export function customerStorage(
+  policy: PolicyOutcome,
+  host: Pick<AppCoreDeps, 'vault' | 'saveFile' | 'openPath' | 'tempDir' | 'allowRememberDevice'>,
+): CustomerStorage {
+  if (policy.mode === 'kiosk') {
+    return {
+      vault: null,
+      session: { allowRememberDevice: () => false, allowDeviceCookie: () => false },
+      files: { saveFile: undefined, openPath: undefined, tempDir: undefined },
+    };
+  }
+  return {
+    vault: host.vault,
+    session: host.allowRememberDevice ? { allowRememberDevice: host.allowRememberDevice } : {},
+    files: { saveFile: host.saveFile, openPath: host.openPath, tempDir: host.tempDir },
+  };
+}
+
 /** The features a receipt belongs to: payments and refills, or plan changes. */
 export function receiptFeatures(ref: ReceiptRef): readonly KioskFeature[] {
   return ref.kind === 'payment' ? ['pay', 'refill'] : ['plans'];
 }
 
-function featureCheck(policy: KioskPolicy, needs: readonly KioskFeature[]): void {
+/** Throws the answer for a kiosk whose store switched off every one of `needs`. */
+export function featureCheck(policy: KioskPolicy, needs: readonly KioskFeature[]): void {
   if (!needs.some((f) => policy.features.includes(f))) {
     throw new AppError('kiosk_feature_off', KIOSK_MESSAGES.featureOff);
   }
@@ -110,74 +144,21 @@ export function pinnedApiUrl(policy: PolicyOutcome): string | null {
   return null;
 }
 
+/**
+ * The settings a policy leaves the app: a kiosk's in memory (it never opens the settings file,
+ * so they die with the process), anyone else's from `open`; a pinned API address replaces
+ * whatever was saved.
+ */
+export function settingsUnderPolicy(
+  policy: PolicyOutcome,
+  open: () => SettingsService,
+): SettingsService {
+  const settings = policy.mode === 'kiosk' ? kioskSettings(policy.policy) : open();
+  const pinnedUrl = pinnedApiUrl(policy);
+  if (pinnedUrl !== null && settings.get().apiBaseUrl !== pinnedUrl) {
+    settings.update({ apiBaseUrl: pinnedUrl });
+  }
+  return settings;
+}
+
 export const managedByPolicy = () => new AppError('managed_by_policy', KIOSK_MESSAGES.managed);
-
-type KioskChannel = Extract<IpcChannel, `kiosk:${string}`>;
-
-export interface KioskHandlerContext {
-  state(): KioskState;
-  kiosk: {
-    policy: KioskPolicy;
-    controller: KioskController;
-    host: KioskHost;
-    api: ApiKiosk;
-  } | null;
-  session: SessionService;
-  payments: PaymentService;
-  /** The language a printed receipt is in (the customer's choice, or the system's). */
-  language(): Language;
-  log: Log;
-}
-
-/** The `kiosk:*` handlers. The guard has already refused them outside kiosk mode. */
-export function kioskHandlers(ctx: KioskHandlerContext): Pick<IpcHandlers, KioskChannel> {
-  const kiosk = () => {
-    if (!ctx.kiosk) throw new AppError('forbidden', KIOSK_MESSAGES.notKiosk);
-    return ctx.kiosk;
-  };
-  return {
-    'kiosk:state': async () => ctx.state(),
-    'kiosk:start': () => kiosk().controller.start(),
-    'kiosk:activity': async () => {
-      kiosk().controller.activity();
-      return null;
-    },
-    'kiosk:end-session': async () => {
-      await kiosk().controller.wipe('ended');
-      return null;
-    },
-    'kiosk:staff-exit': ({ pin }) => kiosk().controller.staffExit(pin),
-    'kiosk:print-receipt': async (ref) => {
-      const { policy, host, api } = kiosk();
-      featureCheck(policy, receiptFeatures(ref));
-      const printer = policy.receiptPrinter;
-      if (printer === null) throw new AppError('printer_unavailable', KIOSK_MESSAGES.noPrinter);
-      const options = { storeName: policy.storeName, language: ctx.language() };
-      const html =
-        ref.kind === 'payment'
-          ? paymentReceiptHtml(await ctx.payments.receipt(ref.id), options)
-          : planChangeReceiptHtml(
-              await ctx.session.withAccess((t) => api.planChangeReceipt(t, ref.id)),
-              options,
-            );
-      try {
-        await host.print(html, printer);
-      } catch (error) {
-        ctx.log.error({ err: error, printer }, 'kiosk: the receipt did not print');
-        throw new AppError('printer_unavailable', KIOSK_MESSAGES.printFailed);
-      }
-      ctx.log.info({ kind: ref.kind }, 'kiosk: receipt printed');
-      return null;
-    },
-    'kiosk:email-receipt': async (ref) => {
-      const { policy, api } = kiosk();
-      featureCheck(policy, receiptFeatures(ref));
-      const sent = await ctx.session.withAccess((t) =>
-        ref.kind === 'payment'
-          ? api.emailPaymentReceipt(t, ref.id)
-          : api.emailPlanChangeReceipt(t, ref.id),
-      );
-      return { sentTo: sent.sentTo };
-    },
-  };
-}
