@@ -23,11 +23,6 @@ function expectLocked(res: LightMyRequestResponse, seconds: number): void {
   expect(res.headers['retry-after']).toBe(String(seconds));
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
 describeWithDb(`sign-in (${dbKind})`, () => {
   describe('a subscriber with the right password', () => {
     let t: TestApp;
@@ -138,10 +133,13 @@ describeWithDb(`sign-in (${dbKind})`, () => {
         unknown.push(await time('(206) 555-0199'));
         wrong.push(await time(PHONE));
       }
-      const ratio = median(unknown) / median(wrong);
+      // The fastest of each series is its own cost; a slower one only says the machine was busy
+      // (other suites share its cores), which the median still feels.
+      const fastest = (times: number[]) => Math.min(...times);
+      const ratio = fastest(unknown) / fastest(wrong);
       expect(
         ratio,
-        `unknown ${median(unknown).toFixed(1)} ms, wrong ${median(wrong).toFixed(1)} ms`,
+        `unknown ${fastest(unknown).toFixed(1)} ms, wrong ${fastest(wrong).toFixed(1)} ms`,
       ).toBeGreaterThan(0.5);
       expect(ratio).toBeLessThan(2.0);
     });

@@ -186,7 +186,7 @@ describeWithDb(`sign-in bursts (${dbKind})`, () => {
       const counts = statusCounts(responses);
       const checked = counts[401] ?? 0;
       expect(checked).toBeLessThanOrEqual(3);
-      expect(counts).toEqual({ 401: checked, 428: BURST - checked });
+      expect(counts).toEqual(checked ? { 401: checked, 428: BURST - checked } : { 428: BURST });
       for (const res of responses) {
         if (res.statusCode === 428) expectError(res, 428, 'captcha_required');
       }
