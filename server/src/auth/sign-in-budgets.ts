@@ -60,6 +60,16 @@ export interface WrongTry {
   distrusted: boolean;
 }
 
+/** The columns a decision reads. */
+const LANE_COLUMNS = [
+  'lane',
+  'failed_attempts',
+  'window_started_at',
+  'locked_until',
+  'last_locked_at',
+  'lock_level',
+] as const;
+
 interface LaneRow {
   lane: string;
   failed_attempts: number;
@@ -196,14 +206,7 @@ export class SignInBudgets {
     if (lane.kind === 'device') return 0;
     const rows = await db
       .selectFrom('sign_in_lockouts')
-      .select([
-        'lane',
-        'failed_attempts',
-        'window_started_at',
-        'locked_until',
-        'last_locked_at',
-        'lock_level',
-      ])
+      .select(LANE_COLUMNS)
       .where('phone', '=', phone)
       .where('lane', 'in', [clientLane(lane.clientKey), UNTRUSTED])
       .execute();
@@ -247,14 +250,7 @@ export class SignInBudgets {
           })
           // A write that changes nothing, for the row lock it takes until the transaction ends.
           .onConflict((oc) => oc.columns(['phone', 'lane']).doUpdateSet({ lane }))
-          .returning([
-            'lane',
-            'failed_attempts',
-            'window_started_at',
-            'locked_until',
-            'last_locked_at',
-            'lock_level',
-          ])
+          .returning(LANE_COLUMNS)
           .executeTakeFirstOrThrow(),
       );
     }
