@@ -22,6 +22,7 @@ import {
   type BillingCycle,
 } from '../server/src/services/billing-cycle';
 import { renewalCharges } from '../server/src/services/charges';
+import { storedLineItem } from '../server/src/services/line-items';
 import { HOUR_MS } from '../server/src/clock';
 import { DATA_DIR } from './lib/paths';
 import { removeSqliteFile } from './lib/servers';
@@ -101,7 +102,7 @@ function cyclesByAnchor(today: string) {
 }
 
 const PLANS = PLAN_CATALOGUE.map((plan) => {
-  const charges = renewalCharges(plan);
+  const charges = renewalCharges(plan).map((c) => ({ ...c, item: storedLineItem(c.item) }));
   return {
     plan,
     charges,
@@ -143,14 +144,14 @@ async function build(
          values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     line: db.prepare(
-      'insert into statement_lines (id, statement_id, position, kind, description, amount_cents) values (?, ?, ?, ?, ?, ?)',
+      'insert into statement_lines (id, statement_id, position, kind, item, amount_cents) values (?, ?, ?, ?, ?, ?)',
     ),
     payment: db.prepare(
-      `insert into payments (id, subscriber_id, amount_cents, currency, method, card_last4, status, description, created_at, statement_id)
+      `insert into payments (id, subscriber_id, amount_cents, currency, method, card_last4, status, item, created_at, statement_id)
          values (?, ?, ?, ?, ?, ?, 'succeeded', ?, ?, ?)`,
     ),
     ledger: db.prepare(
-      `insert into ledger_entries (id, subscriber_id, kind, amount_cents, currency, description, created_at, statement_id, payment_id)
+      `insert into ledger_entries (id, subscriber_id, kind, amount_cents, currency, item, created_at, statement_id, payment_id)
          values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     usage: db.prepare(
@@ -178,6 +179,11 @@ async function build(
       const history = random() < 0.5 ? [cycles.previous, cycles.current] : [cycles.current];
       const creditCents = random() < 0.25 ? (1 + Math.floor(random() * 8)) * 500 : 0;
       const cardLast4 = String(1000 + Math.floor(random() * 9000));
+      const cardPayment = storedLineItem({
+        kind: 'card_payment',
+        brand: 'unknown',
+        last4: cardLast4,
+      });
 
       insert.subscriber.run(
         id,
@@ -213,7 +219,7 @@ async function build(
             statementId,
             position,
             c.kind,
-            c.description,
+            c.item,
             c.amountCents,
           );
           insert.ledger.run(
@@ -222,7 +228,7 @@ async function build(
             c.kind === 'plan' ? 'plan_charge' : c.kind,
             -c.amountCents,
             p.plan.currency,
-            c.description,
+            c.item,
             facts.issuedAt,
             statementId,
             null,
@@ -238,7 +244,7 @@ async function build(
           p.plan.currency,
           'card',
           cardLast4,
-          'Card payment',
+          cardPayment,
           facts.paidAt,
           statementId,
         );
@@ -248,7 +254,7 @@ async function build(
           'payment',
           amount,
           p.plan.currency,
-          'Card payment',
+          cardPayment,
           facts.paidAt,
           null,
           paymentId,

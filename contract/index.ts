@@ -1,5 +1,9 @@
 /** The one place every Airtime schema is declared; server, main, preload and renderer import from here. */
 export * from './errors';
+export * from './validation';
+export * from './cards';
+export * from './line-items';
+export * from './line-item-words';
 export * from './money';
 export * from './phone';
 export * from './http/auth';

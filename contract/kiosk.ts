@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ApiBaseUrl } from './settings';
+import { says } from './validation';
 
 /**
  * Kiosk mode: the machine-wide policy file a store's IT department installs, and what the main
@@ -125,7 +126,7 @@ export type ReceiptRef = z.infer<typeof ReceiptRef>;
 
 /** The staff PIN as typed: digits only. Checked against the policy's argon2 hash in main. */
 export const StaffPinInput = z.strictObject({
-  pin: z.string().regex(/^\d{4,12}$/, { error: 'Enter the staff PIN: 4 to 12 digits.' }),
+  pin: z.string().regex(/^\d{4,12}$/, says('staffPin')),
 });
 
 export const StaffExitResult = z.discriminatedUnion('ok', [

@@ -5,6 +5,7 @@ import {
   AsYouType,
   type CountryCode,
 } from 'libphonenumber-js/max';
+import { VALIDATION_MESSAGES, issue, says, type ValidationIssue } from './validation';
 
 /** Airtime is a US prepaid product first: numbers typed without a country code are read as US. */
 export const DEFAULT_PHONE_COUNTRY: CountryCode = 'US';
@@ -12,7 +13,16 @@ export const DEFAULT_PHONE_COUNTRY: CountryCode = 'US';
 /** Longest thing we will even try to read as a phone number (formatting characters included). */
 export const PHONE_INPUT_MAX_LENGTH = 32;
 
-export type PhoneParseResult = { ok: true; e164: string } | { ok: false; message: string };
+export type PhoneParseResult =
+  | { ok: true; e164: string }
+  /** `issue` names the mistake for a client to word; `message` says it in English. */
+  | { ok: false; issue: ValidationIssue; message: string };
+
+const refused = (key: ValidationIssue): PhoneParseResult => ({
+  ok: false,
+  issue: key,
+  message: VALIDATION_MESSAGES[key],
+});
 
 /**
  * Reads a phone number the way people type it — `(206) 555-0100`, `206.555.0100`,
@@ -24,25 +34,21 @@ export function parsePhone(
   defaultCountry: CountryCode = DEFAULT_PHONE_COUNTRY,
 ): PhoneParseResult {
   const text = input.trim();
-  if (text === '') return { ok: false, message: 'Enter your phone number.' };
-  if (text.length > PHONE_INPUT_MAX_LENGTH) {
-    return { ok: false, message: 'That is too long to be a phone number.' };
-  }
+  if (text === '') return refused('phone.empty');
+  if (text.length > PHONE_INPUT_MAX_LENGTH) return refused('phone.tooLong');
   if (/[a-z]/i.test(text.replace(/\s*(?:ext\.?|x)\s*\d+$/i, ''))) {
-    return { ok: false, message: 'A phone number can only contain digits, spaces, + ( ) - and .' };
+    return refused('phone.characters');
   }
   const parsed = parsePhoneNumberFromString(text, defaultCountry);
   if (!parsed || !parsed.isValid()) {
     const digits = text.replace(/\D/g, '');
-    if (digits.length < 10) {
-      return { ok: false, message: 'That phone number is too short: enter all 10 digits.' };
-    }
+    if (digits.length < 10) return refused('phone.tooShort');
     if (validatePhoneNumberLength(text, defaultCountry) === 'TOO_LONG') {
-      return { ok: false, message: 'That phone number has too many digits.' };
+      return refused('phone.tooManyDigits');
     }
-    return { ok: false, message: 'That is not a valid phone number.' };
+    return refused('phone.invalid');
   }
-  if (parsed.ext) return { ok: false, message: 'Enter the phone number without an extension.' };
+  if (parsed.ext) return refused('phone.extension');
   return { ok: true, e164: parsed.number };
 }
 
@@ -54,12 +60,12 @@ export type E164Phone = z.infer<typeof E164Phone>;
 
 /** Accepts whatever a person typed and outputs E.164, or fails with a human message. */
 export const PhoneInput = z
-  .string({ error: 'Enter your phone number.' })
-  .max(PHONE_INPUT_MAX_LENGTH, 'That is too long to be a phone number.')
+  .string(says('phone.empty'))
+  .max(PHONE_INPUT_MAX_LENGTH, says('phone.tooLong'))
   .transform((value, ctx) => {
     const result = parsePhone(value);
     if (!result.ok) {
-      ctx.addIssue({ code: 'custom', message: result.message });
+      ctx.addIssue({ code: 'custom', ...issue(result.issue) });
       return z.NEVER;
     }
     return result.e164;

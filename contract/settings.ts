@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { E164Phone } from './phone';
+import { issue, says } from './validation';
 
 export const ThemePreference = z.enum(['system', 'light', 'dark']);
 export type ThemePreference = z.infer<typeof ThemePreference>;
@@ -24,53 +25,41 @@ export const DEFAULT_API_BASE_URL = 'http://127.0.0.1:8787';
  * tokens never cross a network unencrypted. Normalised to origin + path without a trailing slash.
  */
 export const ApiBaseUrl = z
-  .string({ error: 'Enter the address of the account service.' })
+  .string(says('apiBaseUrl.empty'))
   .trim()
-  .min(1, 'Enter the address of the account service.')
-  .max(2048, 'That address is too long.')
+  .min(1, says('apiBaseUrl.empty'))
+  .max(2048, says('apiBaseUrl.tooLong'))
   .transform((value, ctx) => {
     // The contract has no DOM or Node types, so no URL class: zod checks it parses as a URL,
     // and this pattern splits what is left (scheme, authority, path).
     if (!z.url().safeParse(value).success) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'Enter a full address such as https://api.example.com.',
-      });
+      ctx.addIssue({ code: 'custom', ...issue('apiBaseUrl.full') });
       return z.NEVER;
     }
     const match = /^([a-z][a-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)([?#].*)?$/i.exec(value);
     const scheme = match?.[1]?.toLowerCase();
     if (!match || (scheme !== 'https' && scheme !== 'http')) {
-      ctx.addIssue({ code: 'custom', message: 'The address must start with https://.' });
+      ctx.addIssue({ code: 'custom', ...issue('apiBaseUrl.https') });
       return z.NEVER;
     }
     const authority = (match[2] ?? '').toLowerCase();
     if (authority.includes('@')) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'The address must not contain a user name or password.',
-      });
+      ctx.addIssue({ code: 'custom', ...issue('apiBaseUrl.credentials') });
       return z.NEVER;
     }
     if (match[4]) {
-      ctx.addIssue({ code: 'custom', message: 'The address must not contain ? or #.' });
+      ctx.addIssue({ code: 'custom', ...issue('apiBaseUrl.query') });
       return z.NEVER;
     }
     const hostname = authority.startsWith('[')
       ? authority.slice(0, authority.indexOf(']') + 1)
       : (authority.split(':')[0] ?? '');
     if (hostname === '') {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'Enter a full address such as https://api.example.com.',
-      });
+      ctx.addIssue({ code: 'custom', ...issue('apiBaseUrl.full') });
       return z.NEVER;
     }
     if (scheme === 'http' && !isLoopbackHost(hostname)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'Use https:// — plain http:// is only allowed for this computer (localhost).',
-      });
+      ctx.addIssue({ code: 'custom', ...issue('apiBaseUrl.loopbackOnly') });
       return z.NEVER;
     }
     return `${scheme}://${authority}${(match[3] ?? '').replace(/\/+$/, '')}`;

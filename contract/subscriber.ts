@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PASSWORD_MAX_LENGTH } from './http/auth';
+import { says } from './validation';
 
 export const SubscriberName = z
   .string({ error: 'Enter a name.' })
@@ -8,10 +9,10 @@ export const SubscriberName = z
   .max(100, 'Names are at most 100 characters.');
 
 export const EmailAddress = z
-  .string({ error: 'Enter an e-mail address.' })
+  .string(says('email.empty'))
   .trim()
-  .max(254, 'E-mail addresses are at most 254 characters.')
-  .pipe(z.email('That is not a valid e-mail address.'));
+  .max(254, says('email.tooLong'))
+  .pipe(z.email(says('email.invalid')));
 
 export const PASSWORD_MIN_LENGTH = 8;
 
@@ -19,7 +20,7 @@ export const PASSWORD_MIN_LENGTH = 8;
 export const NewPassword = z
   .string({ error: 'Enter a password.' })
   .min(PASSWORD_MIN_LENGTH, `Passwords need at least ${PASSWORD_MIN_LENGTH} characters.`)
-  .max(PASSWORD_MAX_LENGTH, `Passwords are at most ${PASSWORD_MAX_LENGTH} characters.`);
+  .max(PASSWORD_MAX_LENGTH, says('password.tooLong'));
 
 export const PlanId = z
   .string({ error: 'Enter a plan id.' })

@@ -2,15 +2,7 @@ import type { PushEvent } from '../contract/ipc';
 import type { KioskState } from '../contract/kiosk';
 import type { AppInfoSource } from './ipc/handlers/app';
 import type { IpcRouter } from './ipc/router';
-import type {
-  ApiAutopay,
-  ApiClient,
-  ApiClientOptions,
-  ApiDownloads,
-  ApiKiosk,
-  ApiPayments,
-  ApiPlans,
-} from './services/api-client';
+import type { ApiCaller, ApiClient, ApiClientOptions, ApiDownloads } from './services/api-client';
 import type { Clock, Timers } from './services/clock';
 import type { SaveFile } from './services/exports';
 import type { KioskController, KioskControllerDeps, KioskHost } from './services/kiosk';
@@ -59,11 +51,11 @@ export interface AppCoreDeps {
   /** The API's file downloads (PDF, CSV); by default a client on the settings' `apiBaseUrl`. */
   downloads?: ApiDownloads;
   /** Saved cards, payments and refills; by default a client on the settings' `apiBaseUrl`. */
-  payments?: ApiPayments;
+  payments?: ApiCaller;
   /** Plans and add-ons; by default a client on the settings' `apiBaseUrl`. */
-  plans?: ApiPlans;
+  plans?: ApiCaller;
   /** AutoPay on or off; by default a client on the settings' `apiBaseUrl`. */
-  autopay?: ApiAutopay;
+  autopay?: ApiCaller;
   /** A fresh Idempotency-Key per plan change or purchase (`crypto.randomUUID` by default). */
   newIdempotencyKey?: () => string;
   /**
@@ -90,7 +82,7 @@ export interface AppCoreDeps {
 export interface AppCoreKioskDeps {
   host: KioskHost;
   /** Visits and receipt e-mails; by default the kiosk's API client. */
-  api?: ApiKiosk;
+  api?: ApiCaller;
   verifyPin?: KioskControllerDeps['verifyPin'];
   serverTimeoutMs?: number;
 }

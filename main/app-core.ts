@@ -1,6 +1,6 @@
 import type { AppCore, AppCoreDeps } from './app-core-types';
 import { accountHandlers } from './ipc/handlers/account';
-import { appHandlers } from './ipc/handlers/app';
+import { appHandlers, systemLanguage } from './ipc/handlers/app';
 import { autopayHandlers } from './ipc/handlers/autopay';
 import { paymentsHandlers } from './ipc/handlers/payments';
 import { plansHandlers } from './ipc/handlers/plans';
@@ -99,6 +99,11 @@ export function createAppCore(deps: AppCoreDeps): AppCore {
     api: deps.downloads ?? client!,
     session,
     ...kept.files,
+    // Files in the language the app is shown in, as the renderer picks it: chosen, or the OS's.
+    language: () => {
+      const chosen = settings.get().language;
+      return chosen === 'system' ? systemLanguage(deps.appInfo) : chosen;
+    },
     log,
   });
   const kiosk = kioskRuntime.connect({

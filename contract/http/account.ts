@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { CardBrand, DeclineCodeField } from '../cards';
+import { LineItemField } from '../line-items';
 import { Money } from '../money';
+import { Language } from '../settings';
 import { SubscriberProfile } from './auth';
 
 /** A calendar day, `YYYY-MM-DD`, in UTC. */
@@ -181,8 +184,20 @@ function checkFilterCombination(
   }
 }
 
-export const ExportFilters = z.strictObject(ExportFilterShape).superRefine(checkFilterCombination);
+/** The language a downloaded file's texts are in, where it has any (`en` when not given). */
+export const DocumentLanguage = Language.optional().describe(
+  'The language of the texts in the file: en (the default) or es.',
+);
+
+/** The CSV exports' query: the filters, and `lang`, which filters nothing. */
+export const ExportFilters = z
+  .strictObject({ ...ExportFilterShape, lang: DocumentLanguage })
+  .superRefine(checkFilterCombination);
 export type ExportFilters = z.infer<typeof ExportFilters>;
+
+/** `GET /v1/account/statements/:id/pdf`: the language of the document. */
+export const StatementPdfQuery = z.strictObject({ lang: DocumentLanguage });
+export type StatementPdfQuery = z.infer<typeof StatementPdfQuery>;
 
 /** `GET /v1/account/statements`: the page query plus the optional filters. */
 export const StatementsQuery =
@@ -214,8 +229,10 @@ export const StatementLineKind = z.enum(['plan', 'addon', 'tax', 'fee', 'credit'
 
 export const StatementLine = z.object({
   id: z.string(),
+  /** Which part of the bill the line is in: subtotal (plan, addon, credit), taxes, a payment. */
   kind: StatementLineKind,
-  description: z.string(),
+  /** What the line is for, as a kind code and its parameters; the reader words it. */
+  item: LineItemField,
   amount: Money,
 });
 export type StatementLine = z.infer<typeof StatementLine>;
@@ -239,8 +256,8 @@ export const StatementParams = z.strictObject({
     .regex(/^[A-Za-z0-9_-]+$/, 'That statement id is not valid.'),
 });
 
-export const CardBrand = z.enum(['visa', 'mastercard', 'amex', 'discover', 'unknown']);
-export type CardBrand = z.infer<typeof CardBrand>;
+// Declared with the other card values; re-exported for the schemas that name a card's brand.
+export { CardBrand };
 
 export const PaymentMethod = z.enum(['card', 'refill_pin', 'autopay', 'cash']);
 export const PaymentStatus = z.enum(['succeeded', 'failed', 'refunded']);
@@ -250,7 +267,8 @@ export const Payment = z.object({
   createdAt: IsoDateTime,
   amount: Money,
   method: PaymentMethod,
-  description: z.string(),
+  /** What the payment is, as a kind code and its parameters (`card_payment`, `refill_pin`, …). */
+  item: LineItemField,
   /** Last four digits of the card, for card and AutoPay payments. */
   cardLast4: z
     .string()
@@ -259,11 +277,8 @@ export const Payment = z.object({
   /** The card's brand, for card and AutoPay payments. Always sent by the API. */
   cardBrand: CardBrand.nullable().optional(),
   status: PaymentStatus,
-  /**
-   * Why a failed payment failed: the processor's decline reason (`card_declined`,
-   * `insufficient_funds`, `invalid_token`); `null` otherwise. Always sent by the API.
-   */
-  declineCode: z.string().nullable().optional(),
+  /** Why a failed payment failed: the processor's decline reason; `null` otherwise. Always sent by the API. */
+  declineCode: DeclineCodeField.nullable().optional(),
 });
 export type Payment = z.infer<typeof Payment>;
 

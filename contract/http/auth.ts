@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { E164Phone, PhoneInput } from '../phone';
+import { PASSWORD_MAX_LENGTH, says } from '../validation';
 
-/** Longest password accepted on the wire. Anything longer is refused before it reaches argon2. */
-export const PASSWORD_MAX_LENGTH = 128;
+export { PASSWORD_MAX_LENGTH };
 
 export const Password = z
-  .string({ error: 'Enter your password.' })
-  .min(1, 'Enter your password.')
-  .max(PASSWORD_MAX_LENGTH, `Passwords are at most ${PASSWORD_MAX_LENGTH} characters.`);
+  .string(says('password.empty'))
+  .min(1, says('password.empty'))
+  .max(PASSWORD_MAX_LENGTH, says('password.tooLong'));
 
 /** The ALTCHA solution (base64 JSON payload) when the API asked for one with `captcha_required`. */
 export const CaptchaSolution = z

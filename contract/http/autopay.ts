@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DeclineCodeField } from '../cards';
 import { CurrencyCode } from '../money';
 import { IsoDate, IsoDateTime } from './account';
 import { CardBrand, PaymentMethodParams } from './payments';
@@ -37,8 +38,8 @@ export const AutopayRun = z.object({
   renewsOn: IsoDate,
   /** What was charged (or tried); null when nothing was. */
   amountCents: z.number().int().nonnegative().nullable(),
-  /** The processor's reason for a decline (`card_declined`, `insufficient_funds`); else null. */
-  declineCode: z.string().nullable(),
+  /** The processor's reason for a decline; else null. */
+  declineCode: DeclineCodeField.nullable(),
   /** Set when status is failed or skipped; null on a payment (and on runs recorded before it existed). */
   reason: AutopayRunReason.nullable(),
 });

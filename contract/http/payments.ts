@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LineItemField } from '../line-items';
 import { Money } from '../money';
 import { CardBrand, IsoDateTime, PaymentMethod, PaymentStatus } from './account';
 
@@ -108,11 +109,78 @@ export const PayRequest = z
   });
 export type PayRequest = z.infer<typeof PayRequest>;
 
-/** A refill PIN as printed on the card: 16 digits, spaces or dashes between groups allowed. */
-export const RefillRequest = z.strictObject({ pin: z.string().max(40) });
+/** How many digits a refill PIN has: the API makes them 16 random digits. */
+export const REFILL_PIN_DIGITS = 16;
+/** What a refill PIN with the wrong shape is refused with, on the wire and on screen. */
+export const REFILL_PIN_FORMAT_MESSAGE =
+  'A refill PIN is 16 digits, as printed on the card (for example 1234-5678-9012-3456).';
+
+/** Why a typed PIN was refused: `params.reason` of the issue {@link RefillPin} raises. */
+export type RefillPinProblem = 'required' | 'characters' | 'length';
+
+/**
+ * Spaces (of any kind, a line break from a paste too) and dashes (the ASCII one, and the en
+ * dashes and non-breaking hyphens a PIN copied from an e-mail or a PDF comes with): how a PIN is
+ * printed, in groups of four. They are not part of it.
+ */
+const PIN_SEPARATORS = /[\s\p{Pd}\u2212]/gu;
+
+/**
+ * A refill PIN as typed or pasted, turned into its canonical form: the 16 digits alone. Every
+ * part of the app checks a PIN with this one rule — the screen before sending, main before
+ * calling the API, the API before it hashes the request — so `1234-5678-9012-3456` and
+ * `1234 5678 9012 3456` are one PIN everywhere, and the same request under one Idempotency-Key.
+ */
+export const RefillPin = z
+  .string()
+  .max(40, REFILL_PIN_FORMAT_MESSAGE)
+  .transform((typed, ctx) => {
+    const digits = typed.replace(PIN_SEPARATORS, '');
+    const refuse = (reason: RefillPinProblem, message: string) => {
+      ctx.addIssue({ code: 'custom', message, params: { reason }, input: typed });
+      return z.NEVER;
+    };
+    if (digits === '') return refuse('required', 'Enter the 16 digits of the refill PIN.');
+    if (!/^[0-9]+$/.test(digits)) {
+      return refuse(
+        'characters',
+        'A refill PIN is digits only; spaces or dashes between the groups are fine.',
+      );
+    }
+    if (digits.length !== REFILL_PIN_DIGITS) {
+      return refuse(
+        'length',
+        `A refill PIN is ${REFILL_PIN_DIGITS} digits; this one has ${digits.length}.`,
+      );
+    }
+    return digits;
+  });
+
+/** The reason {@link RefillPin} refused a PIN, from its error. */
+export function refillPinProblem(error: z.ZodError): RefillPinProblem {
+  for (const issue of error.issues) {
+    const reason: unknown = issue.code === 'custom' ? issue.params?.['reason'] : undefined;
+    if (reason === 'required' || reason === 'characters' || reason === 'length') return reason;
+  }
+  // Too long to be one, or not text at all.
+  return 'length';
+}
+
+/**
+ * `POST /v1/account/refill` (and `payments:refill`). The PIN is taken as typed here and checked
+ * with {@link RefillPin} by whoever handles it, so a PIN of the wrong shape gets the API's own
+ * answer, `invalid_refill_pin_format`, rather than a generic `invalid_request`.
+ */
+export const RefillRequest = z.strictObject({
+  pin: z
+    .string()
+    .max(40)
+    .describe('16 digits, as printed on the card; spaces or dashes between groups allowed.'),
+});
 export type RefillRequest = z.infer<typeof RefillRequest>;
 
-export const ReceiptItem = z.object({ description: z.string(), amount: Money });
+/** What was paid for, as a kind code and its parameters (the reader words it), and how much. */
+export const ReceiptItem = z.object({ item: LineItemField, amount: Money });
 
 export const Receipt = z.object({
   paymentId: z.string(),

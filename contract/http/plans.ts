@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LineItemField } from '../line-items';
 import { CurrencyCode, Money } from '../money';
 import { IsoDate, IsoDateTime, PendingPlanChange, Plan } from './account';
 
@@ -144,7 +145,8 @@ export type AddOnPurchase = z.infer<typeof AddOnPurchase>;
 
 /** One money line of a plan change: what the new plan costs for the days left, or a credit. */
 export const PlanChangeReceiptLine = z.object({
-  description: z.string(),
+  /** `plan_change_charge` or `plan_change_credit`, with the plans and days; the reader words it. */
+  item: LineItemField,
   /** Negative: charged to the balance; positive: credited to it. */
   amount: Money,
 });

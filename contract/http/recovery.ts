@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PhoneInput } from '../phone';
+import { says } from '../validation';
 import { CaptchaSolution, PASSWORD_MAX_LENGTH } from './auth';
 
 /** Where a password-reset code goes: a text to the phone, or the e-mail address on file. */
@@ -31,10 +32,10 @@ export const ResetStartResponse = z.object({
 export type ResetStartResponse = z.infer<typeof ResetStartResponse>;
 
 export const ResetCode = z
-  .string({ error: 'Enter the 6-digit code.' })
+  .string(says('code.sixDigits'))
   .trim()
-  .regex(/^\d{6}$/, 'Enter the 6-digit code.')
-  .max(6, 'Enter the 6-digit code.');
+  .regex(/^\d{6}$/, says('code.sixDigits'))
+  .max(6, says('code.sixDigits'));
 
 export const ResetVerifyRequest = z.strictObject({
   phone: PhoneInput,
@@ -61,8 +62,8 @@ export type ResetVerifyResponse = z.infer<typeof ResetVerifyResponse>;
 export const ResetCompleteRequest = z.strictObject({
   ticket: ResetTicket,
   newPassword: z
-    .string({ error: 'Enter a new password.' })
-    .min(1, 'Enter a new password.')
-    .max(PASSWORD_MAX_LENGTH, `Passwords are at most ${PASSWORD_MAX_LENGTH} characters.`),
+    .string(says('password.newEmpty'))
+    .min(1, says('password.newEmpty'))
+    .max(PASSWORD_MAX_LENGTH, says('password.tooLong')),
 });
 export type ResetCompleteRequest = z.infer<typeof ResetCompleteRequest>;

@@ -4,6 +4,7 @@ import { IsoDateTime } from './account';
 import { Password, PASSWORD_MAX_LENGTH } from './auth';
 import { TwoFactorMethod } from './two-factor';
 import { EmailAddress } from '../subscriber';
+import { issue, says } from '../validation';
 
 /**
  * The security center: the account's protection at a glance, its signed-in devices, its sign-in
@@ -34,9 +35,9 @@ export type SecurityOverview = z.infer<typeof SecurityOverview>;
 export const ChangePasswordRequest = z.strictObject({
   currentPassword: Password,
   newPassword: z
-    .string({ error: 'Enter a new password.' })
-    .min(1, 'Enter a new password.')
-    .max(PASSWORD_MAX_LENGTH, `Passwords are at most ${PASSWORD_MAX_LENGTH} characters.`),
+    .string(says('password.newEmpty'))
+    .min(1, says('password.newEmpty'))
+    .max(PASSWORD_MAX_LENGTH, says('password.tooLong')),
 });
 export type ChangePasswordRequest = z.infer<typeof ChangePasswordRequest>;
 
@@ -54,7 +55,7 @@ export const ChangeContactRequest = z
     contactPhone: PhoneInput.nullable().optional(),
   })
   .refine((v) => v.email !== undefined || v.contactPhone !== undefined, {
-    message: 'Give a new e-mail address or contact number.',
+    ...issue('email.nothingToChange'),
     path: ['email'],
   });
 export type ChangeContactRequest = z.input<typeof ChangeContactRequest>;

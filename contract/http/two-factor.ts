@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { says } from '../validation';
 import { DeviceInfo, Password } from './auth';
 
 /** How the second step is proven: a code from an authenticator app, or a code texted to the line. */
@@ -9,13 +10,10 @@ export type TwoFactorMethod = z.infer<typeof TwoFactorMethod>;
 
 /** A 6-digit code (authenticator app or text message), or a one-time recovery code (`xxxxx-xxxxx`). */
 export const SecondFactorCode = z
-  .string({ error: 'Enter the code from your authenticator app or a recovery code.' })
+  .string(says('code.secondFactorEmpty'))
   .trim()
-  .regex(
-    /^(\d{6}|[0-9a-f]{5}-?[0-9a-f]{5})$/i,
-    'Enter the 6-digit code from your authenticator app or a recovery code.',
-  )
-  .max(11, 'Enter the 6-digit code from your authenticator app or a recovery code.');
+  .regex(/^(\d{6}|[0-9a-f]{5}-?[0-9a-f]{5})$/i, says('code.secondFactor'))
+  .max(11, says('code.secondFactor'));
 
 /** Body of `POST /v1/account/two-factor/enrol`; without a body (or a method), `totp`. */
 export const TwoFactorEnrolRequest = z.strictObject({ method: TwoFactorMethod.default('totp') });
@@ -40,10 +38,10 @@ export type TwoFactorEnrolResponse = z.infer<typeof TwoFactorEnrolResponse>;
 
 export const TwoFactorConfirmRequest = z.strictObject({
   code: z
-    .string({ error: 'Enter the 6-digit code.' })
+    .string(says('code.sixDigits'))
     .trim()
-    .regex(/^\d{6}$/, 'Enter the 6-digit code.')
-    .max(6, 'Enter the 6-digit code.'),
+    .regex(/^\d{6}$/, says('code.sixDigits'))
+    .max(6, says('code.sixDigits')),
 });
 export type TwoFactorConfirmRequest = z.infer<typeof TwoFactorConfirmRequest>;
 

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { errorIssueOf } from '../../contract/errors';
 import {
   IPC_CHANNELS,
   PUSH_EVENTS,
@@ -54,7 +55,7 @@ export interface IpcRouter {
 }
 
 function issuesOf(error: z.ZodError) {
-  return error.issues.map((i) => ({ path: i.path.join('.') || 'input', message: i.message }));
+  return error.issues.map((i) => errorIssueOf(i, i.path.join('.') || 'input'));
 }
 
 /**

@@ -4,7 +4,7 @@ import { systemLanguage } from '../ipc/handlers/app';
 import { kioskHandlers } from '../ipc/handlers/kiosk';
 import type { HandlersFor, IpcHandlers } from '../ipc/router';
 import { KIOSK_MESSAGES, channelGuard, guarded, type BlockedState } from '../kiosk-core';
-import type { ApiClientOptions, ApiKiosk } from '../services/api-client';
+import type { ApiCaller, ApiClientOptions } from '../services/api-client';
 import type { Clock, Timers } from '../services/clock';
 import { KioskController } from '../services/kiosk';
 import type { Log } from '../services/logger';
@@ -33,7 +33,7 @@ export interface KioskServices {
   settings: SettingsService;
   payments: PaymentService;
   /** The client the kiosk's visits and receipts use unless `kiosk.api` was given; kiosk mode only. */
-  defaultApi(): ApiKiosk;
+  defaultApi(): ApiCaller;
 }
 
 export interface KioskRuntime {
@@ -122,8 +122,8 @@ export function createKioskRuntime(
             // The next customer starts from the kiosk's defaults, not this one's language or theme.
             settings.update({ language: 'system', theme: 'system' });
           },
-          startVisit: async () => (await kioskApi.startKioskVisit()).visitId,
-          endVisits: () => kioskApi.endKioskVisits(),
+          startVisit: async () => (await kioskApi.call('kiosk.startVisit')).visitId,
+          endVisits: () => kioskApi.call('kiosk.endVisits'),
           abortInFlight: () => {
             visitRequests.abort();
             visitRequests = new AbortController();

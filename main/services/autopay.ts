@@ -1,22 +1,13 @@
 import type { AutopayUpdate, AutopayView } from '../../contract/http/autopay';
-import { AppError } from '../errors';
-import type { ApiAutopay } from './api-client';
+import { AppError, isOutcomeUnknown } from '../errors';
+import type { ApiCaller } from './api-client';
 import type { Log } from './logger';
 import type { SessionService } from './session';
 
 export interface AutopayServiceDeps {
-  api: ApiAutopay;
+  api: ApiCaller;
   session: Pick<SessionService, 'withAccess'>;
   log: Log;
-}
-
-/** Errors after which the API may or may not have applied the change: no answer, or a 5xx. */
-function outcomeUnknown(error: unknown): boolean {
-  if (!(error instanceof AppError)) return false;
-  if (error.code === 'network_unreachable' || error.code === 'timeout') return true;
-  if (error.code === 'service_unavailable') return true;
-  const status = error.extra.status;
-  return status !== undefined && status >= 500;
 }
 
 /** The account already is as the update asked: on with that very card, or off. */
@@ -30,9 +21,11 @@ export function autopayMatches(view: AutopayView, update: AutopayUpdate): boolea
  * API client already mapped to the contract's codes (`payment_method_not_found` for a card that
  * is no longer saved, `card_invalid` for an expired one), so the renderer can word them.
  *
- * Turning AutoPay on or off sets a state rather than moving money: when the answer to a change
- * is lost, the account is read again, and if it already is as asked, that is the answer. Only
- * the card's brand and last four digits are ever logged.
+ * Turning AutoPay on or off sets a state rather than moving money, and the API's PUT takes no
+ * Idempotency-Key: sending it twice leaves the same state. When its outcome is unknown (by the
+ * same rule as every money-moving call, {@link isOutcomeUnknown}), the account is read again, and
+ * if it already is as asked, that is the answer. Only the card's brand and last four digits are
+ * ever logged.
  */
 export class AutopayService {
   readonly #deps: AutopayServiceDeps;
@@ -42,19 +35,29 @@ export class AutopayService {
   }
 
   get(): Promise<AutopayView> {
-    return this.#deps.session.withAccess((t) => this.#deps.api.autopay(t));
+    return this.#deps.session.withAccess((t) =>
+      this.#deps.api.call('autopay.view', { accessToken: t }),
+    );
   }
 
   async update(update: AutopayUpdate): Promise<AutopayView> {
     let view: AutopayView;
     try {
-      view = await this.#deps.session.withAccess((t) => this.#deps.api.updateAutopay(t, update));
+      view = await this.#deps.session.withAccess((t) =>
+        this.#deps.api.call('autopay.update', {
+          accessToken: t,
+          // Only what the state needs: a card id means nothing when AutoPay goes off.
+          body: update.enabled
+            ? { enabled: true, paymentMethodId: update.paymentMethodId }
+            : { enabled: false },
+        }),
+      );
     } catch (error) {
-      if (!outcomeUnknown(error)) throw error;
+      if (!isOutcomeUnknown(error)) throw error;
       const current = await this.get().catch(() => null);
       if (current === null || !autopayMatches(current, update)) throw error;
       this.#deps.log.warn(
-        { errorCode: (error as AppError).code },
+        { errorCode: error instanceof AppError ? error.code : 'unknown' },
         'autopay: the answer was lost, but the account shows the change was made',
       );
       view = current;

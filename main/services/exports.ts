@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { SaveOutcome } from '../../contract/ipc';
+import type { Language } from '../../contract/settings';
 import { AppError } from '../errors';
 import type { ApiDownloads, ApiFile, ExportFilterParams } from './api-client';
 import type { Log } from './logger';
@@ -35,6 +36,11 @@ export interface ExportDeps {
   openPath?: ((filePath: string) => Promise<void>) | undefined;
   /** The app's own temporary folder, where a PDF opened for viewing is written. */
   tempDir?: (() => string) | undefined;
+  /**
+   * The language the app is shown in, read at each download: the API writes the files' texts
+   * (a statement's lines, a payment's description) in it. The API's default when absent.
+   */
+  language?: (() => Language) | undefined;
   log: Log;
 }
 
@@ -62,7 +68,10 @@ export class ExportService {
   }
 
   async savePdf(id: string): Promise<SaveOutcome> {
-    const file = await this.#deps.session.withAccess((t) => this.#deps.api.statementPdf(t, id));
+    const lang = this.#deps.language?.();
+    const file = await this.#deps.session.withAccess((t) =>
+      this.#deps.api.statementPdf(t, id, lang),
+    );
     return this.#save(file, pdfName(file, id), PDF_FILTERS);
   }
 
@@ -70,7 +79,10 @@ export class ExportService {
   async openPdf(id: string): Promise<{ fileName: string }> {
     const { openPath, tempDir } = this.#deps;
     if (!openPath || !tempDir) throw new AppError('internal_error', EXPORT_MESSAGES.unsupported);
-    const file = await this.#deps.session.withAccess((t) => this.#deps.api.statementPdf(t, id));
+    const lang = this.#deps.language?.();
+    const file = await this.#deps.session.withAccess((t) =>
+      this.#deps.api.statementPdf(t, id, lang),
+    );
     const fileName = pdfName(file, id);
     const folder = path.join(tempDir(), 'statements');
     const target = path.join(folder, fileName);
@@ -91,14 +103,18 @@ export class ExportService {
   }
 
   async statementsCsv(filters?: ExportFilterParams): Promise<SaveOutcome> {
+    const lang = this.#deps.language?.();
     const file = await this.#deps.session.withAccess((t) =>
-      this.#deps.api.statementsCsv(t, filters),
+      this.#deps.api.statementsCsv(t, filters, lang),
     );
     return this.#save(file, STATEMENTS_CSV_NAME, CSV_FILTERS);
   }
 
   async paymentsCsv(): Promise<SaveOutcome> {
-    const file = await this.#deps.session.withAccess((t) => this.#deps.api.paymentsCsv(t));
+    const lang = this.#deps.language?.();
+    const file = await this.#deps.session.withAccess((t) =>
+      this.#deps.api.paymentsCsv(t, undefined, lang),
+    );
     return this.#save(file, PAYMENTS_CSV_NAME, CSV_FILTERS);
   }
 

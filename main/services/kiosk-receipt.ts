@@ -1,5 +1,7 @@
+import { CARD_BRAND_NAMES, type CardBrand } from '../../contract/cards';
 import type { Receipt } from '../../contract/http/payments';
 import type { PlanChangeReceipt } from '../../contract/http/plans';
+import { lineItemText } from '../../contract/line-item-words';
 import { formatMoney, type Money } from '../../contract/money';
 import type { Language } from '../../contract/settings';
 
@@ -118,17 +120,26 @@ function dateText(iso: string, options: ReceiptPrintOptions, withTime: boolean):
   }).format(date);
 }
 
+/** A card's brand as printed on the receipt: the same in every language, but for an unknown one. */
+function cardName(brand: CardBrand, language: Language): string {
+  const name = brand === 'unknown' ? LABELS[language].method.card : CARD_BRAND_NAMES[brand];
+  return name.toUpperCase();
+}
+
 /** A payment or refill receipt. */
 export function paymentReceiptHtml(receipt: Receipt, options: ReceiptPrintOptions): string {
   const labels = LABELS[options.language];
   const money = (m: Money) => formatMoney(m, LOCALES[options.language]);
   const paidWith = receipt.card
-    ? `${receipt.card.brand.toUpperCase()} •••• ${receipt.card.last4}`
+    ? `${cardName(receipt.card.brand, options.language)} •••• ${receipt.card.last4}`
     : labels.method[receipt.method];
   const rows: Array<[string, string]> = [
     [labels.number, receipt.receiptNumber],
     [labels.date, dateText(receipt.createdAt, options, true)],
-    ...receipt.items.map((item): [string, string] => [item.description, money(item.amount)]),
+    ...receipt.items.map((line): [string, string] => [
+      lineItemText(line.item, options.language),
+      money(line.amount),
+    ]),
     [labels.total, money(receipt.amount)],
     [labels.paidWith, paidWith],
     [labels.statusLabel, labels.status[receipt.status]],
@@ -151,7 +162,10 @@ export function planChangeReceiptHtml(
     [labels.to, change.toPlan.name],
     [labels.change, labels.changeStatus[change.status]],
     [labels.effectiveOn, dateText(change.effectiveOn, options, false)],
-    ...change.lines.map((line): [string, string] => [line.description, money(line.amount)]),
+    ...change.lines.map((line): [string, string] => [
+      lineItemText(line.item, options.language),
+      money(line.amount),
+    ]),
     [labels.net, money(change.netCharge)],
   ];
   if (change.balanceAfter) rows.push([labels.balanceAfter, money(change.balanceAfter)]);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type {
   AddOnList,
   AddOnPurchase,
@@ -9,12 +8,12 @@ import type {
   PlanChangeRequest,
   PlanChangeResult,
 } from '../../contract/http/plans';
-import { AppError } from '../errors';
-import type { ApiPlans } from './api-client';
+import type { ApiCaller } from './api-client';
+import { IdempotentActions } from './idempotent-action';
 import type { Log } from './logger';
 
 export interface PlansDeps {
-  api: ApiPlans;
+  api: ApiCaller;
   /** The part of the session service these calls need. */
   session: { withAccess<T>(call: (accessToken: string) => Promise<T>): Promise<T> };
   log: Log;
@@ -23,51 +22,62 @@ export interface PlansDeps {
 }
 
 /**
- * Errors after which nobody knows whether the server applied the request: the answer was lost,
- * or the server was still working on it. The same action tried again must send the same key.
- */
-const OUTCOME_UNKNOWN = new Set([
-  'network_unreachable',
-  'timeout',
-  'service_unavailable',
-  'internal_error',
-  'invalid_response',
-  'idempotency_in_progress',
-]);
-
-/**
- * Plan changes and add-on purchases. Each one moves money, so each person's action gets its own
- * Idempotency-Key, kept while its outcome is unknown: clicking Confirm again after a timeout
- * repeats the same request, which the API answers with the first result instead of charging
- * twice. An answer (success or a definite refusal) ends the action; the next one gets a new key.
+ * Plan changes and add-on purchases. Each one moves money, so each is an
+ * {@link IdempotentActions} action: clicking Confirm again after an unknown outcome (a timeout,
+ * a 5xx, an unreadable answer, "still in progress") repeats the same request with the same
+ * Idempotency-Key, which the API answers with the first result instead of charging twice. A
+ * definite answer (success or a refusal) ends the action; the next one gets a new key.
  */
 export class PlansService {
   readonly #deps: PlansDeps;
-  readonly #newKey: () => string;
-  /** Action (what was asked, exactly) → the key its unfinished attempt used. */
-  readonly #pending = new Map<string, string>();
+  readonly #actions: IdempotentActions;
 
   constructor(deps: PlansDeps) {
     this.#deps = deps;
-    this.#newKey = deps.newKey ?? randomUUID;
+    this.#actions = new IdempotentActions({
+      log: deps.log,
+      scope: 'plans',
+      ...(deps.newKey ? { newKey: deps.newKey } : {}),
+    });
   }
 
   catalogue(): Promise<PlanCatalogue> {
-    return this.#deps.session.withAccess((t) => this.#deps.api.planCatalogue(t));
+    return this.#deps.session.withAccess((t) =>
+      this.#deps.api.call('plans.catalogue', { accessToken: t }),
+    );
   }
 
   preview(body: PlanChangePreviewRequest): Promise<PlanChangePreview> {
-    return this.#deps.session.withAccess((t) => this.#deps.api.planPreview(t, body));
+    return this.#deps.session.withAccess((t) =>
+      this.#deps.api.call('plans.preview', {
+        accessToken: t,
+        body: { planId: body.planId, when: body.when },
+      }),
+    );
   }
 
   change(body: PlanChangeRequest): Promise<PlanChangeResult> {
-    const action = JSON.stringify([
-      'plan',
-      body.planId,
-      body.when,
-      body.expectedChargeCents ?? null,
-    ]);
-    return this.#once(action, (t, key) => this.#deps.api.planChange(t, body, key));
+    // What the API is sent, field by field: the same change confirmed again is the same action.
+    const request = {
+      planId: body.planId,
+      when: body.when,
+      expectedChargeCents: body.expectedChargeCents ?? null,
+    };
+    return this.#actions.run('plan-change', request, ({ key }) =>
+      this.#deps.session.withAccess((t) =>
+        this.#deps.api.call('plans.change', {
+          accessToken: t,
+          body: {
+            planId: body.planId,
+            when: body.when,
+            ...(body.expectedChargeCents !== undefined
+              ? { expectedChargeCents: body.expectedChargeCents }
+              : {}),
+          },
+          idempotencyKey: key,
+        }),
+      ),
+    );
   }
 
   /**
@@ -76,43 +86,27 @@ export class PlansService {
    */
   async cancelPending(): Promise<CancelledPlanChange> {
     const result = await this.#deps.session.withAccess((t) =>
-      this.#deps.api.cancelPendingPlanChange(t),
+      this.#deps.api.call('plans.cancelPending', { accessToken: t }),
     );
     this.#deps.log.info({ changeId: result.cancelled.id }, 'plans: scheduled change cancelled');
     return result;
   }
 
   addOns(): Promise<AddOnList> {
-    return this.#deps.session.withAccess((t) => this.#deps.api.addOns(t));
-  }
-
-  buyAddOn(addOnId: string): Promise<AddOnPurchase> {
-    return this.#once(JSON.stringify(['add-on', addOnId]), (t, key) =>
-      this.#deps.api.buyAddOn(t, addOnId, key),
+    return this.#deps.session.withAccess((t) =>
+      this.#deps.api.call('plans.addOns', { accessToken: t }),
     );
   }
 
-  async #once<T>(action: string, call: (token: string, key: string) => Promise<T>): Promise<T> {
-    let key = this.#pending.get(action);
-    if (key === undefined) {
-      key = this.#newKey();
-      this.#pending.set(action, key);
-    }
-    const used = key;
-    try {
-      const result = await this.#deps.session.withAccess((t) => call(t, used));
-      this.#pending.delete(action);
-      return result;
-    } catch (error) {
-      if (error instanceof AppError && OUTCOME_UNKNOWN.has(error.code)) {
-        this.#deps.log.warn(
-          { code: error.code },
-          'plans: outcome unknown; a retry reuses the same key',
-        );
-      } else {
-        this.#pending.delete(action);
-      }
-      throw error;
-    }
+  buyAddOn(addOnId: string): Promise<AddOnPurchase> {
+    return this.#actions.run('add-on', { addOnId }, ({ key }) =>
+      this.#deps.session.withAccess((t) =>
+        this.#deps.api.call('plans.buyAddOn', {
+          accessToken: t,
+          body: { addOnId },
+          idempotencyKey: key,
+        }),
+      ),
+    );
   }
 }

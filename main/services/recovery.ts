@@ -1,14 +1,14 @@
 import type { ResetChannel } from '../../contract/http/recovery';
 import type { RecoveryStartResult, RecoveryVerifyResult, SignInOutcome } from '../../contract/ipc';
 import { AppError, isAppError } from '../errors';
-import type { ApiClient } from './api-client';
+import type { ApiCaller } from './api-client';
 import { solveCaptcha } from './captcha-solver';
 import type { Clock } from './clock';
 import type { Log } from './logger';
 import type { SignInParams } from './session';
 
 export interface RecoveryDeps {
-  api: Pick<ApiClient, 'captchaChallenge' | 'resetStart' | 'resetVerify' | 'resetComplete'>;
+  api: ApiCaller;
   /** The sign-in the new password is used for: the same path as `auth:sign-in`. */
   session: {
     signIn(params: SignInParams): Promise<SignInOutcome>;
@@ -62,10 +62,12 @@ export class RecoveryService {
   async start(params: { phone: string; channel: ResetChannel }): Promise<RecoveryStartResult> {
     const { api } = this.#deps;
     const send = (captcha: string) =>
-      api.resetStart({ phone: params.phone, channel: params.channel, captcha });
+      api.call('auth.resetStart', {
+        body: { phone: params.phone, channel: params.channel, captcha },
+      });
     let sent;
     try {
-      sent = await send(await solveCaptcha(await api.captchaChallenge()));
+      sent = await send(await solveCaptcha(await api.call('auth.captchaChallenge')));
     } catch (error) {
       // The challenge can run out while it is solved on a slow computer; the answer brings a fresh one.
       const fresh = isAppError(error) && CAPTCHA_REFUSED.has(error.code) && error.extra.captcha;
@@ -84,7 +86,9 @@ export class RecoveryService {
   async verify(params: { code: string }): Promise<RecoveryVerifyResult> {
     const flow = this.#flow;
     if (!flow) throw notStarted();
-    const verified = await this.#deps.api.resetVerify({ phone: flow.phone, code: params.code });
+    const verified = await this.#deps.api.call('auth.resetVerify', {
+      body: { phone: flow.phone, code: params.code },
+    });
     if (this.#flow !== flow) throw notStarted();
     flow.ticket = {
       value: verified.ticket,
@@ -111,7 +115,9 @@ export class RecoveryService {
       throw new AppError('reset_ticket_invalid', RECOVERY_MESSAGES.ticketExpired);
     }
     try {
-      await api.resetComplete({ ticket: flow.ticket.value, newPassword: params.newPassword });
+      await api.call('auth.resetComplete', {
+        body: { ticket: flow.ticket.value, newPassword: params.newPassword },
+      });
     } catch (error) {
       if (isAppError(error) && TICKET_ENDED.has(error.code) && this.#flow === flow) {
         this.#flow = null;

@@ -9,25 +9,11 @@ import type {
 } from '../../contract/http/security';
 import type { RecoveryCodesResponse, TwoFactorMethod } from '../../contract/http/two-factor';
 import type { SessionInfo, TwoFactorSetup } from '../../contract/ipc';
-import type { ApiClient, PageParams } from './api-client';
+import type { ApiCaller, CallInput } from './api-client';
 import type { Log } from './logger';
 
 export interface SecurityDeps {
-  api: Pick<
-    ApiClient,
-    | 'securityOverview'
-    | 'changePassword'
-    | 'changeContact'
-    | 'sessions'
-    | 'signOutSession'
-    | 'signOutOthers'
-    | 'securityEvents'
-    | 'twoFactorEnrol'
-    | 'twoFactorResend'
-    | 'twoFactorConfirm'
-    | 'twoFactorDisable'
-    | 'recoveryCodes'
-  >;
+  api: ApiCaller;
   /** The part of the session service these calls need. */
   session: {
     withAccess<T>(call: (accessToken: string) => Promise<T>): Promise<T>;
@@ -49,12 +35,12 @@ export class SecurityService {
     this.#deps = deps;
   }
 
-  #call<T>(call: (api: SecurityDeps['api'], accessToken: string) => Promise<T>): Promise<T> {
+  #call<T>(call: (api: ApiCaller, accessToken: string) => Promise<T>): Promise<T> {
     return this.#deps.session.withAccess((token) => call(this.#deps.api, token));
   }
 
   overview(): Promise<SecurityOverview> {
-    return this.#call((api, t) => api.securityOverview(t));
+    return this.#call((api, t) => api.call('security.overview', { accessToken: t }));
   }
 
   /**
@@ -63,17 +49,19 @@ export class SecurityService {
    */
   async changePassword(body: ChangePasswordRequest): Promise<ChangePasswordResponse> {
     const phone = this.#deps.session.info()?.subscriber.phone;
-    const result = await this.#call((api, t) => api.changePassword(t, body));
+    const result = await this.#call((api, t) =>
+      api.call('security.changePassword', { accessToken: t, body }),
+    );
     if (phone) await this.#deps.session.forgetRememberedDevice(phone);
     return { otherSessionsSignedOut: result.otherSessionsSignedOut };
   }
 
   changeContact(body: ChangeContactRequest): Promise<SecurityOverview> {
-    return this.#call((api, t) => api.changeContact(t, body));
+    return this.#call((api, t) => api.call('security.changeContact', { accessToken: t, body }));
   }
 
   sessions(): Promise<SessionList> {
-    return this.#call((api, t) => api.sessions(t));
+    return this.#call((api, t) => api.call('security.sessions', { accessToken: t }));
   }
 
   /**
@@ -83,7 +71,9 @@ export class SecurityService {
   async signOutSession(id: string): Promise<void> {
     const { sessions } = await this.sessions();
     const current = sessions.some((s) => s.id === id && s.current);
-    await this.#call((api, t) => api.signOutSession(t, id));
+    await this.#call((api, t) =>
+      api.call('security.signOutSession', { accessToken: t, params: { id } }),
+    );
     if (current) {
       this.#deps.log.info({}, 'security: this session was ended from the sessions list');
       await this.#deps.session.signOut();
@@ -91,15 +81,22 @@ export class SecurityService {
   }
 
   signOutOthers(): Promise<SignOutOthersResponse> {
-    return this.#call((api, t) => api.signOutOthers(t));
+    return this.#call((api, t) => api.call('security.signOutOthers', { accessToken: t }));
   }
 
-  history(page?: PageParams): Promise<SecurityEventList> {
-    return this.#call((api, t) => api.securityEvents(t, page));
+  history(page?: CallInput<'security.events'>['query']): Promise<SecurityEventList> {
+    return this.#call((api, t) =>
+      api.call('security.events', {
+        accessToken: t,
+        ...(page !== undefined ? { query: page } : {}),
+      }),
+    );
   }
 
   async twoFactorEnrol(method: TwoFactorMethod): Promise<TwoFactorSetup> {
-    const setup = await this.#call((api, t) => api.twoFactorEnrol(t, method));
+    const setup = await this.#call((api, t) =>
+      api.call('twoFactor.enrol', { accessToken: t, body: { method } }),
+    );
     return setup.method === 'totp'
       ? { method: 'totp', secret: setup.secret, otpauthUri: setup.otpauthUri }
       : {
@@ -110,21 +107,27 @@ export class SecurityService {
   }
 
   async twoFactorResend(): Promise<{ destination: string; resendAfterSeconds: number }> {
-    const sent = await this.#call((api, t) => api.twoFactorResend(t));
+    const sent = await this.#call((api, t) => api.call('twoFactor.resend', { accessToken: t }));
     return { destination: sent.destination, resendAfterSeconds: sent.resendAfterSeconds };
   }
 
   async twoFactorConfirm(code: string): Promise<RecoveryCodesResponse> {
-    const confirmed = await this.#call((api, t) => api.twoFactorConfirm(t, code));
+    const confirmed = await this.#call((api, t) =>
+      api.call('twoFactor.confirm', { accessToken: t, body: { code } }),
+    );
     return { recoveryCodes: [...confirmed.recoveryCodes] };
   }
 
-  twoFactorDisable(password: string): Promise<void> {
-    return this.#call((api, t) => api.twoFactorDisable(t, password));
+  async twoFactorDisable(password: string): Promise<void> {
+    await this.#call((api, t) =>
+      api.call('twoFactor.disable', { accessToken: t, body: { password } }),
+    );
   }
 
   async recoveryCodes(password: string): Promise<RecoveryCodesResponse> {
-    const codes = await this.#call((api, t) => api.recoveryCodes(t, password));
+    const codes = await this.#call((api, t) =>
+      api.call('twoFactor.recoveryCodes', { accessToken: t, body: { password } }),
+    );
     return { recoveryCodes: [...codes.recoveryCodes] };
   }
 }

@@ -19,13 +19,16 @@ import type {
 } from '../../contract/ipc';
 import { E164Phone } from '../../contract/phone';
 import type { Settings } from '../../contract/settings';
-import { AppError, isAppError } from '../errors';
-import type { ApiClient, ExportFilterParams, PageParams, SignInBody } from './api-client';
+import { AppError, endsSession, isAppError, refusesCredential } from '../errors';
+import type { CallInput, ApiCaller } from './api-client';
 import type { Clock, TimerHandle, Timers } from './clock';
 import { DEVICE_COOKIE, PhoneSecrets, REMEMBERED_DEVICE } from './device';
 import type { Log } from './logger';
 import { SecondStep, secondFactorOutcome, secondStepOver } from './second-factor';
 import type { CredentialVault, VaultEntry } from './vault';
+
+/** What `POST /v1/auth/sign-in` takes, as the contract declares it. */
+type SignInBody = CallInput<'auth.signIn'>['body'];
 
 /** Sends a push event to the renderer. */
 export type PushEmitter = <E extends PushEvent>(event: E, payload: PushPayload<E>) => void;
@@ -38,7 +41,7 @@ export interface SessionSettings {
 }
 
 export interface SessionDeps {
-  api: Omit<ApiClient, 'ping'>;
+  api: ApiCaller;
   /** `null`: this machine has no usable keychain, so nothing is kept between launches. */
   vault: CredentialVault | null;
   settings: SessionSettings;
@@ -93,10 +96,10 @@ interface PendingResume {
   entry: VaultEntry;
 }
 
-const REJECTED_REFRESH = new Set(['invalid_refresh_token', 'refresh_token_reused']);
-const ACCESS_REJECTED = new Set(['unauthorized', 'token_expired']);
 /** Second-step answers after which the challenge cannot be used again. */
-const CHALLENGE_ENDED = new Set(['unauthorized', 'token_expired', 'account_locked']);
+function challengeEnded(error: unknown): error is AppError {
+  return isAppError(error) && (refusesCredential(error.code) || error.code === 'account_locked');
+}
 /** An access token this close to expiry is refreshed before use rather than sent. */
 const EXPIRY_MARGIN_MS = 5_000;
 
@@ -113,7 +116,7 @@ export const SESSION_MESSAGES = {
 const notSignedIn = () => new AppError('not_signed_in', SESSION_MESSAGES.notSignedIn);
 
 function isRejectedRefresh(error: unknown): error is AppError {
-  return isAppError(error) && REJECTED_REFRESH.has(error.code);
+  return isAppError(error) && endsSession(error.code);
 }
 
 /**
@@ -223,20 +226,24 @@ export class SessionService {
     const rememberDevice = params.rememberDevice && this.canRememberDevice;
     let response: SignInResponse;
     try {
-      response = await api.secondFactor({
-        challenge: pending.challenge,
-        code: params.code,
-        rememberDevice,
-        device: this.#deps.device(),
+      response = await api.call('auth.secondFactor', {
+        body: {
+          challenge: pending.challenge,
+          code: params.code,
+          rememberDevice,
+          device: this.#deps.device(),
+        },
       });
     } catch (error) {
-      if (!isAppError(error) || !CHALLENGE_ENDED.has(error.code)) throw error;
+      if (!challengeEnded(error)) throw error;
       this.#secondStep.clear(pending);
       throw error.code === 'account_locked' ? error : secondStepOver();
     }
     if (!this.#secondStep.isCurrent(pending)) {
       // Cancelled or replaced by another sign-in while the code was checked: nobody wants it.
-      void api.signOut(response.refreshToken).catch(() => undefined);
+      void api
+        .call('auth.signOut', { body: { refreshToken: response.refreshToken } })
+        .catch(() => undefined);
       throw secondStepOver();
     }
     this.#secondStep.clear();
@@ -250,10 +257,12 @@ export class SessionService {
   async resendSecondFactor(): Promise<{ destination: string; resendAfterSeconds: number }> {
     const pending = this.#secondStep.current(this.#deps.clock.now());
     try {
-      const sent = await this.#deps.api.secondFactorResend(pending.challenge);
+      const sent = await this.#deps.api.call('auth.secondFactorResend', {
+        body: { challenge: pending.challenge },
+      });
       return { destination: sent.destination, resendAfterSeconds: sent.resendAfterSeconds };
     } catch (error) {
-      if (!isAppError(error) || !CHALLENGE_ENDED.has(error.code)) throw error;
+      if (!challengeEnded(error)) throw error;
       this.#secondStep.clear(pending);
       throw error.code === 'account_locked' ? error : secondStepOver();
     }
@@ -313,11 +322,11 @@ export class SessionService {
   async #signInSolvingCaptcha(body: SignInBody) {
     const { api } = this.#deps;
     try {
-      return await api.signIn(body);
+      return await api.call('auth.signIn', { body });
     } catch (error) {
       const challenge = error instanceof AppError ? error.extra.captcha : undefined;
       if (!challenge || (error as AppError).code !== 'captcha_required') throw error;
-      return api.signIn({ ...body, captcha: await solveCaptcha(challenge) });
+      return api.call('auth.signIn', { body: { ...body, captcha: await solveCaptcha(challenge) } });
     }
   }
 
@@ -362,7 +371,7 @@ export class SessionService {
     const generation = this.#generation;
     let response: SignInResponse;
     try {
-      response = await api.refresh(entry.secret);
+      response = await api.call('auth.refresh', { body: { refreshToken: entry.secret } });
     } catch (error) {
       if (isRejectedRefresh(error)) {
         this.#pending = null;
@@ -375,7 +384,9 @@ export class SessionService {
     this.#pending = null;
     if (generation !== this.#generation || this.#session) {
       // Signed in or out while this was in flight: that wins, and this family is ended.
-      void api.signOut(response.refreshToken).catch(() => undefined);
+      void api
+        .call('auth.signOut', { body: { refreshToken: response.refreshToken } })
+        .catch(() => undefined);
       if (this.#session?.account !== entry.account) await this.#deleteEntry(entry.account);
       const info = this.info();
       return info
@@ -416,7 +427,7 @@ export class SessionService {
     if (account && (session?.persisted || pending)) await this.#deleteEntry(account);
     if (token) {
       try {
-        await this.#deps.api.signOut(token);
+        await this.#deps.api.call('auth.signOut', { body: { refreshToken: token } });
       } catch (error) {
         this.#deps.log.info(
           { err: error },
@@ -458,17 +469,37 @@ export class SessionService {
 
   /** Account calls with the current access token (refreshed and retried once on a 401). */
   readonly account = {
-    summary: (): Promise<AccountSummary> => this.withAccess((t) => this.#deps.api.summary(t)),
-    plan: (): Promise<Plan> => this.withAccess((t) => this.#deps.api.plan(t)),
+    summary: (): Promise<AccountSummary> =>
+      this.withAccess((t) => this.#deps.api.call('account.summary', { accessToken: t })),
+    plan: (): Promise<Plan> =>
+      this.withAccess((t) => this.#deps.api.call('account.plan', { accessToken: t })),
     usage: (cycle?: string): Promise<UsageResponse> =>
-      this.withAccess((t) => this.#deps.api.usage(t, cycle)),
-    insights: (): Promise<UsageInsights> => this.withAccess((t) => this.#deps.api.insights(t)),
-    statements: (query?: PageParams & ExportFilterParams): Promise<StatementList> =>
-      this.withAccess((t) => this.#deps.api.statements(t, query)),
+      this.withAccess((t) =>
+        this.#deps.api.call('account.usage', {
+          accessToken: t,
+          ...(cycle !== undefined ? { query: { cycle } } : {}),
+        }),
+      ),
+    insights: (): Promise<UsageInsights> =>
+      this.withAccess((t) => this.#deps.api.call('account.insights', { accessToken: t })),
+    statements: (query?: CallInput<'account.statements'>['query']): Promise<StatementList> =>
+      this.withAccess((t) =>
+        this.#deps.api.call('account.statements', {
+          accessToken: t,
+          ...(query !== undefined ? { query } : {}),
+        }),
+      ),
     statement: (id: string): Promise<StatementDetail> =>
-      this.withAccess((t) => this.#deps.api.statement(t, id)),
-    payments: (page?: PageParams): Promise<PaymentList> =>
-      this.withAccess((t) => this.#deps.api.payments(t, page)),
+      this.withAccess((t) =>
+        this.#deps.api.call('account.statement', { accessToken: t, params: { id } }),
+      ),
+    payments: (page?: CallInput<'account.payments'>['query']): Promise<PaymentList> =>
+      this.withAccess((t) =>
+        this.#deps.api.call('account.payments', {
+          accessToken: t,
+          ...(page !== undefined ? { query: page } : {}),
+        }),
+      ),
   };
 
   /** Stops the refresh timer without signing out (app quit). */
@@ -492,7 +523,7 @@ export class SessionService {
     try {
       result = await call(session.accessToken);
     } catch (error) {
-      if (!isAppError(error) || !ACCESS_REJECTED.has(error.code)) throw error;
+      if (!isAppError(error) || !refusesCredential(error.code)) throw error;
       const current = this.#session;
       if (!current || this.#generation !== generation) throw notSignedIn();
       // Another call may already have refreshed: then the new token is simply used.
@@ -518,7 +549,9 @@ export class SessionService {
     const generation = this.#generation;
     let response: SignInResponse;
     try {
-      response = await api.refresh(session.refreshToken);
+      response = await api.call('auth.refresh', {
+        body: { refreshToken: session.refreshToken },
+      });
     } catch (error) {
       if (generation !== this.#generation) throw notSignedIn();
       if (isRejectedRefresh(error)) throw await this.#expire(session, error);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
+import { errorIssueOf } from '../../contract/errors';
 import { E164Phone } from '../../contract/phone';
 import {
   DEFAULT_SETTINGS,
@@ -220,10 +221,7 @@ export class SettingsService {
   update(patch: SettingsPatch): SettingsView {
     const parsed = SettingsPatch.safeParse(patch);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({
-        path: i.path.join('.') || 'input',
-        message: i.message,
-      }));
+      const issues = parsed.error.issues.map((i) => errorIssueOf(i, i.path.join('.') || 'input'));
       throw new AppError('invalid_request', issues[0]?.message ?? 'Those settings are not valid.', {
         issues,
       });

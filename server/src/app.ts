@@ -36,8 +36,8 @@ import { keysFor, useKeys } from './secrets';
 import { KeyRing, type Keys } from './keys/key-ring';
 import { RotatingCaptcha } from './auth/rotating-captcha';
 import { DEFAULT_CAPTCHA_POLICY, RiskCounters, type CaptchaPolicy } from './auth/captcha';
-import { ApiErrorBody, CaptchaChallenge } from '../../contract/errors';
-import { PUBLIC_OR_KIOSK } from './routes/shared';
+import type { RateLimits } from './routes/shared';
+import { captchaRoutes } from './routes/captcha';
 import { recoveryRoutes } from './routes/recovery';
 import {
   DEFAULT_RECOVERY_POLICY,
@@ -355,6 +355,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
   );
 
+  // Every class of the route table shares one per-client number; each route counts on its own.
+  const perClient = perMinute > 0 ? { max: perMinute, timeWindow: MINUTE_MS } : false;
+  const rateLimits: RateLimits = {
+    auth: perClient,
+    kiosk: perClient,
+    password: perClient,
+    payments: perClient,
+    catalogue: perClient,
+  };
   await app.register(
     async (v1) => {
       v1.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -363,37 +372,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         auth,
         lockout,
         signInBudgets,
-        rateLimit: perMinute > 0 ? { max: perMinute, timeWindow: MINUTE_MS } : false,
+        rateLimits,
       });
-      v1.get(
-        '/captcha/challenge',
-        {
-          config: perMinute > 0 ? { rateLimit: { max: perMinute, timeWindow: MINUTE_MS } } : {},
-          schema: {
-            summary: 'A proof-of-work challenge (ALTCHA) to solve before a risky request',
-            description:
-              'Solve by finding `number` ≤ `maxnumber` with sha256(salt + number) = challenge, then send base64(JSON {algorithm, challenge, number, salt, signature}) as `captcha`. Valid 5 minutes, once.',
-            tags: ['auth'],
-            security: PUBLIC_OR_KIOSK,
-            response: { 200: CaptchaChallenge, 429: ApiErrorBody },
-          },
-        },
-        async (request, reply) => {
-          reply.header('cache-control', 'no-store');
-          return captcha.challengeFor(clientKey(request));
-        },
-      );
-      await v1.register(recoveryRoutes, {
-        prefix: '/auth/reset',
-        recovery,
-        rateLimit: perMinute > 0 ? { max: perMinute, timeWindow: MINUTE_MS } : false,
-      });
+      await v1.register(captchaRoutes, { captcha, rateLimits });
+      await v1.register(recoveryRoutes, { prefix: '/auth/reset', recovery, rateLimits });
       await v1.register(accountRoutes, {
         prefix: '/account',
         auth,
         account,
         twoFactor,
-        passwordRateLimit: perMinute > 0 ? { max: perMinute, timeWindow: MINUTE_MS } : false,
+        rateLimits,
       });
       await v1.register(insightsRoutes, {
         prefix: '/account',
@@ -410,39 +398,22 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         auth,
         autopay: new AutopayService(database.db, clock),
       });
-      await v1.register(paymentRoutes, {
-        prefix: '/account',
-        auth,
-        payments,
-        rateLimit: perMinute > 0 ? { max: perMinute, timeWindow: MINUTE_MS } : false,
-      });
+      await v1.register(paymentRoutes, { prefix: '/account', auth, payments, rateLimits });
       await v1.register(receiptRoutes, {
         prefix: '/account',
         auth,
         receipts: new ReceiptMailer(database.db, clock, delivery, payments),
       });
       const plans = new PlanService(database.db, clock);
-      await v1.register(planCatalogueRoutes, {
-        plans,
-        rateLimit: perMinute > 0 ? { max: perMinute, timeWindow: MINUTE_MS } : false,
-      });
+      await v1.register(planCatalogueRoutes, { plans, rateLimits });
       await v1.register(planRoutes, {
         prefix: '/account',
         auth,
         plans,
         addOns: new AddOnService(database.db, clock),
       });
-      await v1.register(kioskRoutes, {
-        prefix: '/kiosk',
-        kiosks,
-        rateLimit: perMinute > 0 ? { max: perMinute, timeWindow: MINUTE_MS } : false,
-      });
-      await v1.register(securityRoutes, {
-        prefix: '/account',
-        auth,
-        security,
-        rateLimit: perMinute > 0 ? { max: perMinute, timeWindow: MINUTE_MS } : false,
-      });
+      await v1.register(kioskRoutes, { prefix: '/kiosk', kiosks, rateLimits });
+      await v1.register(securityRoutes, { prefix: '/account', auth, security, rateLimits });
     },
     { prefix: '/v1' },
   );

@@ -1,18 +1,23 @@
-import type { ApiError, ErrorCode } from '../../contract/errors';
+import type { ErrorCode, ErrorDetailsOf, ErrorStatus } from '../../contract/errors';
 
 /**
  * An error the API answers with on purpose. Handlers throw it; the error handler turns it into
- * `{ error: { code, message, … } }` with its status and headers.
+ * `{ error: { code, message, … } }` with its status and headers. The status and the details are
+ * checked against the code's traits (`ERROR_TRAITS`): a status or a detail the contract does not
+ * give that code does not compile.
  */
-export class ApiHttpError extends Error {
+export class ApiHttpError<C extends ErrorCode = ErrorCode> extends Error {
+  readonly extra: ErrorDetailsOf<C>;
+
   constructor(
-    readonly statusCode: number,
-    readonly code: ErrorCode,
+    readonly statusCode: ErrorStatus<C>,
+    readonly code: C,
     message: string,
-    readonly extra: Omit<ApiError, 'code' | 'message'> = {},
+    extra?: ErrorDetailsOf<C>,
   ) {
     super(message);
     this.name = 'ApiHttpError';
+    this.extra = extra ?? ({} as ErrorDetailsOf<C>);
   }
 }
 

@@ -287,7 +287,7 @@ test('a failed AutoPay run shows on the dashboard with the reason, and leads to 
     `${t('en', 'autopay.alert.failedDetail', {
       amount: fmt.money(lastRun!.amountCents!, 'USD', 'en'),
       date: fmt.day(before.renewsOn, 'en', 'long'),
-    })} ${t('en', 'autopay.decline.insufficient_funds')}`,
+    })} ${t('en', 'cards.decline.insufficient_funds')}`,
   );
   await expect(alert).toContainText(t('en', 'autopay.alert.failedUnpaid'));
   await expectNoAxeViolations(page, 'dashboard with a failed AutoPay');
@@ -299,7 +299,7 @@ test('a failed AutoPay run shows on the dashboard with the reason, and leads to 
     t('en', 'autopay.lastRun.failed'),
   );
   await expect(page.getByTestId('autopay-last-run-reason')).toHaveText(
-    t('en', 'autopay.decline.insufficient_funds'),
+    t('en', 'cards.decline.insufficient_funds'),
   );
   await expect(page.getByTestId('autopay-last-run-amount')).toHaveText(
     fmt.money(lastRun!.amountCents!, 'USD', 'en'),

@@ -1,3 +1,4 @@
+import { lineItemText } from '../../contract/line-item-words';
 import { test, expect, DEMO_SUBSCRIBERS } from './support/fixtures';
 import { accountFacts, insightFacts, newestStatement } from './support/account-facts';
 import {
@@ -135,7 +136,7 @@ test('a statement shows the lines and total the database holds, and Back returns
   await expect(lines).toHaveCount(statement.lines.length);
   for (const [i, line] of statement.lines.entries()) {
     await expect(lines.nth(i).locator('td')).toHaveText([
-      line.description,
+      lineItemText(line.item, 'en'),
       money(line.amountCents),
     ]);
   }

@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Page } from '@playwright/test';
 import { SavedCard } from '../../contract/http/payments';
+import { lineItemText } from '../../contract/line-item-words';
+import { LineItem } from '../../contract/line-items';
 import { systemClock } from '../../server/src/clock';
 import type { Database } from '../../server/src/db/schema';
 import { loadRefillPinKey } from '../../server/src/secrets';
@@ -25,13 +27,6 @@ import {
 
 const maria = DEMO_SUBSCRIBERS[0]!;
 
-const BRANDS: Record<string, string> = {
-  visa: 'Visa',
-  mastercard: 'Mastercard',
-  amex: 'American Express',
-  discover: 'Discover',
-};
-
 /** Maria's payments straight from the API's database, in the order the history lists them. */
 async function paymentRows(db: Kysely<Database>, phone: string) {
   const { id } = await db
@@ -51,7 +46,7 @@ type PaymentRow = Awaited<ReturnType<typeof paymentRows>>[number];
 
 /** How the history names a payment's method, from its row. */
 function methodText(row: PaymentRow, lang: Lang): string {
-  const brand = BRANDS[row.card_brand ?? ''] ?? t(lang, 'paymentHistory.unknownBrand');
+  const brand = t(lang, `cards.brand.${row.card_brand ?? 'unknown'}`);
   if (row.method === 'refill_pin') return t(lang, 'paymentHistory.method.refill_pin');
   if (row.method === 'cash') return t(lang, 'paymentHistory.method.cash');
   if (row.method === 'autopay') {
@@ -105,7 +100,9 @@ async function expectReceipt(page: Page, row: PaymentRow, lang: Lang) {
   );
   const items = page.getByTestId('history-receipt-item');
   await expect(items).toHaveCount(1);
-  await expect(items.locator('td').first()).toHaveText(row.description);
+  await expect(items.locator('td').first()).toHaveText(
+    lineItemText(LineItem.parse(JSON.parse(row.item)), lang),
+  );
   await expect(items.locator('td').last()).toHaveText(money(row.amount_cents));
 }
 
@@ -141,7 +138,7 @@ test('pay by card and refill with a PIN: the history lists both, and each receip
   await expect(page.getByTestId('receipt')).toBeVisible();
   await page.getByRole('button', { name: t('en', 'payments.receipt.done') }).click();
   await payByCard('4000 0000 0000 0002', '15');
-  await expect(page.getByTestId('pay-error')).toHaveText(t('en', 'payments.errors.declined'));
+  await expect(page.getByTestId('pay-error')).toHaveText(t('en', 'errors.card_declined'));
 
   await page.getByRole('button', { name: t('en', 'payments.history') }).click();
   await expect(
@@ -177,7 +174,7 @@ test('pay by card and refill with a PIN: the history lists both, and each receip
   }
   await expect(
     page.locator(`[data-payment-id="${declined!.id}"]`).getByTestId('history-reason'),
-  ).toHaveText(t('en', 'paymentHistory.decline.card_declined'));
+  ).toHaveText(t('en', 'cards.decline.card_declined'));
   await expect(page.getByTestId('history-reason')).toHaveCount(1);
   await expectNoAxeViolations(page, 'payment history');
   await desktop.screenshot('payment-history');
@@ -211,7 +208,7 @@ test('pay by card and refill with a PIN: the history lists both, and each receip
     }
     if (row === declined) {
       await expect(page.getByTestId('history-receipt-status')).toContainText(
-        t('en', 'paymentHistory.decline.card_declined'),
+        t('en', 'cards.decline.card_declined'),
       );
       await desktop.screenshot('payment-receipt-declined');
     }

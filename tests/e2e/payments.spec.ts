@@ -137,7 +137,7 @@ test('a declined card shows the decline and moves no money', async ({ launch, ap
 
   await fillNewCard(page, '4000 0000 0000 0002');
   await page.getByRole('button', { name: t('en', 'payments.pay.submit'), exact: true }).click();
-  await expect(page.getByTestId('pay-error')).toHaveText(t('en', 'payments.errors.declined'));
+  await expect(page.getByTestId('pay-error')).toHaveText(t('en', 'errors.card_declined'));
   await expect(page.getByTestId('receipt')).toHaveCount(0);
   await desktop.screenshot('payments-declined');
   expect(await ledger(db, maria.phone)).toEqual(before);

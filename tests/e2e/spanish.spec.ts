@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { lineItemText } from '../../contract/line-item-words';
 import { test, expect, DEMO_SUBSCRIBERS } from './support/fixtures';
 import { accountFacts, newestStatement } from './support/account-facts';
 import { expectSignInScreen, fmt, signIn, t, waitForDashboard } from './support/ui';
@@ -72,6 +73,15 @@ test('on a Spanish system, sign-in, its errors and the dashboard are in Spanish 
     page.getByRole('button', { name: t('es', 'header.signOut'), exact: true }),
   ).toBeVisible();
   await desktop.screenshot('dashboard-es');
+
+  // The statement's lines are in Spanish too: the app words them from their kinds.
+  await page.getByTestId('statement-row').first().click();
+  const lines = page.getByTestId('statement-line');
+  await expect(lines).toHaveCount(statement.lines.length);
+  for (const [i, line] of statement.lines.entries()) {
+    await expect(lines.nth(i).locator('td').first()).toHaveText(lineItemText(line.item, 'es'));
+  }
+  await expect(lines.first()).toContainText(`Plan ${statement.planName}, mensual`);
 });
 
 test('switching the language in Settings re-renders at once and is remembered after a restart', async ({

@@ -143,7 +143,7 @@ describeWithDb(`AutoPay (${dbKind})`, () => {
         kind: 'credit',
         amount_cents: cents,
         currency: 'USD',
-        description: 'Goodwill credit',
+        item: JSON.stringify({ kind: 'other', text: 'Goodwill credit' }),
         created_at: t.clock.now(),
         statement_id: null,
         payment_id: null,

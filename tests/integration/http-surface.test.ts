@@ -3,65 +3,32 @@ import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ErrorCode } from '../../contract/errors';
 import { Health, Readiness } from '../../contract/http/health';
+import {
+  ROUTE_IDS,
+  ROUTES,
+  openApiPath,
+  type RouteAuth,
+  type RouteDef,
+} from '../../contract/http/routes';
 import { buildApp } from '../../server/src/app';
 import { openDatabase, type AppDatabase } from '../../server/src/db/database';
 import { createTestApp, TEST_TOKEN_SECRET, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
 import { expectError } from './support/expect-error';
 
-/** Every route the API offers, as OpenAPI spells the path. */
-const API_ROUTES: readonly [method: 'get' | 'post' | 'put' | 'delete', path: string][] = [
-  ['post', '/v1/auth/sign-in'],
-  ['post', '/v1/auth/refresh'],
-  ['post', '/v1/auth/sign-out'],
-  ['post', '/v1/auth/reset/start'],
-  ['post', '/v1/auth/reset/verify'],
-  ['post', '/v1/auth/reset/complete'],
-  ['post', '/v1/auth/second-factor'],
-  ['post', '/v1/auth/second-factor/resend'],
-  ['post', '/v1/account/two-factor/enrol'],
-  ['post', '/v1/account/two-factor/resend'],
-  ['post', '/v1/account/two-factor/confirm'],
-  ['post', '/v1/account/two-factor/disable'],
-  ['post', '/v1/account/two-factor/recovery-codes'],
-  ['get', '/v1/account/summary'],
-  ['get', '/v1/account/plan'],
-  ['get', '/v1/account/usage'],
-  ['get', '/v1/account/insights'],
-  ['get', '/v1/account/statements'],
-  ['get', '/v1/account/statements/{id}'],
-  ['get', '/v1/account/statements/{id}/pdf'],
-  ['get', '/v1/account/statements.csv'],
-  ['get', '/v1/account/payments'],
-  ['get', '/v1/account/payments.csv'],
-  ['get', '/v1/account/security'],
-  ['post', '/v1/account/password'],
-  ['post', '/v1/account/contact'],
-  ['get', '/v1/account/sessions'],
-  ['post', '/v1/account/sessions/{id}/sign-out'],
-  ['post', '/v1/account/sessions/sign-out-others'],
-  ['get', '/v1/account/security-events'],
-  ['get', '/v1/account/payment-methods'],
-  ['post', '/v1/account/payment-methods'],
-  ['delete', '/v1/account/payment-methods/{id}'],
-  ['post', '/v1/account/payment-methods/{id}/default'],
-  ['post', '/v1/account/payments'],
-  ['post', '/v1/account/refill'],
-  ['get', '/v1/account/payments/{id}/receipt'],
-  ['post', '/v1/account/payments/{id}/receipt/email'],
-  ['get', '/v1/account/plan/changes/{id}/receipt'],
-  ['post', '/v1/account/plan/changes/{id}/receipt/email'],
-  ['post', '/v1/kiosk/visits'],
-  ['post', '/v1/kiosk/visits/end'],
-  ['get', '/v1/plans'],
-  ['post', '/v1/account/plan/preview'],
-  ['post', '/v1/account/plan/change'],
-  ['delete', '/v1/account/plan/pending'],
-  ['get', '/v1/account/add-ons'],
-  ['post', '/v1/account/add-ons'],
-  ['get', '/v1/account/autopay'],
-  ['put', '/v1/account/autopay'],
-];
+/** Every route the API offers, from the route table, with its path as OpenAPI spells it. */
+const API_ROUTES = ROUTE_IDS.map((id) => {
+  const route: RouteDef = ROUTES[id];
+  return { id, route, method: route.method.toLowerCase(), path: openApiPath(route.path) };
+});
+
+/** The OpenAPI security each kind of caller is declared with; a public route declares none. */
+const SECURITY: Record<RouteAuth, unknown> = {
+  public: undefined,
+  publicOrKiosk: [{}, { kioskCredential: [] }],
+  bearer: [{ bearerAuth: [] }],
+  kiosk: [{ kioskCredential: [] }],
+};
 
 /** Signs of a stack trace or source location leaking into a response. */
 const STACK_SIGNS = [
@@ -143,50 +110,51 @@ describeWithDb(`HTTP surface (${dbKind})`, () => {
       expect(doc.info.version).toBeTruthy();
     });
 
-    it('lists exactly the routes under /v1/auth, /v1/account, /v1/kiosk and /v1/captcha, with their methods', () => {
+    it('lists exactly the routes of the route table, with their methods', () => {
       const listed = Object.entries(doc.paths).flatMap(([path, item]) =>
         Object.keys(item)
           .filter((key) => ['get', 'post', 'put', 'patch', 'delete'].includes(key))
           .map((method) => `${method} ${path}`),
       );
       expect(listed.sort()).toEqual(
-        [...API_ROUTES, ['get', '/v1/captcha/challenge']]
-          .map(([method, path]) => `${method} ${path}`)
-          .sort(),
+        API_ROUTES.map(({ method, path }) => `${method} ${path}`).sort(),
       );
     });
 
-    it('marks every account route as needing a bearer token, and documents its error responses', () => {
-      for (const [method, path] of API_ROUTES) {
+    it('marks every route with the security of its callers, and documents its error responses', () => {
+      for (const { id, route, method, path } of API_ROUTES) {
         const operation = doc.paths[path]![method]!;
         const statuses = Object.keys(operation.responses ?? {});
         expect(
           statuses.some((status) => /^2\d\d$/.test(status)),
-          `${method} ${path}`,
+          id,
         ).toBe(true);
-        if (path.startsWith('/v1/account/')) {
-          expect(operation.security, path).toEqual([{ bearerAuth: [] }]);
-          expect(operation.responses).toHaveProperty('401');
+        expect(operation.security, id).toEqual(SECURITY[route.auth]);
+        if (route.auth === 'bearer') {
+          expect(path, id).toMatch(/^\/v1\/account\//);
+          expect(operation.responses, id).toHaveProperty('401');
         } else {
-          expect(operation.responses).toHaveProperty('400');
-          expect(operation.responses).toHaveProperty('429');
+          // Every route before a session is limited per client.
+          expect(operation.responses, id).toHaveProperty('429');
+          if (method !== 'get') expect(operation.responses, id).toHaveProperty('400');
         }
       }
     });
 
     it('every listed route exists', async () => {
-      for (const [method, path] of API_ROUTES) {
+      for (const { id, route, method } of API_ROUTES) {
         const res = await request({
-          method: method.toUpperCase() as 'GET' | 'POST' | 'PUT' | 'DELETE',
-          url: path.replace('{id}', 'some-id'),
+          method: route.method,
+          url: route.path.replace(/:\w+/g, 'some-id'),
           ...(method === 'post' || method === 'put'
             ? { payload: {}, headers: { 'content-type': 'application/json' } }
             : {}),
         });
-        expect(res.statusCode, `${method} ${path}`).not.toBe(404);
-        // The public catalogue needs neither a token nor a body: it simply answers.
-        if (path === '/v1/plans') {
-          expect(res.statusCode).toBe(200);
+        expect(res.statusCode, id).not.toBe(404);
+        // The public catalogue and the captcha challenge need neither a token nor a body: they
+        // simply answer.
+        if (route.method === 'GET' && (route.auth === 'public' || route.auth === 'publicOrKiosk')) {
+          expect(res.statusCode, id).toBe(200);
           continue;
         }
         expectError(

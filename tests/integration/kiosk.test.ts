@@ -557,15 +557,17 @@ describeWithDb(`store kiosks (${dbKind})`, () => {
         netCharge: usd(result.netChargeCents),
         balanceAfter: usd(result.balanceAfterCents),
       });
+      const plans = {
+        fromPlanId: 'starter-5gb',
+        fromPlanName: result.currentPlan.name,
+        toPlanId: 'value-15gb',
+        toPlanName: result.newPlan.name,
+        days: result.prorationDays,
+        cycleDays: result.cycleDays,
+      };
       expect(receipt.lines).toEqual([
-        {
-          description: `${result.newPlan.name} plan, ${result.prorationDays} of ${result.cycleDays} days`,
-          amount: usd(-result.chargeNowCents),
-        },
-        {
-          description: `Unused ${result.prorationDays} of ${result.cycleDays} days of ${result.currentPlan.name}`,
-          amount: usd(result.creditCents),
-        },
+        { item: { kind: 'plan_change_charge', ...plans }, amount: usd(-result.chargeNowCents) },
+        { item: { kind: 'plan_change_credit', ...plans }, amount: usd(result.creditCents) },
       ]);
       // The balance after is what the payments and the change leave, to the cent.
       expect(result.balanceAfterCents).toBe(40_00 - result.netChargeCents);
@@ -583,6 +585,13 @@ describeWithDb(`store kiosks (${dbKind})`, () => {
         `Your Airtime plan change: ${result.currentPlan.name} to ${result.newPlan.name}`,
       );
       const dollars = (cents: number) => `$${(cents / 100).toFixed(2)}`;
+      // The e-mail is in English, its lines worded as the API wrote them before they had kinds.
+      expect(message.text).toContain(
+        `${result.newPlan.name} plan, ${result.prorationDays} of ${result.cycleDays} days`,
+      );
+      expect(message.text).toContain(
+        `Unused ${result.prorationDays} of ${result.cycleDays} days of ${result.currentPlan.name}`,
+      );
       expect(message.text).toContain(dollars(result.chargeNowCents));
       expect(message.text).toContain(dollars(result.creditCents));
       expect(message.text).toMatch(

@@ -84,7 +84,7 @@ describeWithDb(`payment history details (${dbKind})`, () => {
         method: 'refill_pin',
         card_last4: null,
         status: 'succeeded',
-        description: 'Refill card',
+        item: JSON.stringify({ kind: 'refill_pin' }),
         created_at: t.clock.now(),
         statement_id: null,
       })

@@ -66,6 +66,27 @@ describeWithDb(`refill PINs (${dbKind})`, () => {
     expect(JSON.stringify(row)).not.toContain(pin!.replaceAll('-', ''));
   });
 
+  it('takes one PIN typed with dashes, then with spaces, under one key as one request', async () => {
+    const a = await signedInAccount(t);
+    const [pin] = await pins(1);
+    const key = newKey();
+    const first = await refill(a, pin!, key);
+    expect(first.statusCode, first.body).toBe(201);
+    // The same PIN as printed but spaced otherwise: not `422 idempotency_key_reused`, because
+    // the request is remembered in the PIN's canonical form.
+    for (const typed of [pin!.replaceAll('-', ' '), pin!.replaceAll('-', ''), ` ${pin!} `]) {
+      const again = await refill(a, typed, key);
+      expect(again.statusCode, again.body).toBe(201);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.body).toBe(first.body);
+    }
+    const money = await moneyOf(t.testDb.database.db, a.id);
+    expect(money.ledger.map((e) => [e.kind, e.amount_cents])).toEqual([['refill', 2500]]);
+    // Another PIN under that key is still another request.
+    const [other] = await pins(1);
+    expectError(await refill(a, other!, key), 422, 'idempotency_key_reused');
+  });
+
   it('answers a used PIN and an unknown one alike', async () => {
     const a = await signedInAccount(t);
     const b = await signedInAccount(t);
@@ -94,6 +115,7 @@ describeWithDb(`refill PINs (${dbKind})`, () => {
         'invalid_refill_pin_format',
       );
       expect(error.message).toMatch(/16 digits/);
+      expect(error.issues).toEqual([{ path: 'body.pin', message: expect.any(String) }]);
     }
     expectError(await refill(a, 1234567890123456), 400, 'invalid_request');
   });

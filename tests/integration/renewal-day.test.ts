@@ -65,7 +65,7 @@ describeWithDb(`renewal day before the statement job (${dbKind})`, () => {
   const ledgerOf = (subscriberId: string) =>
     db
       .selectFrom('ledger_entries')
-      .select(['kind', 'amount_cents', 'description'])
+      .select(['kind', 'amount_cents', 'item'])
       .where('subscriber_id', '=', subscriberId)
       .orderBy('created_at')
       .orderBy('id')
@@ -242,7 +242,14 @@ describeWithDb(`renewal day before the statement job (${dbKind})`, () => {
     }
     expect(await renewalsOf(s.id)).toHaveLength(1);
     expect(
-      (await ledgerOf(s.id)).filter((e) => e.kind === 'plan_charge').map((e) => e.description),
-    ).toEqual(['Starter 5 GB plan, monthly']);
+      (await ledgerOf(s.id)).filter((e) => e.kind === 'plan_charge').map((e) => JSON.parse(e.item)),
+    ).toEqual([
+      {
+        kind: 'plan_renewal',
+        planId: 'starter-5gb',
+        planName: 'Starter 5 GB',
+        period: { from: '2026-12-01', to: '2026-12-31' },
+      },
+    ]);
   });
 });

@@ -209,7 +209,7 @@ describeWithDb(`what each statement has been paid (${dbKind})`, () => {
         kind: 'credit',
         amount_cents: credit,
         currency: 'USD',
-        description: 'Goodwill credit',
+        item: JSON.stringify({ kind: 'other', text: 'Goodwill credit' }),
         created_at: Date.parse('2027-02-02T10:00:00Z'),
         statement_id: null,
         payment_id: null,

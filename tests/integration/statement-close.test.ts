@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { AccountSummary, StatementDetail, StatementList } from '../../contract/http/account';
+import { lineItemText } from '../../contract/line-item-words';
+import type { LineItem } from '../../contract/line-items';
 import { formatMoney } from '../../contract/money';
 import { DAY_MS } from '../../server/src/clock';
 import { openDatabase } from '../../server/src/db/database';
@@ -10,6 +12,7 @@ import { DEMO_SUBSCRIBERS } from '../../server/src/demo/seed-demo';
 import { loadRefillPinKey } from '../../server/src/secrets';
 import { renewalTotal } from '../../server/src/services/charges';
 import { generatePins } from '../../server/src/services/refill-pins';
+import { toWinAnsi } from '../../server/src/services/statement-pdf';
 import {
   runStatementJob,
   STATEMENT_LINE_KIND,
@@ -21,11 +24,27 @@ import { escapeMoney, pdfText, usd } from './support/statements';
 import { createTestApp, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
 
-/** Starter 5 GB: $25.00 + 8.25 % tax ($2.06) + $1.50 fee. */
-const STARTER = [
-  { kind: 'plan', description: 'Starter 5 GB plan, monthly', amount: 25_00 },
-  { kind: 'tax', description: 'State and local taxes', amount: 206 },
-  { kind: 'fee', description: 'Regulatory and 911 fee', amount: 150 },
+/** The lines of a Starter 5 GB renewal for the cycle `from`–`to`: $25.00 + 8.25 % tax ($2.06) + $1.50 fee. */
+const starter = (from: string, to: string): [string, LineItem, number][] => [
+  [
+    'plan',
+    {
+      kind: 'plan_renewal',
+      planId: 'starter-5gb',
+      planName: 'Starter 5 GB',
+      period: { from, to },
+    },
+    25_00,
+  ],
+  ['tax', { kind: 'tax', name: 'state_and_local' }, 206],
+  ['fee', { kind: 'fee', name: 'regulatory_911' }, 150],
+];
+
+/** A statement line or ledger entry as kind, item and amount. */
+const asLine = (kind: string, item: string, amountCents: number) => [
+  kind,
+  JSON.parse(item) as LineItem,
+  amountCents,
 ];
 
 describeWithDb(`statements generated from the ledger (${dbKind})`, () => {
@@ -79,8 +98,11 @@ describeWithDb(`statements generated from the ledger (${dbKind})`, () => {
       ).b ?? 0,
     );
 
-  /** A goodwill credit as customer care would add it (there is no subscriber-facing route). */
-  const credit = (subscriberId: string, cents: number, at: number, description: string) =>
+  /**
+   * A goodwill credit as customer care would add it (there is no subscriber-facing route), in its
+   * own words: there is no kind for it.
+   */
+  const credit = (subscriberId: string, cents: number, at: number, text: string) =>
     db
       .insertInto('ledger_entries')
       .values({
@@ -89,7 +111,7 @@ describeWithDb(`statements generated from the ledger (${dbKind})`, () => {
         kind: 'credit',
         amount_cents: cents,
         currency: 'USD',
-        description,
+        item: JSON.stringify({ kind: 'other', text }),
         created_at: at,
         statement_id: null,
         payment_id: null,
@@ -188,16 +210,20 @@ describeWithDb(`statements generated from the ledger (${dbKind})`, () => {
       .where('statement_id', '=', st!.id)
       .orderBy('position')
       .execute();
-    expect(lines.map((l) => [l.kind, l.description, l.amount_cents])).toEqual([
-      ...STARTER.map((c) => [c.kind, c.description, c.amount]),
-      ['payment', 'Card payment', -30_00],
-      ['payment', 'Refill card', -25_00],
-      ['addon', '1 GB data pass, until 2026-12-31', 5_00],
-      ['credit', 'Goodwill credit', -2_00],
+    expect(lines.map((l) => asLine(l.kind, l.item, l.amount_cents))).toEqual([
+      ...starter('2026-12-01', '2026-12-31'),
+      ['payment', { kind: 'card_payment', brand: 'visa', last4: '4242' }, -30_00],
+      ['payment', { kind: 'refill_pin' }, -25_00],
+      [
+        'addon',
+        { kind: 'data_pass', addOnId: 'data-1gb', dataMb: 1024, until: '2026-12-31' },
+        5_00,
+      ],
+      ['credit', { kind: 'other', text: 'Goodwill credit' }, -2_00],
     ]);
     expect(
-      onStatement.map((e) => [STATEMENT_LINE_KIND[e.kind], e.description, -e.amount_cents]),
-    ).toEqual(lines.map((l) => [l.kind, l.description, l.amount_cents]));
+      onStatement.map((e) => asLine(STATEMENT_LINE_KIND[e.kind], e.item, -e.amount_cents)),
+    ).toEqual(lines.map((l) => asLine(l.kind, l.item, l.amount_cents)));
     // January's refill and renewal are left for January's statement.
     const open = entries.filter((e) => e.statement_id === null);
     expect(open.map((e) => [e.kind, e.amount_cents])).toEqual([
@@ -245,9 +271,13 @@ describeWithDb(`statements generated from the ledger (${dbKind})`, () => {
     const text = await pdfText(pdf.rawPayload);
     expect(text).toContain('Dec 1, 2026 – Dec 31, 2026');
     for (const line of detail.lines) {
-      expect(text).toContain(line.description);
+      expect(text).toContain(toWinAnsi(lineItemText(line.item, 'en')));
       expect(text).toContain(formatMoney(line.amount));
     }
+    // English, as the API said it before lines had kinds, with the cycle and the card added.
+    expect(text).toContain('Starter 5 GB plan, monthly (Dec 1 – 31, 2026)');
+    expect(text).toContain('1 GB data pass, until Dec 31, 2026');
+    expect(text).toContain('Card payment, Visa ending in 4242');
     expect(text).toMatch(new RegExp(`Subtotal\\n${escapeMoney(usd(28_00))}`));
     expect(text).toMatch(new RegExp(`Taxes and fees\\n${escapeMoney(usd(3_56))}`));
     expect(text).toMatch(new RegExp(`Total\\n${escapeMoney(usd(31_56))}`));
@@ -268,14 +298,14 @@ describeWithDb(`statements generated from the ledger (${dbKind})`, () => {
     expect(january.period_start).toBe('2027-01-01');
     const janLines = await db
       .selectFrom('statement_lines')
-      .select(['kind', 'description', 'amount_cents'])
+      .select(['kind', 'item', 'amount_cents'])
       .where('statement_id', '=', january.id)
       .orderBy('position')
       .execute();
-    expect(janLines.map((l) => [l.kind, l.description, l.amount_cents])).toEqual([
-      ['credit', 'Late credit', -1_00],
-      ['payment', 'Refill card', -10_00],
-      ...STARTER.map((c) => [c.kind, c.description, c.amount]),
+    expect(janLines.map((l) => asLine(l.kind, l.item, l.amount_cents))).toEqual([
+      ['credit', { kind: 'other', text: 'Late credit' }, -1_00],
+      ['payment', { kind: 'refill_pin' }, -10_00],
+      ...starter('2027-01-01', '2027-01-31'),
     ]);
     expect(january.total_cents).toBe(
       renewalTotal({ name: 'Starter 5 GB', price_cents: 25_00, taxes_included: 0 }) - 1_00,
@@ -386,12 +416,21 @@ describeWithDb(`statements generated from the ledger (${dbKind})`, () => {
     });
     const lines = await db
       .selectFrom('statement_lines')
-      .select(['kind', 'description', 'amount_cents'])
+      .select(['kind', 'item', 'amount_cents'])
       .where('statement_id', '=', st!.id)
       .execute();
-    // Value 15 GB is sold with taxes and fees included: one line.
-    expect(lines).toEqual([
-      { kind: 'plan', description: 'Value 15 GB plan, monthly', amount_cents: 35_00 },
+    // Value 15 GB is sold with taxes and fees included: one line, of the plan renewed into.
+    expect(lines.map((l) => asLine(l.kind, l.item, l.amount_cents))).toEqual([
+      [
+        'plan',
+        {
+          kind: 'plan_renewal',
+          planId: 'value-15gb',
+          planName: 'Value 15 GB',
+          period: { from: '2026-12-01', to: '2026-12-31' },
+        },
+        35_00,
+      ],
     ]);
 
     // Nothing paid toward it, and its renewal day has passed.
@@ -432,8 +471,8 @@ describeWithDb(`statements generated from the ledger (${dbKind})`, () => {
         .where('statement_id', '=', st.id)
         .orderBy('position')
         .execute();
-      expect(lines.map((l) => [l.kind, l.description, l.amount_cents])).toEqual(
-        entries.map((e) => [STATEMENT_LINE_KIND[e.kind], e.description, -e.amount_cents]),
+      expect(lines.map((l) => asLine(l.kind, l.item, l.amount_cents))).toEqual(
+        entries.map((e) => asLine(STATEMENT_LINE_KIND[e.kind], e.item, -e.amount_cents)),
       );
       expect(lines.reduce((sum, l) => sum + l.amount_cents, 0)).toBe(st.total_cents);
     }
@@ -496,7 +535,7 @@ describeWithDb(`statements close command (${dbKind})`, () => {
           kind: 'refill',
           amount_cents: 40_00,
           currency: 'USD',
-          description: 'Refill card',
+          item: JSON.stringify({ kind: 'refill_pin' }),
           created_at: now - 60 * DAY_MS,
           statement_id: null,
           payment_id: null,

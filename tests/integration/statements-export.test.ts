@@ -2,12 +2,17 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignInResponse } from '../../contract/http/auth';
 import { StatementDetail, StatementList, type StatementSummary } from '../../contract/http/account';
+import { lineItemText } from '../../contract/line-item-words';
+import type { LineItem } from '../../contract/line-items';
 import { formatMoney } from '../../contract/money';
 import { formatPhone } from '../../contract/phone';
 import { DEMO_SUBSCRIBERS } from '../../server/src/demo/seed-demo';
+import { AccountService } from '../../server/src/services/account-service';
+import { StatementExports } from '../../server/src/services/statement-exports';
 import {
   renderStatementPdf,
   StatementTotalsError,
+  toWinAnsi,
   type StatementDocument,
 } from '../../server/src/services/statement-pdf';
 import { createTestApp, type TestApp } from './support/test-app';
@@ -77,11 +82,25 @@ const dollars = (cents: number) =>
   `${cents < 0 ? '-' : ''}${Math.floor(Math.abs(cents) / 100)}.${String(Math.abs(cents) % 100).padStart(2, '0')}`;
 const dayFormat = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeZone: 'UTC' });
 const day = (iso: string) => dayFormat.format(new Date(`${iso.slice(0, 10)}T00:00:00Z`));
+const dayRange = (from: string, to: string) =>
+  dayFormat.formatRange(new Date(`${from}T00:00:00Z`), new Date(`${to}T00:00:00Z`));
+const diaFormat = new Intl.DateTimeFormat('es-US', {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  timeZone: 'UTC',
+});
+const dia = (iso: string) => diaFormat.format(new Date(`${iso.slice(0, 10)}T00:00:00Z`));
+const diaRange = (from: string, to: string) =>
+  diaFormat.formatRange(new Date(`${from}T00:00:00Z`), new Date(`${to}T00:00:00Z`));
 
 const MARIA = DEMO_SUBSCRIBERS[0]!;
 const DANA = DEMO_SUBSCRIBERS[1]!;
 
-/** Descriptions a spreadsheet or a naive CSV writer would get wrong. */
+/**
+ * Words a spreadsheet or a naive CSV writer would get wrong, on lines of no kind the API writes
+ * (as lines from before kinds are kept in their own words).
+ */
 const ADDON = 'International pack, "Mexico" 50 min';
 const CREDIT = '-Goodwill credit';
 const MULTILINE = 'Declined by bank\n"retry later", please';
@@ -129,30 +148,30 @@ describeWithDb(`statement exports (${dbKind})`, () => {
         statement('zoe-st-2025-12', '2025-12-10', '2026-01-09', 2500),
       ])
       .execute();
-    const line = (
-      st: string,
-      position: number,
-      kind: string,
-      description: string,
-      cents: number,
-    ) => ({
+    const line = (st: string, position: number, kind: string, item: LineItem, cents: number) => ({
       id: `${st}-l${position}`,
       statement_id: st,
       position,
       kind: kind as 'plan',
-      description,
+      item: JSON.stringify(item),
       amount_cents: cents,
     });
+    const starter: LineItem = {
+      kind: 'plan_renewal',
+      planId: 'starter-5gb',
+      planName: 'Starter 5 GB',
+      period: null,
+    };
     await db
       .insertInto('statement_lines')
       .values([
-        line('zoe-st-2026-10', 0, 'plan', 'Starter 5 GB plan, monthly', 3000),
-        line('zoe-st-2026-10', 1, 'addon', ADDON, 500),
-        line('zoe-st-2026-10', 2, 'credit', CREDIT, -200),
-        line('zoe-st-2026-10', 3, 'tax', 'State and local taxes', 248),
-        line('zoe-st-2026-10', 4, 'fee', 'Regulatory and 911 fee', 150),
-        line('zoe-st-2026-09', 0, 'plan', 'Starter 5 GB plan, monthly', 1000),
-        line('zoe-st-2025-12', 0, 'plan', 'Starter 5 GB plan, monthly', 2500),
+        line('zoe-st-2026-10', 0, 'plan', starter, 3000),
+        line('zoe-st-2026-10', 1, 'addon', { kind: 'other', text: ADDON }, 500),
+        line('zoe-st-2026-10', 2, 'credit', { kind: 'other', text: CREDIT }, -200),
+        line('zoe-st-2026-10', 3, 'tax', { kind: 'tax', name: 'state_and_local' }, 248),
+        line('zoe-st-2026-10', 4, 'fee', { kind: 'fee', name: 'regulatory_911' }, 150),
+        line('zoe-st-2026-09', 0, 'plan', starter, 1000),
+        line('zoe-st-2025-12', 0, 'plan', starter, 2500),
       ])
       .execute();
     const payment = (
@@ -171,7 +190,7 @@ describeWithDb(`statement exports (${dbKind})`, () => {
       method,
       card_last4: method === 'card' ? '4242' : null,
       status,
-      description,
+      item: JSON.stringify({ kind: 'other', text: description }),
       created_at: Date.parse(at),
       statement_id: statementId,
     });
@@ -222,7 +241,7 @@ describeWithDb(`statement exports (${dbKind})`, () => {
           kind: p.method === 'refill_pin' ? ('refill' as const) : ('payment' as const),
           amount_cents: p.amount_cents,
           currency: p.currency,
-          description: p.description,
+          item: p.item,
           created_at: p.created_at,
           statement_id: null,
           payment_id: p.id,
@@ -260,9 +279,12 @@ describeWithDb(`statement exports (${dbKind})`, () => {
       expect(text).toContain(st.planName);
       expect(st.lines.length).toBeGreaterThan(0);
       for (const line of st.lines) {
-        expect(text).toContain(line.description);
+        expect(text).toContain(toWinAnsi(lineItemText(line.item, 'en')));
         expect(text).toContain(formatMoney(line.amount));
       }
+      expect(text).toContain(
+        toWinAnsi(`Value 15 GB plan, monthly (${dayRange(st.periodStart, st.periodEnd)})`),
+      );
       expect(text).toMatch(new RegExp(`Total\\n${formatMoney(st.total).replace('$', '\\$')}`));
       expect(text).toContain(formatMoney(st.subtotal));
       expect(text).toContain(formatMoney(st.taxesAndFees));
@@ -292,7 +314,7 @@ describeWithDb(`statement exports (${dbKind})`, () => {
       expect(text).toMatch(/Subtotal\n\$33\.00/);
       expect(text).toMatch(/Taxes and fees\n\$3\.98/);
       expect(text).toMatch(/Total\n\$36\.98/);
-      expect(text).toContain('Card ending in 4242: Card payment, part 1');
+      expect(text).toContain('Oct 9, 2026 Card payment, part 1');
       // The newline inside the description is drawn as a space, on one row.
       expect(text).toContain('Declined by bank "retry later", please (failed)');
       // The refill made later, not against this statement, is not listed on it, but its $5.00
@@ -302,6 +324,74 @@ describeWithDb(`statement exports (${dbKind})`, () => {
       expect(text).toMatch(/Amount paid\n\$25\.00/);
       expect(text).toMatch(/Amount due\n\$11\.98/);
       expect(text).toContain('Status: Overdue since Oct 10, 2026');
+    });
+
+    it('GET …/pdf?lang=es, or Accept-Language: es, answers the statement in Spanish', async () => {
+      const newest = mariaStatements[0]!;
+      for (const [url, headers] of [
+        [`/v1/account/statements/${newest.id}/pdf?lang=es`, {}],
+        [
+          `/v1/account/statements/${newest.id}/pdf`,
+          { 'accept-language': 'es-MX,es;q=0.9,en;q=0.5' },
+        ],
+      ] as const) {
+        const res = await t.app.inject({
+          method: 'GET',
+          url,
+          headers: { authorization: `Bearer ${maria.token}`, ...headers },
+        });
+        expect(res.statusCode, res.body).toBe(200);
+        const text = await pdfText(res.rawPayload);
+        expect(text).toContain('Estado de cuenta mensual');
+        expect(text).not.toContain('plan, monthly');
+      }
+      // Without either, English; a language the API does not speak is refused by name.
+      const plain = await t.get(`/v1/account/statements/${newest.id}/pdf`, maria.token);
+      expect(await pdfText(plain.rawPayload)).toContain('plan, monthly');
+      const refused = await t.get(`/v1/account/statements/${newest.id}/pdf?lang=fr`, maria.token);
+      expect(refused.statusCode).toBe(400);
+    });
+
+    it('is written in Spanish when asked, every line worded from its kind', async () => {
+      const db = t.testDb.database.db;
+      const exports = new StatementExports(db, t.clock, new AccountService(db, t.clock));
+      const newest = mariaStatements[0]!;
+      const document = await exports.statementDocument(maria.id, newest.id);
+      const text = await pdfText(await renderStatementPdf(document, 'es'));
+      const st = document.statement;
+      expect(text).toContain('Estado de cuenta mensual');
+      expect(text).toContain(
+        toWinAnsi(`Plan Value 15 GB, mensual (${diaRange(st.periodStart, st.periodEnd)})`),
+      );
+      for (const line of st.lines) expect(text).toContain(toWinAnsi(lineItemText(line.item, 'es')));
+      expect(text).toMatch(/Cargos\n/);
+      expect(text).toMatch(new RegExp(`Total\\n${formatMoney(st.total).replace('$', '\\$')}`));
+      expect(text).toMatch(/Monto a pagar\n\$0\.00/);
+      expect(text).toContain('Estado: Pagado en su totalidad');
+      // The payments that paid it, worded the same way, on the day they were made.
+      for (const payment of document.payments) {
+        expect(text).toContain(
+          `${dia(payment.createdAt)} ${toWinAnsi(lineItemText(payment.item, 'es'))}`,
+        );
+      }
+      expect(text).not.toContain('plan, monthly');
+      expect(text).not.toContain('Card payment');
+
+      const zoes = await exports.statementDocument(zoe.id, 'zoe-st-2026-10');
+      const zoeText = await pdfText(await renderStatementPdf(zoes, 'es'));
+      for (const words of [
+        'Plan Starter 5 GB, mensual',
+        'Impuestos estatales y locales',
+        'Cargo regulatorio y del 911',
+        // Words kept from before lines had kinds stay as they were.
+        ADDON,
+        CREDIT,
+        'Pagado con el crédito de la cuenta',
+        'Estado: Vencido desde el 10 oct 2026',
+      ]) {
+        expect(zoeText).toContain(words);
+      }
+      expect(zoeText).toContain('20 oct 2026 Declined by bank "retry later", please (fallido)');
     });
 
     it("is 404 statement_not_found for another subscriber's statement and for unknown ids", async () => {
@@ -439,6 +529,39 @@ describeWithDb(`statement exports (${dbKind})`, () => {
         for (const cell of Object.values(r)) expect(cell, cell).not.toMatch(/^[=+@]/);
     });
 
+    it('payments.csv words each payment in the language asked for, English by default', async () => {
+      const english = csvRecords(await t.get('/v1/account/payments.csv', maria.token));
+      const spanish = csvRecords(await t.get('/v1/account/payments.csv?lang=es', maria.token));
+      expect(spanish.map((r) => r['payment_id'])).toEqual(english.map((r) => r['payment_id']));
+      const words = (records: Record<string, string>[], method: string) => [
+        ...new Set(records.filter((r) => r['method'] === method).map((r) => r['description'])),
+      ];
+      // Maria's demo history: card payments with the card's last digits, and refill cards.
+      expect(words(english, 'card')).toEqual([`Card payment ending in ${MARIA.cardLast4}`]);
+      expect(words(spanish, 'card')).toEqual([`Pago con tarjeta terminada en ${MARIA.cardLast4}`]);
+      expect(words(english, 'refill_pin')).toEqual(['Refill card']);
+      expect(words(spanish, 'refill_pin')).toEqual(['Tarjeta de recarga']);
+      // Everything but the description is codes and figures, the same in both.
+      for (const [i, r] of spanish.entries()) {
+        expect({ ...r, description: '' }).toEqual({ ...english[i], description: '' });
+      }
+      expect(csvRecords(await t.get('/v1/account/payments.csv?lang=en', maria.token))).toEqual(
+        english,
+      );
+      // Words kept from before lines had kinds stay as they were, and stay defused.
+      const zoes = csvRecords(await t.get('/v1/account/payments.csv?lang=es', zoe.token));
+      expect(zoes.find((r) => r['payment_id'] === 'zoe-pay-3')!['description']).toBe(`'${FORMULA}`);
+      const error = expectError(
+        await t.get('/v1/account/payments.csv?lang=fr', maria.token),
+        400,
+        'invalid_request',
+      );
+      expect(error.issues?.map((i) => i.path)).toEqual(['querystring.lang']);
+      expect(
+        csvRecords(await t.get('/v1/account/statements.csv?lang=es', maria.token)),
+      ).toHaveLength(12);
+    });
+
     it('a line description starting with a minus sign is text, an amount stays a number', async () => {
       const records = csvRecords(
         await t.get('/v1/account/statements.csv?maxAmountCents=0', zoe.token),
@@ -569,7 +692,7 @@ describeWithDb(`statement exports (${dbKind})`, () => {
   describe('statements and the ledger', () => {
     /**
      * For every demo statement: the total is the sum of its lines, each line has exactly one
-     * ledger charge tagged with the statement (same kind, description, and the negated amount),
+     * ledger charge tagged with the statement (same kind, item, and the negated amount),
      * the statement's charges are the only charges booked in its period, and its payments are in
      * the ledger as credits. Statements are stored, not derived from the ledger at read time, so
      * this is the check that the two records agree.
@@ -609,13 +732,13 @@ describeWithDb(`statement exports (${dbKind})`, () => {
           ).toBe(st.total_cents);
 
           const tagged = charges.filter((e) => e.statement_id === st.id);
-          const asLines = (rows: { kind: string; description: string; amount_cents: number }[]) =>
-            rows.map((r) => `${r.kind}|${r.description}|${r.amount_cents}`).sort();
+          const asLines = (rows: { kind: string; item: string; amount_cents: number }[]) =>
+            rows.map((r) => `${r.kind}|${r.item}|${r.amount_cents}`).sort();
           expect(asLines(tagged), st.id).toEqual(
             asLines(
               lines.map((l) => ({
                 kind: ledgerKind(l.kind),
-                description: l.description,
+                item: l.item,
                 amount_cents: -l.amount_cents,
               })),
             ),

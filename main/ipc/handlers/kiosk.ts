@@ -2,7 +2,7 @@ import type { KioskPolicy, KioskState } from '../../../contract/kiosk';
 import type { Language } from '../../../contract/settings';
 import { AppError } from '../../errors';
 import { KIOSK_MESSAGES, featureCheck, receiptFeatures } from '../../kiosk-core';
-import type { ApiKiosk } from '../../services/api-client';
+import type { ApiCaller } from '../../services/api-client';
 import type { KioskController, KioskHost } from '../../services/kiosk';
 import { paymentReceiptHtml, planChangeReceiptHtml } from '../../services/kiosk-receipt';
 import type { Log } from '../../services/logger';
@@ -18,7 +18,7 @@ export interface KioskHandlerDeps {
     policy: KioskPolicy;
     controller: KioskController;
     host: KioskHost;
-    api: ApiKiosk;
+    api: ApiCaller;
   } | null;
   session: SessionService;
   payments: PaymentService;
@@ -55,7 +55,9 @@ export function kioskHandlers(deps: KioskHandlerDeps): HandlersFor<'kiosk'> {
         ref.kind === 'payment'
           ? paymentReceiptHtml(await deps.payments.receipt(ref.id), options)
           : planChangeReceiptHtml(
-              await deps.session.withAccess((t) => api.planChangeReceipt(t, ref.id)),
+              await deps.session.withAccess((t) =>
+                api.call('plans.changeReceipt', { accessToken: t, params: { id: ref.id } }),
+              ),
               options,
             );
       try {
@@ -72,8 +74,8 @@ export function kioskHandlers(deps: KioskHandlerDeps): HandlersFor<'kiosk'> {
       featureCheck(policy, receiptFeatures(ref));
       const sent = await deps.session.withAccess((t) =>
         ref.kind === 'payment'
-          ? api.emailPaymentReceipt(t, ref.id)
-          : api.emailPlanChangeReceipt(t, ref.id),
+          ? api.call('payments.emailReceipt', { accessToken: t, params: { id: ref.id } })
+          : api.call('plans.emailChangeReceipt', { accessToken: t, params: { id: ref.id } }),
       );
       return { sentTo: sent.sentTo };
     },

@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { CardBrand, DeclineCode } from '../../../contract/cards';
 
 /*
  * Column types are chosen to mean the same thing on SQLite and PostgreSQL:
@@ -84,7 +85,8 @@ export interface LedgerEntriesTable {
   kind: 'plan_charge' | 'addon_charge' | 'tax' | 'fee' | 'payment' | 'refill' | 'credit';
   amount_cents: number;
   currency: string;
-  description: string;
+  /** What the entry is for: a `LineItem` (contract/line-items.ts) as JSON (019; a sentence before). */
+  item: string;
   created_at: number;
   statement_id: string | null;
   payment_id: string | null;
@@ -98,14 +100,15 @@ export interface PaymentsTable {
   method: 'card' | 'refill_pin' | 'autopay' | 'cash';
   card_last4: string | null;
   status: 'succeeded' | 'failed' | 'refunded';
-  description: string;
+  /** What the payment is for: a `LineItem` (contract/line-items.ts) as JSON (019; a sentence before). */
+  item: string;
   created_at: number;
   statement_id: string | null;
   /** Receipt details (007); null on payments recorded before receipts existed. */
-  card_brand: Generated<string | null>;
+  card_brand: Generated<CardBrand | null>;
   receipt_number: Generated<string | null>;
   balance_after_cents: Generated<number | null>;
-  decline_code: Generated<string | null>;
+  decline_code: Generated<DeclineCode | null>;
 }
 
 /** One money-moving request per (subscriber, Idempotency-Key): its intent, then its answer. */
@@ -130,7 +133,7 @@ export interface PaymentMethodsTable {
   id: string;
   subscriber_id: string;
   token: string;
-  brand: string;
+  brand: CardBrand;
   last4: string;
   exp_month: number;
   exp_year: number;
@@ -143,11 +146,12 @@ export interface PaymentMethodsTable {
 /** The sandbox processor's vault: a tokenised test card (no number, no CVC). */
 export interface SandboxCardsTable {
   token: string;
-  brand: string;
+  brand: CardBrand;
   last4: string;
   exp_month: number;
   exp_year: number;
-  behaviour: 'approve' | 'card_declined' | 'insufficient_funds' | 'processing_error';
+  /** A decline code: how the issuer answers a charge of the card. */
+  behaviour: 'approve' | 'processing_error' | Exclude<DeclineCode, 'invalid_token'>;
   created_at: number;
 }
 
@@ -159,7 +163,7 @@ export interface SandboxChargesTable {
   amount_cents: number;
   currency: string;
   status: 'succeeded' | 'declined';
-  decline_code: string | null;
+  decline_code: DeclineCode | null;
   created_at: number;
 }
 
@@ -193,7 +197,8 @@ export interface StatementLinesTable {
   statement_id: string;
   position: number;
   kind: 'plan' | 'addon' | 'tax' | 'fee' | 'credit' | 'payment';
-  description: string;
+  /** What the line is for: a `LineItem` (contract/line-items.ts) as JSON (019; a sentence before). */
+  item: string;
   amount_cents: number;
 }
 
@@ -429,10 +434,10 @@ export interface AutopayRunsTable {
   amount_cents: number | null;
   discount_cents: number | null;
   currency: string | null;
-  card_brand: string | null;
+  card_brand: CardBrand | null;
   card_last4: string | null;
   payment_id: string | null;
-  decline_code: string | null;
+  decline_code: DeclineCode | null;
   message: string | null;
   /** Why a run charged nothing (012); null on a payment and on older runs. */
   reason: Generated<AutopayRunReasonCode | null>;

@@ -11,6 +11,7 @@ import {
   type BillingCycle,
 } from '../services/billing-cycle';
 import { renewalTotal } from '../services/charges';
+import { storedLineItem } from '../services/line-items';
 import { bookRenewal, issueStatement, statementIdFor } from '../services/statement-close';
 import { PLAN_CATALOGUE } from '../db/migrations/002-plan-catalogue';
 
@@ -167,7 +168,11 @@ export async function seedDemo(
         statementId: string | null,
         at: number,
       ) => {
-        const description = refill ? 'Refill card' : 'Card payment';
+        const item = storedLineItem(
+          refill
+            ? { kind: 'refill_pin' }
+            : { kind: 'card_payment', brand: 'unknown', last4: demo.cardLast4 },
+        );
         payments.push({
           id: pid,
           subscriber_id: id,
@@ -176,7 +181,7 @@ export async function seedDemo(
           method: refill ? 'refill_pin' : 'card',
           card_last4: refill ? null : demo.cardLast4,
           status: 'succeeded',
-          description,
+          item,
           created_at: at,
           statement_id: statementId,
         });
@@ -186,7 +191,7 @@ export async function seedDemo(
           kind: refill ? 'refill' : 'payment',
           amount_cents: amount,
           currency: plan.currency,
-          description,
+          item,
           created_at: at,
           statement_id: null,
           payment_id: pid,

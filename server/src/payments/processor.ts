@@ -1,4 +1,4 @@
-import type { CardBrand } from '../../../contract/http/payments';
+import type { CardBrand, DeclineCode } from '../../../contract/cards';
 
 /** A card as the processor keeps it for us: a token and what may be shown. */
 export interface TokenisedCard {
@@ -23,7 +23,7 @@ export class CardRejected extends Error {
     readonly field: 'number' | 'expMonth' | 'expYear' | 'cvc' | 'card',
     message: string,
     /** Set when the issuer refused the card (not a typing mistake). */
-    readonly declineCode?: string,
+    readonly declineCode?: DeclineCode,
   ) {
     super(message);
     this.name = 'CardRejected';
@@ -34,7 +34,11 @@ export interface ChargeResult {
   chargeId: string;
   /** `retry`: the processor could not finish; nothing was charged and the same key may be retried. */
   status: 'succeeded' | 'declined' | 'retry';
-  declineCode?: string;
+  /**
+   * Why a declined charge was declined. A real processor's adapter maps its own reasons onto
+   * these, `card_declined` for any it has no closer match for.
+   */
+  declineCode?: DeclineCode;
 }
 
 /**

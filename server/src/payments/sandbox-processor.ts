@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { CardBrand } from '../../../contract/http/payments';
+import type { CardBrand, DeclineCode } from '../../../contract/cards';
 import type { Database, SandboxCardsTable } from '../db/schema';
 import type { Clock } from '../clock';
 import {
@@ -117,7 +117,7 @@ export class SandboxProcessor implements PaymentProcessor {
       .executeTakeFirst();
     // A processing error leaves no charge behind, as with a real processor: retrying may work.
     if (card?.behaviour === 'processing_error') return { chargeId: '', status: 'retry' };
-    const declineCode = !card
+    const declineCode: DeclineCode | null = !card
       ? 'invalid_token'
       : card.behaviour === 'approve'
         ? null

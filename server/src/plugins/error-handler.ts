@@ -1,7 +1,12 @@
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import type { ApiErrorBody, ErrorCode, ErrorIssue } from '../../../contract/errors';
+import {
+  errorIssueOf,
+  type ApiErrorBody,
+  type ErrorCode,
+  type ErrorIssue,
+} from '../../../contract/errors';
 import { ApiHttpError } from '../errors';
 
 function send(reply: FastifyReply, status: number, error: ApiErrorBody['error']): FastifyReply {
@@ -49,10 +54,12 @@ const FASTIFY_CLIENT_ERRORS: Record<string, { status: number; code: ErrorCode; m
 function issuesFrom(error: FastifyError & { validationContext?: string }): ErrorIssue[] {
   if (!hasZodFastifySchemaValidationErrors(error)) return [];
   const where = error.validationContext ?? 'body';
-  return error.validation.map((v) => ({
-    path: v.instancePath === '/' ? where : `${where}${v.instancePath.replaceAll('/', '.')}`,
-    message: v.message ?? 'Invalid value.',
-  }));
+  return error.validation.map((v) => {
+    const path = v.instancePath === '/' ? where : `${where}${v.instancePath.replaceAll('/', '.')}`;
+    // `params` holds the rest of the zod issue, its own `params` (the validation key) included.
+    const params = v.params['params'] as Record<string, unknown> | undefined;
+    return errorIssueOf({ message: v.message ?? 'Invalid value.', params }, path);
+  });
 }
 
 /**

@@ -1,16 +1,12 @@
-import type { FastifyContextConfig } from 'fastify';
-import { ApiErrorBody } from '../../../contract/errors';
+import type { FastifyContextConfig, FastifyReply } from 'fastify';
+import type { RateLimitClass } from '../../../contract/http/routes';
+import type { IdempotentAnswer } from '../services/idempotency';
 
 /** Per-client limit for a group of routes, or `false` when turned off. */
 export type RouteRateLimit = { max: number; timeWindow: number } | false;
 
-/** Error answers every route with a JSON body can give, for its response schemas. */
-export const JSON_BODY_ERRORS = {
-  400: ApiErrorBody,
-  413: ApiErrorBody,
-  415: ApiErrorBody,
-  429: ApiErrorBody,
-};
+/** This server's limit for each rate-limit class of the route table. */
+export type RateLimits = Record<Exclude<RateLimitClass, 'none'>, RouteRateLimit>;
 
 /** The route config that applies a group's rate limit, if any. */
 export function rateLimitConfig(limit: RouteRateLimit): FastifyContextConfig {
@@ -23,3 +19,13 @@ export function rateLimitConfig(limit: RouteRateLimit): FastifyContextConfig {
  * rather than left out, so the document says so instead of saying nothing.
  */
 export const PUBLIC_OR_KIOSK: Array<Record<string, string[]>> = [{}, { kioskCredential: [] }];
+
+/**
+ * Sends what an idempotent operation answered: the first answer, or the stored one again for a
+ * retry with the same key (marked as a replay). A stored answer may be an error body, so the
+ * reply is not typed by the route's success schema here.
+ */
+export function sendAnswer(reply: FastifyReply, answer: IdempotentAnswer): FastifyReply {
+  if (answer.replayed) reply.header('idempotent-replayed', 'true');
+  return reply.code(answer.status).send(answer.body as never);
+}

@@ -23,6 +23,7 @@ import {
 import { renewalTotal } from './charges';
 import { addOnDataMb, pendingPlanChangeRow } from './plan-change-store';
 import { autopayFlags } from './autopay';
+import { readLineItem } from './line-items';
 import { decodeCursor, toPage } from './pagination';
 import { filteredStatements, statementStatus } from './statement-query';
 import { bookDueRenewalNow } from './renewals';
@@ -280,7 +281,7 @@ export class AccountService {
       lines: lines.map((l) => ({
         id: l.id,
         kind: l.kind,
-        description: l.description,
+        item: readLineItem(l.item),
         amount: money(l.amount_cents),
       })),
       subtotal: money(sum(['plan', 'addon', 'credit'])),
@@ -298,7 +299,7 @@ export class AccountService {
         'amount_cents',
         'currency',
         'method',
-        'description',
+        'item',
         'card_last4',
         'card_brand',
         'status',
@@ -326,7 +327,7 @@ export class AccountService {
         createdAt: new Date(r.created_at).toISOString(),
         amount: { amountCents: r.amount_cents, currency: r.currency },
         method: r.method,
-        description: r.description,
+        item: readLineItem(r.item),
         cardLast4: r.card_last4,
         // Recorded before brands were kept: a card whose brand is not known.
         cardBrand: r.card_last4 ? ((r.card_brand ?? 'unknown') as CardBrand) : null,

@@ -7,6 +7,7 @@ import { ApiHttpError, unauthorized } from '../errors';
 import { cycleContaining, isoDay } from './billing-cycle';
 import { runIdempotent, type IdempotentAnswer } from './idempotency';
 import { accountSuspended, insufficientBalance } from './plan-service';
+import { storedLineItem } from './line-items';
 import { activeAddOnRows, ledgerBalance, lockSubscriber } from './plan-change-store';
 import { bookDueRenewal } from './renewals';
 
@@ -187,7 +188,21 @@ export class AddOnService {
               kind: 'addon_charge',
               amount_cents: -addOn.price_cents,
               currency: addOn.currency,
-              description: `${addOn.name}, until ${cycle.end}`,
+              item: storedLineItem(
+                addOn.kind === 'international'
+                  ? {
+                      kind: 'international_pass',
+                      addOnId: addOn.id,
+                      minutes: addOn.intl_minutes,
+                      until: cycle.end,
+                    }
+                  : {
+                      kind: 'data_pass',
+                      addOnId: addOn.id,
+                      dataMb: addOn.data_mb,
+                      until: cycle.end,
+                    },
+              ),
               created_at: now,
               statement_id: null,
               payment_id: null,

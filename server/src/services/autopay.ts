@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { CardBrand } from '../../../contract/http/payments';
+import type { CardBrand, DeclineCode } from '../../../contract/cards';
 import type {
   AutopayCard,
   AutopayRun,
@@ -14,6 +14,7 @@ import { ApiHttpError, unauthorized } from '../errors';
 import type { ChargeResult, PaymentProcessor } from '../payments/processor';
 import { cycleContaining, dayToMs, isoDay } from './billing-cycle';
 import { renewalTotal } from './charges';
+import { storedLineItem } from './line-items';
 import { processorKeyFor, receiptNumber } from './payment-service';
 import { ledgerBalance, lockSubscriber, pendingPlanChangeRow } from './plan-change-store';
 import { bookDueRenewal } from './renewals';
@@ -285,7 +286,7 @@ export function autopayChargeKey(subscriberId: string, renewsOn: string): string
   return processorKeyFor(subscriberId, `autopay:${subscriberId}:${renewsOn}`);
 }
 
-const DECLINE_REASONS: Record<string, string> = {
+const DECLINE_REASONS: Record<DeclineCode, string> = {
   card_declined: 'the card was declined',
   insufficient_funds: 'the card was declined for insufficient funds',
   invalid_token: 'the saved card can no longer be charged',
@@ -577,8 +578,13 @@ async function recordCharge(
   const card = `${brand}card ending ${run.card_last4 ?? ''}`;
   const message = succeeded
     ? `Paid ${dollars(amountCents, currency)} with the ${card} for the renewal on ${run.renews_on}.`
-    : `AutoPay could not pay ${dollars(amountCents, currency)} for the renewal on ${run.renews_on}: ${DECLINE_REASONS[declineCode!] ?? 'the card was declined'}. Pay by another card before the renewal.`;
+    : `AutoPay could not pay ${dollars(amountCents, currency)} for the renewal on ${run.renews_on}: ${DECLINE_REASONS[declineCode!]}. Pay by another card before the renewal.`;
   const paymentId = newId('pay');
+  const item = storedLineItem({
+    kind: 'autopay_payment',
+    brand: run.card_brand ?? 'unknown',
+    last4: run.card_last4,
+  });
   await db.transaction().execute(async (trx) => {
     // First statement a write: on SQLite the transaction takes the write lock at once (and waits
     // for it) instead of failing to upgrade a read later. It is the subscriber's lock, taken
@@ -610,7 +616,7 @@ async function recordCharge(
       card_last4: run.card_last4,
       card_brand: run.card_brand,
       status: succeeded ? 'succeeded' : 'failed',
-      description: 'AutoPay',
+      item,
       created_at: now,
       statement_id: null,
       receipt_number: receiptNumber(now),
@@ -629,7 +635,7 @@ async function recordCharge(
           kind: 'payment',
           amount_cents: amountCents,
           currency,
-          description: 'AutoPay payment',
+          item,
           created_at: now,
           statement_id: null,
           payment_id: paymentId,

@@ -1,3 +1,5 @@
+import type { LineItem } from '../../../contract/line-items';
+
 /** What a plan's renewal charges, line by line. One definition serves statements and "amount due". */
 
 export interface PlanPricing {
@@ -6,10 +8,18 @@ export interface PlanPricing {
   taxes_included: number;
 }
 
-export interface ChargeLine {
+/** A plan as its renewal's lines name it. */
+export interface RenewedPlan extends PlanPricing {
+  id: string;
+}
+
+export interface ChargeAmount {
   kind: 'plan' | 'tax' | 'fee';
-  description: string;
   amountCents: number;
+}
+
+export interface ChargeLine extends ChargeAmount {
+  item: LineItem;
 }
 
 /** Sales tax on plans sold "plus taxes and fees", in basis points (8.25 %). */
@@ -17,26 +27,43 @@ export const PLAN_TAX_BPS = 825;
 /** Regulatory and 911 fee per renewal on those plans. */
 export const REGULATORY_FEE_CENTS = 150;
 
-export function renewalCharges(plan: PlanPricing): ChargeLine[] {
-  const lines: ChargeLine[] = [
-    { kind: 'plan', description: `${plan.name} plan, monthly`, amountCents: plan.price_cents },
-  ];
+/** The amounts of a renewal, without what the lines are called: enough to price one. */
+function renewalAmounts(plan: PlanPricing): ChargeAmount[] {
+  const amounts: ChargeAmount[] = [{ kind: 'plan', amountCents: plan.price_cents }];
   if (!plan.taxes_included) {
-    lines.push({
+    // Round half up on integer cents: the same rule everywhere a tax is computed.
+    amounts.push({
       kind: 'tax',
-      description: 'State and local taxes',
-      // Round half up on integer cents: the same rule everywhere a tax is computed.
       amountCents: Math.floor((plan.price_cents * PLAN_TAX_BPS + 5_000) / 10_000),
     });
-    lines.push({
-      kind: 'fee',
-      description: 'Regulatory and 911 fee',
-      amountCents: REGULATORY_FEE_CENTS,
-    });
+    amounts.push({ kind: 'fee', amountCents: REGULATORY_FEE_CENTS });
   }
-  return lines;
+  return amounts;
+}
+
+/**
+ * The lines of a plan's renewal. `period` is the cycle renewed, when the caller books one; a
+ * renewal priced for no cycle in particular names none.
+ */
+export function renewalCharges(
+  plan: RenewedPlan,
+  period: { from: string; to: string } | null = null,
+): ChargeLine[] {
+  return renewalAmounts(plan).map((charge): ChargeLine => {
+    switch (charge.kind) {
+      case 'plan':
+        return {
+          ...charge,
+          item: { kind: 'plan_renewal', planId: plan.id, planName: plan.name, period },
+        };
+      case 'tax':
+        return { ...charge, item: { kind: 'tax', name: 'state_and_local' } };
+      case 'fee':
+        return { ...charge, item: { kind: 'fee', name: 'regulatory_911' } };
+    }
+  });
 }
 
 export function renewalTotal(plan: PlanPricing): number {
-  return renewalCharges(plan).reduce((sum, line) => sum + line.amountCents, 0);
+  return renewalAmounts(plan).reduce((sum, line) => sum + line.amountCents, 0);
 }

@@ -9,6 +9,7 @@ import type { ApiErrorBody } from '../../../contract/errors';
 import type { Database, IdempotentOperationsTable } from '../db/schema';
 import { MINUTE_MS, type Clock } from '../clock';
 import { ApiHttpError } from '../errors';
+import { canonicalJson } from '../../../contract/canonical-json';
 
 /** An answer as sent: replayed with the same status and body to every retry. */
 export interface IdempotentAnswer {
@@ -103,16 +104,6 @@ export function requireIdempotencyKey(header: string | string[] | undefined): st
     });
   }
   return value;
-}
-
-/** JSON with object keys sorted, so `{a,b}` and `{b,a}` are the same request. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
 export function requestHash(operation: string, body: unknown): string {

@@ -1,14 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { DeclineCode } from '../../../contract/cards';
 import type { ApiErrorBody, ErrorIssue } from '../../../contract/errors';
-import type {
-  AddCardRequest,
-  CardBrand,
-  CardInput,
-  PayRequest,
-  Receipt,
-  SavedCard,
-  SavedCardList,
+import {
+  REFILL_PIN_FORMAT_MESSAGE,
+  RefillPin,
+  type AddCardRequest,
+  type CardBrand,
+  type CardInput,
+  type PayRequest,
+  type Receipt,
+  type SavedCard,
+  type SavedCardList,
 } from '../../../contract/http/payments';
 import type { Database, PaymentsTable } from '../db/schema';
 import { withBudgetLocks } from '../db/budget-lock';
@@ -33,9 +36,10 @@ import {
   refillRetryAfter,
   type RefillLimit,
 } from './refill-limit';
-import { normalisePin, pinCandidates, redeemPin } from './refill-pins';
+import { pinCandidates, redeemPin } from './refill-pins';
 import type { KeyRing } from '../keys/key-ring';
 import { crashPoint } from './crash-point';
+import { readLineItem, storedLineItem } from './line-items';
 
 export { DEFAULT_REFILL_LIMIT, type RefillLimit } from './refill-limit';
 
@@ -93,8 +97,10 @@ function cardError(error: CardRejected, pathPrefix: string): ApiHttpError {
   return new ApiHttpError(400, 'card_invalid', error.message, { issues: [issue] });
 }
 
-const DECLINE_MESSAGES: Record<string, string> = {
+const DECLINE_MESSAGES: Record<DeclineCode, string> = {
+  card_declined: 'The card was declined. Try another card.',
   insufficient_funds: 'The card was declined for insufficient funds. Try another card.',
+  invalid_token: 'The saved card can no longer be charged. Try another card.',
 };
 
 /** Payments by card, saved cards, refill PINs and receipts: everything that moves money in. */
@@ -345,6 +351,7 @@ export class PaymentService {
   ): Promise<{ status: number; body: unknown }> {
     const now = this.clock.now();
     const succeeded = result.status === 'succeeded';
+    const item = storedLineItem({ kind: 'card_payment', brand: intent.brand, last4: intent.last4 });
     return this.db.transaction().execute(async (trx) => {
       const balance = succeeded ? await balanceAfter(trx, subscriberId, intent.amountCents) : null;
       const payment: Selectable<PaymentsTable> = {
@@ -356,7 +363,7 @@ export class PaymentService {
         card_last4: intent.last4,
         card_brand: intent.brand,
         status: succeeded ? 'succeeded' : 'failed',
-        description: 'Card payment',
+        item,
         created_at: now,
         statement_id: null,
         receipt_number: receiptNumber(now),
@@ -367,12 +374,7 @@ export class PaymentService {
       if (!succeeded) {
         const code = payment.decline_code!;
         const body: ApiErrorBody = errorBody(
-          new ApiHttpError(
-            402,
-            'card_declined',
-            DECLINE_MESSAGES[code] ?? 'The card was declined. Try another card.',
-            { declineCode: code },
-          ),
+          new ApiHttpError(402, 'card_declined', DECLINE_MESSAGES[code], { declineCode: code }),
         );
         await complete(trx, 402, body, 'failed');
         return { status: 402, body };
@@ -386,7 +388,7 @@ export class PaymentService {
           kind: 'payment',
           amount_cents: intent.amountCents,
           currency: intent.currency,
-          description: 'Card payment',
+          item,
           created_at: now,
           statement_id: null,
           payment_id: payment.id,
@@ -400,7 +402,12 @@ export class PaymentService {
 
   // ---- refill PINs ----
 
-  /** `POST /v1/account/refill`: 201 with a receipt; unknown and used PINs answer alike. */
+  /**
+   * `POST /v1/account/refill`: 201 with a receipt; unknown and used PINs answer alike. The PIN is
+   * checked and made canonical ({@link RefillPin}) before anything else, and the request is
+   * remembered under its key in that form: the same PIN typed with dashes on the first try and
+   * with spaces on the retry is the same request, not `idempotency_key_reused`.
+   */
   async refill(
     subscriberId: string,
     /** Who the per-client limit counts (see `clientKey`): the address, or the kiosk visit. */
@@ -408,20 +415,19 @@ export class PaymentService {
     key: string,
     pinInput: string,
   ): Promise<IdempotentAnswer> {
+    const parsed = RefillPin.safeParse(pinInput);
+    if (!parsed.success) {
+      // Nothing was tried, so nothing is kept under the key: like any other malformed request.
+      throw new ApiHttpError(400, 'invalid_refill_pin_format', REFILL_PIN_FORMAT_MESSAGE, {
+        issues: parsed.error.issues.map((issue) => ({ path: 'body.pin', message: issue.message })),
+      });
+    }
+    const digits = parsed.data;
     return runIdempotent(
       this.db,
       this.clock,
-      { subscriberId, key, operation: REFILL, requestBody: { pin: pinInput } },
+      { subscriberId, key, operation: REFILL, requestBody: { pin: digits } },
       async (ctx) => {
-        const digits = normalisePin(pinInput);
-        if (!digits) {
-          throw new ApiHttpError(
-            400,
-            'invalid_refill_pin_format',
-            'A refill PIN is 16 digits, as printed on the card (for example 1234-5678-9012-3456).',
-            { issues: [{ path: 'body.pin', message: 'Enter the 16 digits of the PIN.' }] },
-          );
-        }
         const now = this.clock.now();
         const keys = refillBudgetKeys(subscriberId, client);
         const candidates = pinCandidates(this.pinKey, digits);
@@ -471,6 +477,7 @@ export class PaymentService {
     now: number,
   ): Promise<{ status: number; body: unknown }> {
     const { subscriberId } = ctx;
+    const item = storedLineItem({ kind: 'refill_pin' });
     const payment: Selectable<PaymentsTable> = {
       id: newId('pay'),
       subscriber_id: subscriberId,
@@ -480,7 +487,7 @@ export class PaymentService {
       card_last4: null,
       card_brand: null,
       status: 'succeeded',
-      description: 'Refill card',
+      item,
       created_at: now,
       statement_id: null,
       receipt_number: receiptNumber(now),
@@ -496,7 +503,7 @@ export class PaymentService {
         kind: 'refill',
         amount_cents: pin.value_cents,
         currency: pin.currency,
-        description: 'Refill card',
+        item,
         created_at: now,
         statement_id: null,
         payment_id: payment.id,
@@ -532,7 +539,7 @@ export function toReceipt(row: {
   card_last4: string | null;
   card_brand: string | null;
   status: PaymentsTable['status'];
-  description: string;
+  item: string;
   created_at: number;
   receipt_number: string | null;
   balance_after_cents: number | null;
@@ -549,7 +556,7 @@ export function toReceipt(row: {
     card: row.card_last4
       ? { brand: (row.card_brand ?? 'unknown') as CardBrand, last4: row.card_last4 }
       : null,
-    items: [{ description: row.description, amount }],
+    items: [{ item: readLineItem(row.item), amount }],
     amount,
     balanceAfter:
       row.balance_after_cents === null

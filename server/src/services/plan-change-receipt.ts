@@ -2,15 +2,16 @@ import type { Kysely } from 'kysely';
 import type { PlanChangeReceipt } from '../../../contract/http/plans';
 import type { Database } from '../db/schema';
 import { ApiHttpError } from '../errors';
+import { readLineItem } from './line-items';
 
 export const planChangeNotFound = (): ApiHttpError =>
   new ApiHttpError(404, 'not_found', 'There is no such plan change on this account.');
 
 /**
  * The receipt of one of the subscriber's plan changes, from what `PlanService.change` recorded:
- * the change row (plans, timing, amounts, balance after) and its ledger lines, whose wording
- * ("Value 15 GB plan, 12 of 30 days") was fixed when the change was made. Another subscriber's
- * change is not found, the same as one that does not exist.
+ * the change row (plans, timing, amounts, balance after) and its ledger lines, whose items (the
+ * plans by their names then, and the days) were fixed when the change was made. Another
+ * subscriber's change is not found, the same as one that does not exist.
  */
 export async function planChangeReceipt(
   db: Kysely<Database>,
@@ -42,7 +43,7 @@ export async function planChangeReceipt(
   if (!row) throw planChangeNotFound();
   const entries = await db
     .selectFrom('ledger_entries')
-    .select(['id', 'description', 'amount_cents', 'currency'])
+    .select(['id', 'item', 'amount_cents', 'currency'])
     .where('subscriber_id', '=', subscriberId)
     .where('id', 'in', [`${row.id}-charge`, `${row.id}-credit`])
     .execute();
@@ -61,7 +62,7 @@ export async function planChangeReceipt(
     effectiveOn: row.effective_on,
     status: row.status,
     lines: entries.map((e) => ({
-      description: e.description,
+      item: readLineItem(e.item),
       amount: { amountCents: Number(e.amount_cents), currency: e.currency },
     })),
     charged: money(charge),

@@ -17,6 +17,7 @@ import { ApiHttpError, unauthorized } from '../errors';
 import { toPlan } from './account-service';
 import { cycleContaining, daysBetween, isoDay } from './billing-cycle';
 import { renewalTotal } from './charges';
+import { storedLineItem } from './line-items';
 import { runIdempotent, type IdempotentAnswer } from './idempotency';
 import { crashPoint } from './crash-point';
 import { prorate } from './proration';
@@ -287,19 +288,26 @@ export class PlanService {
             })
             .execute();
           if (body.when === 'now') {
-            const days = `${preview.prorationDays} of ${preview.cycleDays} days`;
+            const change = {
+              fromPlanId: current.id,
+              fromPlanName: current.name,
+              toPlanId: next.id,
+              toPlanName: next.name,
+              days: preview.prorationDays,
+              cycleDays: preview.cycleDays,
+            };
             const entries = [
               {
                 id: `${changeId}-charge`,
                 kind: 'plan_charge' as const,
                 amount_cents: -preview.chargeNowCents,
-                description: `${next.name} plan, ${days}`,
+                item: storedLineItem({ kind: 'plan_change_charge', ...change }),
               },
               {
                 id: `${changeId}-credit`,
                 kind: 'credit' as const,
                 amount_cents: preview.creditCents,
-                description: `Unused ${days} of ${current.name}`,
+                item: storedLineItem({ kind: 'plan_change_credit', ...change }),
               },
             ].filter((e) => e.amount_cents !== 0);
             if (entries.length > 0) {

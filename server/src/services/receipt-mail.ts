@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
+import { CARD_BRAND_NAMES } from '../../../contract/cards';
 import type { Receipt } from '../../../contract/http/payments';
 import type { PlanChangeReceipt } from '../../../contract/http/plans';
+import { lineItemText } from '../../../contract/line-item-words';
 import type { ReceiptEmailResponse } from '../../../contract/http/kiosk';
 import { formatMoney, type Money } from '../../../contract/money';
 import type { Database } from '../db/schema';
@@ -56,11 +58,8 @@ export function paymentReceiptText(
   receipt: Receipt,
   name: string,
 ): { subject: string; text: string } {
-  const brand = receipt.card
-    ? receipt.card.brand[0]!.toUpperCase() + receipt.card.brand.slice(1)
-    : '';
   const method = receipt.card
-    ? `${brand === 'Unknown' ? 'Card' : brand} ending in ${receipt.card.last4}`
+    ? `${CARD_BRAND_NAMES[receipt.card.brand]} ending in ${receipt.card.last4}`
     : METHODS[receipt.method];
   const kind = receipt.method === 'refill_pin' ? 'refill' : 'payment';
   return {
@@ -75,7 +74,7 @@ export function paymentReceiptText(
       `Paid with: ${method}`,
       `Status: ${STATUSES[receipt.status]}`,
       '',
-      ...receipt.items.map((i) => line(i.description, formatMoney(i.amount))),
+      ...receipt.items.map((i) => line(lineItemText(i.item, 'en'), formatMoney(i.amount))),
       line('Total', formatMoney(receipt.amount)),
       '',
       ...(receipt.balanceAfter
@@ -113,7 +112,7 @@ export function planChangeReceiptText(
       `Change: ${receipt.changeId}`,
       `Date: ${formatNoticeTime(Date.parse(receipt.createdAt))}`,
       '',
-      ...receipt.lines.map((l) => line(l.description, formatMoney(l.amount))),
+      ...receipt.lines.map((l) => line(lineItemText(l.item, 'en'), formatMoney(l.amount))),
       net >= 0
         ? line('Charged to your balance', formatMoney(receipt.netCharge))
         : line('Added to your balance', formatMoney({ ...receipt.netCharge, amountCents: -net })),

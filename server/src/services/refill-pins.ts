@@ -1,16 +1,15 @@
 import { createHmac, randomInt } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
+import { REFILL_PIN_DIGITS } from '../../../contract/http/payments';
 import type { Database } from '../db/schema';
 import type { Clock } from '../clock';
 import type { KeyRing } from '../keys/key-ring';
 
-export const PIN_DIGITS = 16;
-
-/** Digits of a PIN as typed: spaces and dashes between digits are allowed, nothing else. */
-export function normalisePin(input: string): string | null {
-  const digits = input.trim().replace(/[\s-]/g, '');
-  return /^\d{16}$/.test(digits) ? digits : null;
-}
+/**
+ * Digits in a PIN this API makes. A PIN as typed is checked and reduced to them by the contract's
+ * one rule, `RefillPin`, before it is hashed (see `PaymentService.refill`).
+ */
+export const PIN_DIGITS = REFILL_PIN_DIGITS;
 
 /** `1234-5678-9012-3456`: how a PIN is printed on a card. */
 export function formatPin(digits: string): string {

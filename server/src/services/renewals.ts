@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database, LedgerEntriesTable } from '../db/schema';
 import { cycleContaining, isoDay, type BillingCycle } from './billing-cycle';
 import { renewalCharges } from './charges';
+import { storedLineItem } from './line-items';
 import { applyDuePlanChange, duePlanChanges, lockSubscriber } from './plan-change-store';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -40,7 +41,7 @@ export async function bookRenewal(
     .select(['p.id', 'p.name', 'p.price_cents', 'p.taxes_included', 'p.currency'])
     .where('s.id', '=', subscriberId)
     .executeTakeFirstOrThrow();
-  const charges = renewalCharges(plan);
+  const charges = renewalCharges(plan, { from: cycle.start, to: cycle.end });
   const totalCents = charges.reduce((sum, c) => sum + c.amountCents, 0);
   const booked = await trx
     .insertInto('renewals')
@@ -60,11 +61,11 @@ export async function bookRenewal(
   const entries: {
     kind: LedgerKind;
     amount_cents: number;
-    description: string;
+    item: string;
   }[] = charges.map((c) => ({
     kind: c.kind === 'plan' ? 'plan_charge' : c.kind,
     amount_cents: 0 - c.amountCents,
-    description: c.description,
+    item: storedLineItem(c.item),
   }));
   const autopay = await trx
     .selectFrom('autopay_runs')
@@ -75,7 +76,11 @@ export async function bookRenewal(
     .executeTakeFirst();
   const discount = Number(autopay?.discount_cents ?? 0);
   if (discount > 0) {
-    entries.push({ kind: 'credit', amount_cents: discount, description: 'AutoPay discount' });
+    entries.push({
+      kind: 'credit',
+      amount_cents: discount,
+      item: storedLineItem({ kind: 'autopay_discount' }),
+    });
   }
   await trx
     .insertInto('ledger_entries')

@@ -51,12 +51,13 @@ export const STATEMENT_SETTLE_MS = 15 * MINUTE_MS;
 
 export type OpenEntry = Pick<
   Selectable<LedgerEntriesTable>,
-  'id' | 'kind' | 'amount_cents' | 'currency' | 'description' | 'created_at' | 'payment_id'
+  'id' | 'kind' | 'amount_cents' | 'currency' | 'item' | 'created_at' | 'payment_id'
 >;
 
 export interface DraftLine {
   kind: LineKind;
-  description: string;
+  /** The entry's line item, as stored: a statement line is for what its entry was for. */
+  item: string;
   /** As a bill reads: charges positive, credits and payments negative. */
   amountCents: number;
   entryId: string;
@@ -77,7 +78,7 @@ export function statementLinesFrom(entries: readonly OpenEntry[]): DraftLine[] {
     .sort((a, b) => a.created_at - b.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .map((e) => ({
       kind: STATEMENT_LINE_KIND[e.kind],
-      description: e.description,
+      item: e.item,
       // `0 - x` rather than `-x`, so a zero amount stays 0 and never becomes -0.
       amountCents: 0 - e.amount_cents,
       entryId: e.id,
@@ -183,7 +184,7 @@ export async function issueStatement(
   const untilMs = Math.min(dayToMs(period.renewsOn), issuedAt + 1);
   const entries = await trx
     .selectFrom('ledger_entries')
-    .select(['id', 'kind', 'amount_cents', 'currency', 'description', 'created_at', 'payment_id'])
+    .select(['id', 'kind', 'amount_cents', 'currency', 'item', 'created_at', 'payment_id'])
     .where('subscriber_id', '=', subscriberId)
     .where('statement_id', 'is', null)
     .where('created_at', '<', untilMs)
@@ -233,7 +234,7 @@ export async function issueStatement(
         statement_id: statementId,
         position,
         kind: l.kind,
-        description: l.description,
+        item: l.item,
         amount_cents: l.amountCents,
       })),
     )

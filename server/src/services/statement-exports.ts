@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { ExportFilters, Payment } from '../../../contract/http/account';
+import { lineItemText } from '../../../contract/line-item-words';
+import { Language } from '../../../contract/settings';
 import type { Clock } from '../clock';
 import type { Database } from '../db/schema';
 import { unauthorized } from '../errors';
@@ -7,6 +9,7 @@ import type { AccountService } from './account-service';
 import { isoDay } from './billing-cycle';
 import { toCsv } from './csv';
 import { msRangeOf, narrowByFilters } from './export-filters';
+import { readLineItem } from './line-items';
 import { filteredStatements, statementStatus } from './statement-query';
 import type { StatementDocument } from './statement-pdf';
 
@@ -61,8 +64,9 @@ export class StatementExports {
           'amount_cents',
           'currency',
           'method',
-          'description',
+          'item',
           'card_last4',
+          'card_brand',
           'status',
         ])
         .where('subscriber_id', '=', subscriberId)
@@ -89,8 +93,9 @@ export class StatementExports {
         createdAt: new Date(r.created_at).toISOString(),
         amount: { amountCents: r.amount_cents, currency: r.currency },
         method: r.method,
-        description: r.description,
+        item: readLineItem(r.item),
         cardLast4: r.card_last4,
+        cardBrand: r.card_last4 ? (r.card_brand ?? 'unknown') : null,
         status: r.status,
       })),
     };
@@ -137,8 +142,13 @@ export class StatementExports {
     );
   }
 
-  /** Every payment the filters select (by the month it was made in), newest first, as CSV. */
+  /**
+   * Every payment the filters select (by the month it was made in), newest first, as CSV. The
+   * `description` column words each payment in `filters.lang`; the other columns are codes and
+   * figures, the same in every language.
+   */
   async paymentsCsv(subscriberId: string, filters: ExportFilters): Promise<string> {
+    const language = filters.lang ?? 'en';
     const range = msRangeOf(filters);
     const rows = await narrowByFilters(
       this.db.selectFrom('payments').where('subscriber_id', '=', subscriberId),
@@ -153,7 +163,7 @@ export class StatementExports {
         'amount_cents',
         'currency',
         'method',
-        'description',
+        'item',
         'card_last4',
         'status',
         'statement_id',
@@ -169,11 +179,38 @@ export class StatementExports {
         { cents: r.amount_cents },
         r.currency,
         r.method,
-        r.description,
+        lineItemText(readLineItem(r.item), language),
         r.card_last4,
         r.status,
         r.statement_id,
       ]),
     );
   }
+}
+
+/**
+ * The language a download is asked for: `lang` of its query when given, else the first language
+ * of `Accept-Language` this API writes files in (by the order of preference it gives), else
+ * English.
+ */
+export function documentLanguage(
+  lang: Language | undefined,
+  acceptLanguage: string | string[] | undefined,
+): Language {
+  if (lang) return lang;
+  const header = Array.isArray(acceptLanguage) ? acceptLanguage.join(',') : (acceptLanguage ?? '');
+  const ranked = header
+    .split(',')
+    .map((part, index) => {
+      const [tag = '', ...params] = part.trim().split(';');
+      const q = params.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)).find((m) => m !== null);
+      return { primary: tag.trim().toLowerCase().split('-')[0]!, q: q ? Number(q[1]) : 1, index };
+    })
+    .filter((choice) => choice.q > 0)
+    .sort((a, b) => b.q - a.q || a.index - b.index);
+  for (const choice of ranked) {
+    const language = Language.safeParse(choice.primary);
+    if (language.success) return language.data;
+  }
+  return 'en';
 }

@@ -1,7 +1,9 @@
 import PDFDocument from 'pdfkit';
 import type { Payment, StatementDetail } from '../../../contract/http/account';
+import { LINE_ITEM_LOCALES, lineItemText } from '../../../contract/line-item-words';
 import { formatMoney, sumMoney, type Money } from '../../../contract/money';
 import { formatPhone } from '../../../contract/phone';
+import type { Language } from '../../../contract/settings';
 
 /** Everything a statement PDF shows; loaded by the caller so rendering needs no database. */
 export interface StatementDocument {
@@ -29,33 +31,89 @@ export function statementPdfFilename(statement: Pick<StatementDetail, 'periodSta
   return `airtime-statement-${statement.periodStart.slice(0, 7)}.pdf`;
 }
 
-const dayFormat = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeZone: 'UTC' });
+const DAY_FORMATS: Record<Language, Intl.DateTimeFormat> = {
+  en: new Intl.DateTimeFormat(LINE_ITEM_LOCALES.en, { dateStyle: 'medium', timeZone: 'UTC' }),
+  es: new Intl.DateTimeFormat(LINE_ITEM_LOCALES.es, { dateStyle: 'medium', timeZone: 'UTC' }),
+};
 
-/** `2026-11-25` → `Nov 25, 2026`; days are calendar days in UTC, as everywhere in the API. */
-export function formatStatementDay(isoDay: string): string {
-  return dayFormat.format(new Date(`${isoDay.slice(0, 10)}T00:00:00Z`));
+/**
+ * `2026-11-25` → `Nov 25, 2026` (`25 nov 2026` in Spanish); days are calendar days in UTC, as
+ * everywhere in the API.
+ */
+export function formatStatementDay(isoDay: string, language: Language = 'en'): string {
+  return DAY_FORMATS[language].format(new Date(`${isoDay.slice(0, 10)}T00:00:00Z`));
 }
 
-const METHOD_LABELS: Record<Payment['method'], string> = {
-  card: 'Card',
-  refill_pin: 'Refill PIN',
-  autopay: 'AutoPay',
-  cash: 'Cash',
-};
+/** Everything the PDF says besides the figures and the lines' own words, in each language. */
+const TEXTS = {
+  en: {
+    title: (month: string) => `Airtime statement ${month}`,
+    monthly: 'Monthly statement',
+    period: 'Statement period',
+    issued: 'Issue date',
+    due: 'Due date',
+    plan: 'Plan',
+    number: 'Statement number',
+    charges: 'Charges',
+    subtotal: 'Subtotal',
+    taxesAndFees: 'Taxes and fees',
+    total: 'Total',
+    payments: 'Payments applied',
+    noPayments: 'No payments applied to this statement yet.',
+    paymentStatus: { failed: 'failed', refunded: 'refunded' },
+    fromCredit: 'Paid from account credit',
+    toCredit: 'Applied to earlier statements or kept as account credit',
+    amountPaid: 'Amount paid',
+    amountDue: 'Amount due',
+    status: (status: string) => `Status: ${status}`,
+    paid: 'Paid in full',
+    dueBy: (day: string) => `Due by ${day}`,
+    overdue: (day: string) => `Overdue since ${day}`,
+  },
+  es: {
+    title: (month: string) => `Estado de cuenta de Airtime ${month}`,
+    monthly: 'Estado de cuenta mensual',
+    period: 'Período',
+    issued: 'Fecha de emisión',
+    due: 'Fecha de vencimiento',
+    plan: 'Plan',
+    number: 'Número',
+    charges: 'Cargos',
+    subtotal: 'Subtotal',
+    taxesAndFees: 'Impuestos y cargos',
+    total: 'Total',
+    payments: 'Pagos aplicados',
+    noPayments: 'Todavía no hay pagos aplicados a este estado de cuenta.',
+    paymentStatus: { failed: 'fallido', refunded: 'reembolsado' },
+    fromCredit: 'Pagado con el crédito de la cuenta',
+    toCredit: 'Aplicado a estados de cuenta anteriores o guardado como crédito de la cuenta',
+    amountPaid: 'Monto pagado',
+    amountDue: 'Monto a pagar',
+    status: (status: string) => `Estado: ${status}`,
+    paid: 'Pagado en su totalidad',
+    dueBy: (day: string) => `Vence el ${day}`,
+    overdue: (day: string) => `Vencido desde el ${day}`,
+  },
+} satisfies Record<Language, unknown>;
 
 /** Characters that WinAnsi (the encoding of the standard PDF fonts) has beyond Latin-1. */
 const WIN_ANSI_EXTRA = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ');
 
+/** Spaces of other widths, such as the thin ones `Intl` puts around the dash of a range of days. */
+const OTHER_SPACE = /^\p{Zs}$/u;
+
 /**
  * The built-in Helvetica only has WinAnsi glyphs; anything else would come out as a wrong
- * glyph, so it is shown as `?` instead. Control characters (a newline in a description) become
- * spaces so one line item stays one row.
+ * glyph, so it is shown as `?` instead. Control characters (a newline in a description) and
+ * spaces of other widths become plain spaces, so one line item stays one row and a range of days
+ * reads as one.
  */
 export function toWinAnsi(text: string): string {
   let out = '';
   for (const ch of text.normalize('NFC')) {
     const code = ch.codePointAt(0)!;
     if (code < 0x20 || (code >= 0x7f && code < 0xa0 && !WIN_ANSI_EXTRA.has(ch))) out += ' ';
+    else if (code > 0xff && OTHER_SPACE.test(ch)) out += ' ';
     else if (code <= 0xff || WIN_ANSI_EXTRA.has(ch)) out += ch;
     else out += '?';
   }
@@ -110,15 +168,24 @@ export function amountDue(statement: StatementDetail): Money {
   };
 }
 
-export function statusLine(statement: StatementDetail): string {
+export function statusLine(statement: StatementDetail, language: Language = 'en'): string {
+  const texts = TEXTS[language];
   switch (statement.status) {
     case 'paid':
-      return 'Paid in full';
+      return texts.paid;
     case 'due':
-      return `Due by ${formatStatementDay(statement.dueDate)}`;
+      return texts.dueBy(formatStatementDay(statement.dueDate, language));
     case 'overdue':
-      return `Overdue since ${formatStatementDay(statement.dueDate)}`;
+      return texts.overdue(formatStatementDay(statement.dueDate, language));
   }
+}
+
+/** A payment as a row of "Payments applied": its day, what it was, and how it ended if not paid. */
+function paymentRow(payment: Payment, language: Language): string {
+  const day = formatStatementDay(payment.createdAt, language);
+  const status =
+    payment.status === 'succeeded' ? '' : ` (${TEXTS[language].paymentStatus[payment.status]})`;
+  return `${day}  ${lineItemText(payment.item, language)}${status}`;
 }
 
 const MARGIN = 54;
@@ -127,17 +194,24 @@ const GAP = 12;
 
 /**
  * Renders one statement as a PDF (US Letter, the standard Helvetica fonts, so no font files
- * and no network). Pure: the same document gives the same bytes, as the creation date is the
- * statement's issue time rather than the clock.
+ * and no network), every text in `language`. Pure: the same document gives the same bytes, as
+ * the creation date is the statement's issue time rather than the clock.
  */
-export async function renderStatementPdf(input: StatementDocument): Promise<Buffer> {
+export async function renderStatementPdf(
+  input: StatementDocument,
+  language: Language = 'en',
+): Promise<Buffer> {
   assertStatementAddsUp(input);
   const { statement, subscriber, payments, creditApplied } = input;
+  const texts = TEXTS[language];
+  const day = (isoDay: string) => formatStatementDay(isoDay, language);
+  const money = (value: Money) => formatMoney(value, LINE_ITEM_LOCALES[language]);
   const pdf = new PDFDocument({
     size: 'LETTER',
     margin: MARGIN,
+    lang: LINE_ITEM_LOCALES[language],
     info: {
-      Title: `Airtime statement ${statement.periodStart.slice(0, 7)}`,
+      Title: texts.title(statement.periodStart.slice(0, 7)),
       Author: 'Airtime',
       CreationDate: new Date(statement.issuedAt),
     },
@@ -205,7 +279,7 @@ export async function renderStatementPdf(input: StatementDocument): Promise<Buff
   pdf
     .font('Helvetica')
     .fontSize(11)
-    .text('Monthly statement', left, y + 8, { width, align: 'right' });
+    .text(toWinAnsi(texts.monthly), left, y + 8, { width, align: 'right' });
   y += 40;
 
   pdf.font('Helvetica-Bold').fontSize(11).text(toWinAnsi(subscriber.name), left, y, { width });
@@ -214,57 +288,46 @@ export async function renderStatementPdf(input: StatementDocument): Promise<Buff
   y += pdf.currentLineHeight() + 10;
 
   const facts: [string, string][] = [
-    [
-      'Statement period',
-      `${formatStatementDay(statement.periodStart)} – ${formatStatementDay(statement.periodEnd)}`,
-    ],
-    ['Issue date', formatStatementDay(statement.issuedAt)],
-    ['Due date', formatStatementDay(statement.dueDate)],
-    ['Plan', statement.planName],
-    ['Statement number', statement.id],
+    [texts.period, `${day(statement.periodStart)} – ${day(statement.periodEnd)}`],
+    [texts.issued, day(statement.issuedAt)],
+    [texts.due, day(statement.dueDate)],
+    [texts.plan, statement.planName],
+    [texts.number, statement.id],
   ];
   for (const [label, value] of facts) {
-    pdf.font('Helvetica-Bold').fontSize(10).text(label, left, y, { width: 130 });
+    pdf.font('Helvetica-Bold').fontSize(10).text(toWinAnsi(label), left, y, { width: 130 });
     pdf
       .font('Helvetica')
       .text(toWinAnsi(value), left + 140, y, { width: width - 140, lineBreak: false });
     y += pdf.currentLineHeight() + 4;
   }
 
-  heading('Charges');
-  for (const line of statement.lines) row(line.description, formatMoney(line.amount));
+  heading(texts.charges);
+  for (const line of statement.lines) row(lineItemText(line.item, language), money(line.amount));
   rule();
-  row('Subtotal', formatMoney(statement.subtotal));
-  row('Taxes and fees', formatMoney(statement.taxesAndFees));
-  row('Total', formatMoney(statement.total), { bold: true });
+  row(texts.subtotal, money(statement.subtotal));
+  row(texts.taxesAndFees, money(statement.taxesAndFees));
+  row(texts.total, money(statement.total), { bold: true });
 
-  heading('Payments applied');
+  heading(texts.payments);
   if (payments.length === 0 && creditApplied.amountCents === 0) {
-    row('No payments applied to this statement yet.', '');
+    row(texts.noPayments, '');
   }
-  for (const payment of payments) {
-    const method = METHOD_LABELS[payment.method];
-    const card = payment.cardLast4 ? ` ending in ${payment.cardLast4}` : '';
-    const status = payment.status === 'succeeded' ? '' : ` (${payment.status})`;
-    row(
-      `${formatStatementDay(payment.createdAt)}  ${method}${card}: ${payment.description}${status}`,
-      formatMoney(payment.amount),
-    );
-  }
+  for (const payment of payments) row(paymentRow(payment, language), money(payment.amount));
   if (creditApplied.amountCents > 0) {
-    row('Paid from account credit', formatMoney(creditApplied));
+    row(texts.fromCredit, money(creditApplied));
   } else if (creditApplied.amountCents < 0) {
-    row('Applied to earlier statements or kept as account credit', formatMoney(creditApplied));
+    row(texts.toCredit, money(creditApplied));
   }
   rule();
-  row('Amount paid', formatMoney(statement.paid));
-  row('Amount due', formatMoney(amountDue(statement)), { bold: true, size: 11 });
+  row(texts.amountPaid, money(statement.paid));
+  row(texts.amountDue, money(amountDue(statement)), { bold: true, size: 11 });
   y += 4;
   ensureRoom(20);
   pdf
     .font('Helvetica-Bold')
     .fontSize(11)
-    .text(`Status: ${statusLine(statement)}`, left, y, { width });
+    .text(toWinAnsi(texts.status(statusLine(statement, language))), left, y, { width });
 
   pdf.end();
   return done;

@@ -3,6 +3,7 @@
  * through the API), so end-to-end tests can compare the screen with the data it came from.
  */
 import type { Kysely } from 'kysely';
+import { LineItem } from '../../../contract/line-items';
 import type { Database } from '../../../server/src/db/schema';
 import {
   addDays,
@@ -39,7 +40,7 @@ export async function addCredit(db: Kysely<Database>, phone: string, cents: numb
       kind: 'credit',
       amount_cents: cents,
       currency: 'USD',
-      description: 'Goodwill credit',
+      item: JSON.stringify({ kind: 'other', text: 'Goodwill credit' }),
       created_at: Date.now(),
       statement_id: null,
       payment_id: null,
@@ -128,7 +129,7 @@ export interface StatementFacts {
   planName: string;
   currency: string;
   totalCents: number;
-  lines: { description: string; amountCents: number }[];
+  lines: { item: LineItem; amountCents: number }[];
 }
 
 /** The subscriber's newest statement (the first row of the dashboard's list), with its lines. */
@@ -146,7 +147,7 @@ export async function newestStatement(
     .executeTakeFirstOrThrow();
   const lines = await db
     .selectFrom('statement_lines')
-    .select(['description', 'amount_cents'])
+    .select(['item', 'amount_cents'])
     .where('statement_id', '=', st.id)
     .orderBy('position')
     .execute();
@@ -156,7 +157,10 @@ export async function newestStatement(
     planName: st.plan_name,
     currency: st.currency,
     totalCents: st.total_cents,
-    lines: lines.map((l) => ({ description: l.description, amountCents: l.amount_cents })),
+    lines: lines.map((l) => ({
+      item: LineItem.parse(JSON.parse(l.item)),
+      amountCents: l.amount_cents,
+    })),
   };
 }
 

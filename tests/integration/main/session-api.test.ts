@@ -10,11 +10,7 @@ import { Outbox } from '../../../server/src/delivery';
 import { DEMO_SUBSCRIBERS } from '../../../server/src/demo/seed-demo';
 import { createAppCore } from '../../../main/app-core';
 import { AppError } from '../../../main/errors';
-import {
-  createApiClient,
-  type ApiClient,
-  type SignInBody,
-} from '../../../main/services/api-client';
+import { createApiClient, type ApiClient, type CallInput } from '../../../main/services/api-client';
 import {
   DEVICE_COOKIE_ACCOUNT_PREFIX,
   deviceAccount,
@@ -149,45 +145,80 @@ describeWithDb('main process services against the real account API', () => {
 
   describe('api client', () => {
     it('signs in, reads every account resource and passes the contract', async () => {
-      const signedIn = await api.signIn({ phone: maria.phone, password: maria.password });
+      const signedIn = await api.call('auth.signIn', {
+        body: { phone: maria.phone, password: maria.password },
+      });
       expect(signedIn.subscriber.phone).toBe(maria.phone);
       const token = signedIn.accessToken;
-      const summary = await api.summary(token);
+      const summary = await api.call('account.summary', { accessToken: token });
       expect(summary.subscriber.name).toBe(maria.name);
-      expect((await api.plan(token)).id).toBe(maria.planId);
-      const usage = await api.usage(token);
+      expect((await api.call('account.plan', { accessToken: token })).id).toBe(maria.planId);
+      const usage = await api.call('account.usage', { accessToken: token });
       expect(usage.cycle).toEqual(summary.cycle);
-      const previous = await api.usage(token, usage.previousCycle!);
+      const previous = await api.call('account.usage', {
+        accessToken: token,
+        query: { cycle: usage.previousCycle! },
+      });
       expect(previous.cycle.end < usage.cycle.start).toBe(true);
-      const first = await api.statements(token, { limit: 2 });
+      const first = await api.call('account.statements', {
+        accessToken: token,
+        query: { limit: 2 },
+      });
       expect(first.items).toHaveLength(2);
-      const second = await api.statements(token, { limit: 2, cursor: first.nextCursor! });
+      const second = await api.call('account.statements', {
+        accessToken: token,
+        query: { limit: 2, cursor: first.nextCursor! },
+      });
       expect(second.items[0]!.issuedAt < first.items[1]!.issuedAt).toBe(true);
-      const detail = await api.statement(token, first.items[0]!.id);
+      const detail = await api.call('account.statement', {
+        accessToken: token,
+        params: { id: first.items[0]!.id },
+      });
       expect(detail.lines.length).toBeGreaterThan(0);
-      expect((await api.payments(token, { limit: 3 })).items.length).toBeGreaterThan(0);
-      await api.signOut(signedIn.refreshToken);
+      expect(
+        (await api.call('account.payments', { accessToken: token, query: { limit: 3 } })).items
+          .length,
+      ).toBeGreaterThan(0);
+      await api.call('auth.signOut', { body: { refreshToken: signedIn.refreshToken } });
     });
 
     it('sends its User-Agent', async () => {
-      const signedIn = await api.signIn({ phone: luis.phone, password: luis.password });
+      const signedIn = await api.call('auth.signIn', {
+        body: { phone: luis.phone, password: luis.password },
+      });
       const rows = await t.testDb.database.db.selectFrom('sessions').select('user_agent').execute();
       expect(rows.map((r) => r.user_agent)).toContain('Airtime-Desktop/9.9.9');
-      await api.signOut(signedIn.refreshToken);
+      await api.call('auth.signOut', { body: { refreshToken: signedIn.refreshToken } });
     });
 
     it("maps the API's errors to their codes", async () => {
-      const wrong = await failure(api.signIn({ phone: dana.phone, password: 'not-it' }));
+      const wrong = await failure(
+        api.call('auth.signIn', { body: { phone: dana.phone, password: 'not-it' } }),
+      );
       expect(wrong.code).toBe('invalid_credentials');
       expect(wrong.extra.status).toBe(401);
-      expect((await failure(api.summary('not-a-token'))).code).toBe('unauthorized');
-      const signedIn = await api.signIn({ phone: dana.phone, password: dana.password });
-      const missing = await failure(api.statement(signedIn.accessToken, 'no-such-statement'));
+      expect(
+        (await failure(api.call('account.summary', { accessToken: 'not-a-token' }))).code,
+      ).toBe('unauthorized');
+      const signedIn = await api.call('auth.signIn', {
+        body: { phone: dana.phone, password: dana.password },
+      });
+      const missing = await failure(
+        api.call('account.statement', {
+          accessToken: signedIn.accessToken,
+          params: { id: 'no-such-statement' },
+        }),
+      );
       expect(missing.code).toBe('statement_not_found');
       expect(missing.extra.status).toBe(404);
-      const badCycle = await failure(api.usage(signedIn.accessToken, '1999-01-01'));
+      const badCycle = await failure(
+        api.call('account.usage', {
+          accessToken: signedIn.accessToken,
+          query: { cycle: '1999-01-01' },
+        }),
+      );
       expect(badCycle.code).toBe('cycle_out_of_range');
-      await api.signOut(signedIn.refreshToken);
+      await api.call('auth.signOut', { body: { refreshToken: signedIn.refreshToken } });
     });
 
     it('ping answers with a latency; a closed port is network_unreachable', async () => {
@@ -218,7 +249,9 @@ describeWithDb('main process services against the real account API', () => {
         timeout: 5_000,
       });
       // The first token was used by the rotation: presenting it again is refused.
-      expect((await failure(api.refresh(before!))).code).toBe('refresh_token_reused');
+      expect(
+        (await failure(api.call('auth.refresh', { body: { refreshToken: before! } }))).code,
+      ).toBe('refresh_token_reused');
       // …and that reuse ended the whole family, so the session's next refresh is rejected.
       t.clock.advance(11 * MINUTE);
       const ended = await failure(session.account.summary());
@@ -230,11 +263,16 @@ describeWithDb('main process services against the real account API', () => {
     it('after repeated failures, signs in by solving the API’s proof-of-work challenge', async () => {
       // Failures count per number and per client address; earlier tests may already have some.
       for (let i = 0; i < 3; i++) {
-        const code = (await failure(api.signIn({ phone: ana.phone, password: 'wrong-password' })))
-          .code;
+        const code = (
+          await failure(
+            api.call('auth.signIn', { body: { phone: ana.phone, password: 'wrong-password' } }),
+          )
+        ).code;
         expect(['invalid_credentials', 'captcha_required']).toContain(code);
       }
-      const asked = await failure(api.signIn({ phone: ana.phone, password: ana.password }));
+      const asked = await failure(
+        api.call('auth.signIn', { body: { phone: ana.phone, password: ana.password } }),
+      );
       expect(asked.code).toBe('captcha_required');
       expect(asked.extra.captcha).toBeDefined();
       const { session } = newSession();
@@ -271,7 +309,9 @@ describeWithDb('main process services against the real account API', () => {
       const token = (await vault.get(luis.phone))!;
       await session.signOut();
       expect(await withoutCookies(vault)).toEqual([]);
-      expect((await failure(api.refresh(token))).code).toBe('invalid_refresh_token');
+      expect(
+        (await failure(api.call('auth.refresh', { body: { refreshToken: token } }))).code,
+      ).toBe('invalid_refresh_token');
       expect((await failure(session.account.summary())).code).toBe('not_signed_in');
     });
 
@@ -307,7 +347,7 @@ describeWithDb('main process services against the real account API', () => {
         keepSignedIn: true,
       });
       const saved = (await first.vault.get(maria.phone))!;
-      await api.signOut(saved); // revoked elsewhere (another device's "sign out everywhere", an admin…)
+      await api.call('auth.signOut', { body: { refreshToken: saved } }); // revoked elsewhere (another device's "sign out everywhere", an admin…)
       first.session.dispose();
       const result = await newSession(first.vault).session.resume();
       expect(result).toMatchObject({ status: 'signed-out', notice: 'session_expired' });
@@ -318,13 +358,13 @@ describeWithDb('main process services against the real account API', () => {
   describe('device cookies over the real API', () => {
     /** The API client, keeping a copy of every sign-in body it sends. */
     function recordingApi() {
-      const bodies: SignInBody[] = [];
+      const bodies: CallInput<'auth.signIn'>['body'][] = [];
       const client: ApiClient = {
         ...api,
-        signIn: (body) => {
-          bodies.push(structuredClone(body));
-          return api.signIn(body);
-        },
+        call: ((id: Parameters<ApiClient['call']>[0], input?: CallInput<'auth.signIn'>) => {
+          if (id === 'auth.signIn' && input) bodies.push(structuredClone(input.body));
+          return (api.call as (id: string, input?: object) => Promise<unknown>)(id, input);
+        }) as ApiClient['call'],
       };
       return { client, bodies };
     }

@@ -1,10 +1,16 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
-import { ApiErrorBody, type ApiError, type ErrorCode } from '../../../contract/errors';
+import {
+  ApiErrorBody,
+  ERROR_TRAITS,
+  type ApiError,
+  type ErrorCode,
+} from '../../../contract/errors';
 
 /**
  * Asserts an API error response: the status, a JSON body in the contract's error shape with
- * nothing beyond it, and the stable code. Returns the error for further checks.
+ * nothing beyond it, and the stable code, with a status and details its traits allow. Returns
+ * the error for further checks.
  */
 export function expectError(
   res: LightMyRequestResponse,
@@ -19,5 +25,11 @@ export function expectError(
   // zod drops unknown keys, so equality means the body carries nothing beyond the contract.
   expect(parsed.data).toEqual(body);
   expect(parsed.data!.error.code).toBe(code);
+  // The contract's traits say which statuses each code comes with: hold the API to them.
+  expect(ERROR_TRAITS[code].status, `${code} with ${status}`).toContain(status);
+  for (const field of Object.keys(parsed.data!.error)) {
+    if (field === 'code' || field === 'message') continue;
+    expect(ERROR_TRAITS[code].details, `${code} carrying ${field}`).toContain(field);
+  }
   return parsed.data!.error;
 }

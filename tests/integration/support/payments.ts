@@ -95,7 +95,7 @@ export function creditAccount(
       kind: 'refill',
       amount_cents: cents,
       currency: 'USD',
-      description: 'Refill card',
+      item: JSON.stringify({ kind: 'refill_pin' }),
       created_at: at,
       statement_id: null,
       payment_id: null,

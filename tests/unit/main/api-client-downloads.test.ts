@@ -74,6 +74,22 @@ describe('file downloads', () => {
     });
   });
 
+  it('asks for the file’s texts in the language given, and in the API’s default without one', async () => {
+    const { api } = client();
+    handler = send(200, 'application/pdf', PDF);
+    await api.statementPdf('tok', 'st-1', 'es');
+    handler = send(200, 'text/csv; charset=utf-8', 'payment_id\r\n');
+    await api.paymentsCsv('tok', { month: '2026-10' }, 'es');
+    await api.statementsCsv('tok', undefined, 'en');
+    await api.paymentsCsv('tok');
+    expect(seen.map((s) => s.url)).toEqual([
+      '/v1/account/statements/st-1/pdf?lang=es',
+      '/v1/account/payments.csv?month=2026-10&lang=es',
+      '/v1/account/statements.csv?lang=en',
+      '/v1/account/payments.csv',
+    ]);
+  });
+
   it('refuses a PDF answer that is not a PDF, or another media type', async () => {
     const { api } = client();
     handler = send(200, 'application/pdf', '<html>hello</html>');
@@ -124,7 +140,10 @@ describe('file downloads', () => {
   it('passes statement search filters along with the page', async () => {
     const { api } = client();
     handler = send(200, 'application/json', JSON.stringify({ items: [], nextCursor: null }));
-    await api.statements('tok', { limit: 6, from: '2026-01', to: '2026-03', maxAmountCents: 0 });
+    await api.call('account.statements', {
+      accessToken: 'tok',
+      query: { limit: 6, from: '2026-01', to: '2026-03', maxAmountCents: 0 },
+    });
     expect(seen[0]?.url).toBe(
       '/v1/account/statements?limit=6&from=2026-01&to=2026-03&maxAmountCents=0',
     );

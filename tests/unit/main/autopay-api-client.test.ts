@@ -56,7 +56,9 @@ describe('api client: AutoPay', () => {
   it('GETs /v1/account/autopay with the bearer token and checks the answer', async () => {
     answer = () => ({ status: 200, body: AUTOPAY_OFF });
     const api = client();
-    await expect(api.autopay('access-1')).resolves.toEqual(AUTOPAY_OFF);
+    await expect(api.call('autopay.view', { accessToken: 'access-1' })).resolves.toEqual(
+      AUTOPAY_OFF,
+    );
     expect(seen).toMatchObject([
       { method: 'GET', url: '/v1/account/autopay', authorization: 'Bearer access-1' },
     ]);
@@ -73,9 +75,12 @@ describe('api client: AutoPay', () => {
     answer = () => ({ status: 200, body: on });
     const api = client();
     await expect(
-      api.updateAutopay('access-1', { enabled: true, paymentMethodId: 'pm_1' }),
+      api.call('autopay.update', {
+        accessToken: 'access-1',
+        body: { enabled: true, paymentMethodId: 'pm_1' },
+      }),
     ).resolves.toEqual(on);
-    await api.updateAutopay('access-1', { enabled: false });
+    await api.call('autopay.update', { accessToken: 'access-1', body: { enabled: false } });
     expect(seen.map((s) => [s.method, s.url, s.contentType, JSON.parse(s.body)])).toEqual([
       [
         'PUT',
@@ -94,7 +99,10 @@ describe('api client: AutoPay', () => {
       body: failure('payment_method_not_found', 'There is no such saved card on this account.'),
     });
     await expect(
-      api.updateAutopay('access-1', { enabled: true, paymentMethodId: 'pm_gone' }),
+      api.call('autopay.update', {
+        accessToken: 'access-1',
+        body: { enabled: true, paymentMethodId: 'pm_gone' },
+      }),
     ).rejects.toMatchObject({ code: 'payment_method_not_found', extra: { status: 404 } });
     const message = 'The card ending 0002 expired in 01/2026.';
     answer = () => ({
@@ -104,7 +112,10 @@ describe('api client: AutoPay', () => {
       }),
     });
     const error = await api
-      .updateAutopay('access-1', { enabled: true, paymentMethodId: 'pm_old' })
+      .call('autopay.update', {
+        accessToken: 'access-1',
+        body: { enabled: true, paymentMethodId: 'pm_old' },
+      })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
     expect(error).toMatchObject({
@@ -117,10 +128,14 @@ describe('api client: AutoPay', () => {
   it('retries a GET on 503 but sends a PUT once', async () => {
     answer = () => ({ status: 503, body: failure('service_unavailable', 'Busy.') });
     const api = client();
-    await expect(api.autopay('access-1')).rejects.toMatchObject({ code: 'service_unavailable' });
+    await expect(api.call('autopay.view', { accessToken: 'access-1' })).rejects.toMatchObject({
+      code: 'service_unavailable',
+    });
     expect(seen).toHaveLength(3);
     seen = [];
-    await expect(api.updateAutopay('access-1', { enabled: false })).rejects.toMatchObject({
+    await expect(
+      api.call('autopay.update', { accessToken: 'access-1', body: { enabled: false } }),
+    ).rejects.toMatchObject({
       code: 'service_unavailable',
     });
     expect(seen).toHaveLength(1);
@@ -128,6 +143,8 @@ describe('api client: AutoPay', () => {
 
   it('refuses an answer that is not an AutoPay view', async () => {
     answer = () => ({ status: 200, body: { ...AUTOPAY_OFF, enabled: 'yes' } });
-    await expect(client().autopay('access-1')).rejects.toMatchObject({ code: 'invalid_response' });
+    await expect(client().call('autopay.view', { accessToken: 'access-1' })).rejects.toMatchObject({
+      code: 'invalid_response',
+    });
   });
 });

@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import type { SignInResponse } from '../../../contract/http/auth';
 import { DEFAULT_SETTINGS } from '../../../contract/settings';
 import { AppError } from '../../../main/errors';
-import type { SignInBody } from '../../../main/services/api-client';
+import type { CallInput } from '../../../main/services/api-client';
+
+type SignInBody = CallInput<'auth.signIn'>['body'];
 import { solveCaptcha, solverThreads } from '../../../main/services/captcha-solver';
 import { SessionService } from '../../../main/services/session';
 import { memorySettingsStore, SettingsService } from '../../../main/services/settings';

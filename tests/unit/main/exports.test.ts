@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createAppCore, type AppCoreDeps } from '../../../main/app-core';
 import { AppError } from '../../../main/errors';
 import { EXPORT_MESSAGES } from '../../../main/services/exports';
-import { baseCoreDeps } from './support/app-core';
+import { TEST_APP_INFO, baseCoreDeps } from './support/app-core';
 import { FakeDownloads, PAYMENTS_CSV, STATEMENTS_CSV, fakeSaveDialog } from './support/downloads';
 import { FakeApi, ManualTime, PASSWORD, memoryLog } from './support/fakes';
 
@@ -235,6 +235,27 @@ describe('CSV exports', () => {
       ).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
     }
     expect(downloads.calls).toEqual([]);
+  });
+});
+
+describe('the language of downloaded files', () => {
+  it('is the one the app is shown in: the computer’s, or the one chosen in Settings', async () => {
+    const { call, signIn, downloads } = setup({
+      appInfo: { ...TEST_APP_INFO, systemLanguage: 'es-MX' },
+    });
+    await signIn();
+    expect(await call('statements:save-pdf', { id: 'st-1' })).toMatchObject({ ok: true });
+    expect(await call('statements:export-csv')).toMatchObject({ ok: true });
+    expect(await call('payments:export-csv')).toMatchObject({ ok: true });
+    expect(downloads.calls.map((c) => [c.method, c.language])).toEqual([
+      ['statementPdf', 'es'],
+      ['statementsCsv', 'es'],
+      ['paymentsCsv', 'es'],
+    ]);
+
+    expect(await call('settings:set', { language: 'en' })).toMatchObject({ ok: true });
+    expect(await call('statements:open-pdf', { id: 'st-1' })).toMatchObject({ ok: true });
+    expect(downloads.calls.at(-1)).toMatchObject({ method: 'statementPdf', language: 'en' });
   });
 });
 

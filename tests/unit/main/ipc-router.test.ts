@@ -53,6 +53,8 @@ describe('createIpcRouter', () => {
     if (!result.ok) {
       expect(result.error.code).toBe('invalid_request');
       expect(result.error.issues?.[0]?.path).toBe('phone');
+      // The key of what is wrong, for the renderer to word it in the person's language.
+      expect(result.error.issues?.[0]?.issue).toBe('phone.characters');
     }
     for (const payload of [
       null,

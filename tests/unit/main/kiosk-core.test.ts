@@ -11,7 +11,7 @@ import { DEFAULT_SETTINGS } from '../../../contract/settings';
 import { createAppCore, type AppCoreDeps } from '../../../main/app-core';
 import { KIOSK_MESSAGES, receiptFeatures } from '../../../main/kiosk-core';
 import { KIOSK_RULES } from '../../../main/kiosk-rules';
-import type { ApiKiosk } from '../../../main/services/api-client';
+import type { ApiCaller } from '../../../main/services/api-client';
 import type { KioskHost } from '../../../main/services/kiosk';
 import type { PolicyOutcome } from '../../../main/services/policy';
 import { SettingsService, memorySettingsStore } from '../../../main/services/settings';
@@ -19,6 +19,7 @@ import type { CredentialVault } from '../../../main/services/vault';
 import { TEST_APP_INFO, baseCoreDeps } from './support/app-core';
 import {
   FakeApi,
+  fakeCall,
   ManualTime,
   PASSWORD,
   PHONE,
@@ -78,7 +79,7 @@ function fakeHost() {
   return { host, printed, steps };
 }
 
-class FakeKioskApi implements ApiKiosk {
+class FakeKioskApi implements ApiCaller {
   readonly calls: string[] = [];
   async startKioskVisit() {
     this.calls.push('startKioskVisit');
@@ -99,6 +100,15 @@ class FakeKioskApi implements ApiKiosk {
     this.calls.push(`emailPlanChangeReceipt ${id}`);
     return { sentTo: 'm•••@example.com' };
   }
+  readonly call = fakeCall({
+    'kiosk.startVisit': () => this.startKioskVisit(),
+    'kiosk.endVisits': () => this.endKioskVisits(),
+    'payments.emailReceipt': ({ accessToken, params }) =>
+      this.emailPaymentReceipt(accessToken, params.id),
+    'plans.changeReceipt': () => this.planChangeReceipt(),
+    'plans.emailChangeReceipt': ({ accessToken, params }) =>
+      this.emailPlanChangeReceipt(accessToken, params.id),
+  });
 }
 
 function setup(options: { policy?: PolicyOutcome; deps?: Partial<AppCoreDeps> } = {}) {

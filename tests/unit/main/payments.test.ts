@@ -4,9 +4,9 @@ import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { Receipt, SavedCard } from '../../../contract/http/payments';
 import { AppError } from '../../../main/errors';
-import type { ApiPayments } from '../../../main/services/api-client';
 import { createLogger, scrubText, scrubValue, type Log } from '../../../main/services/logger';
 import { PaymentService } from '../../../main/services/payments';
+import { fakeCall } from './support/fakes';
 
 const CARD = { number: '4242 4242 4242 4242', expMonth: 12, expYear: 2030, cvc: '123' };
 
@@ -41,7 +41,7 @@ function recorder(): Log & { lines: unknown[] } {
 
 function setup() {
   let n = 0;
-  const api = {
+  const routes = {
     paymentMethods: vi.fn(async () => ({ items: [savedCard] })),
     addPaymentMethod: vi.fn(async () => savedCard),
     removePaymentMethod: vi.fn(async () => {}),
@@ -49,7 +49,21 @@ function setup() {
     pay: vi.fn(async (_t: string, _body: unknown, _key: string) => receipt()),
     refill: vi.fn(async (_t: string, _pin: string, _key: string) => receipt()),
     receipt: vi.fn(async () => receipt()),
-  } satisfies ApiPayments;
+  };
+  const api = {
+    ...routes,
+    call: fakeCall({
+      'payments.methods': () => routes.paymentMethods(),
+      'payments.addMethod': () => routes.addPaymentMethod(),
+      'payments.removeMethod': () => routes.removePaymentMethod(),
+      'payments.setDefaultMethod': () => routes.setDefaultPaymentMethod(),
+      'payments.pay': ({ accessToken, body, idempotencyKey }) =>
+        routes.pay(accessToken, body, idempotencyKey),
+      'payments.refill': ({ accessToken, body, idempotencyKey }) =>
+        routes.refill(accessToken, body.pin, idempotencyKey),
+      'payments.receipt': () => routes.receipt(),
+    }),
+  };
   const log = recorder();
   const service = new PaymentService({
     api,
@@ -74,12 +88,65 @@ describe('PaymentService', () => {
     expect(service.pendingKey('pay')).toBeNull();
   });
 
-  it('keeps the key after a timeout, for a refill too (however the PIN is spaced)', async () => {
+  it('keeps the key after a timeout, for a refill too, and sends the PIN as its digits', async () => {
     const { api, service } = setup();
     api.refill.mockRejectedValueOnce(new AppError('timeout', 'slow'));
     await expect(service.refill('1234 5678 9012 3456')).rejects.toBeInstanceOf(AppError);
-    await service.refill('1234567890123456');
-    expect(api.refill.mock.calls.map((c) => c[2])).toEqual(['key-00000001', 'key-00000001']);
+    await service.refill('1234-5678-9012-3456');
+    // Only what main sends is checked here: that the API takes both as the same request under
+    // one key is shown against the real API (tests/integration/main/idempotent-action.test.ts).
+    expect(api.refill.mock.calls.map((c) => [c[1], c[2]])).toEqual([
+      ['1234567890123456', 'key-00000001'],
+      ['1234567890123456', 'key-00000001'],
+    ]);
+  });
+
+  it('refuses a PIN of the wrong shape before it reaches the API, with the API’s code', async () => {
+    const { api, service } = setup();
+    for (const pin of ['', '1234 5678', '1234-5678-9012-345x', '1234 5678 9012 3456 7']) {
+      await expect(service.refill(pin)).rejects.toMatchObject({
+        code: 'invalid_refill_pin_format',
+        message: expect.stringMatching(/16 digits/),
+        extra: { issues: [{ path: 'pin', message: expect.any(String) }] },
+      });
+    }
+    expect(api.refill).not.toHaveBeenCalled();
+    expect(service.pendingKey('refill')).toBeNull();
+  });
+
+  it.each([
+    [
+      '409 idempotency_in_progress',
+      new AppError('idempotency_in_progress', 'busy', { status: 409 }),
+    ],
+    [
+      'a 2xx whose body does not parse',
+      new AppError('invalid_response', 'garbled', { status: 201 }),
+    ],
+    ['a 502 from a gateway', new AppError('service_unavailable', 'bad gateway', { status: 502 })],
+  ])('keeps the payment’s key after %s', async (_label, error) => {
+    const { api, service } = setup();
+    api.pay.mockRejectedValueOnce(error);
+    const input = { amountCents: 2000, paymentMethodId: 'pm_1' };
+    await expect(service.pay(input)).rejects.toBe(error);
+    expect(service.pendingKey('pay')).toBe('key-00000001');
+    await service.pay(input);
+    expect(api.pay.mock.calls.map((c) => c[2])).toEqual(['key-00000001', 'key-00000001']);
+    expect(service.pendingKey('pay')).toBeNull();
+  });
+
+  it('keeps a lost payment retryable with its key after another payment is made', async () => {
+    const { api, service } = setup();
+    const first = { amountCents: 2000, paymentMethodId: 'pm_1' };
+    api.pay.mockRejectedValueOnce(offline());
+    await expect(service.pay(first)).rejects.toBeInstanceOf(AppError);
+    await service.pay({ ...first, amountCents: 2500 });
+    await service.pay(first);
+    expect(api.pay.mock.calls.map((c) => c[2])).toEqual([
+      'key-00000001',
+      'key-00000002',
+      'key-00000001',
+    ]);
   });
 
   it('uses a new key for a new action: after a receipt, a decline, or a different request', async () => {

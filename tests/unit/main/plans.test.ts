@@ -74,6 +74,35 @@ describe('plans service', () => {
     expect(api.keys).toEqual(['key-1', 'key-2', 'key-1']);
   });
 
+  it('keeps the key while the API is still at it or its answer was unreadable', async () => {
+    const { api, service } = setup();
+    api.fail.push(
+      new AppError('idempotency_in_progress', 'Still running.', { status: 409 }),
+      new AppError('invalid_response', 'Unreadable.', { status: 200 }),
+      new AppError('internal_error', 'Oops.', { status: 500 }),
+    );
+    for (const code of ['idempotency_in_progress', 'invalid_response', 'internal_error']) {
+      await expect(service.buyAddOn(dataPass.id)).rejects.toMatchObject({ code });
+    }
+    await service.buyAddOn(dataPass.id);
+    expect(api.keys).toEqual(['key-1', 'key-1', 'key-1', 'key-1']);
+  });
+
+  it('drops the key after a refusal that is not "in progress", even a 409', async () => {
+    const { api, service } = setup();
+    api.fail.push(new AppError('plan_price_changed', 'The price changed.', { status: 409 }));
+    await expect(service.change(change)).rejects.toMatchObject({ code: 'plan_price_changed' });
+    await service.change(change);
+    expect(api.keys).toEqual(['key-1', 'key-2']);
+  });
+
+  it('sends one request for a second click while the first is on its way', async () => {
+    const { api, service } = setup();
+    const [first, second] = await Promise.all([service.change(change), service.change(change)]);
+    expect(first).toEqual(second);
+    expect(api.keys).toEqual(['key-1']);
+  });
+
   it('answers with values the IPC contract accepts', async () => {
     const { service } = setup();
     expect(

@@ -7,12 +7,18 @@ import { ChangeContactRequest, ChangePasswordRequest } from '../../../contract/h
 import { SecondFactorCode } from '../../../contract/http/two-factor';
 import { EmailAddress } from '../../../contract/subscriber';
 import type { ZodType } from 'zod';
+import { CARD_BRANDS, DECLINE_CODES } from '../../../contract/cards';
 import { ERROR_CODES } from '../../../contract/errors';
+import { VALIDATION_ISSUES, VALIDATION_MESSAGES } from '../../../contract/validation';
 import en from '../../../renderer/src/i18n/en.json';
 import es from '../../../renderer/src/i18n/es.json';
 import { flattenKeys, lookup, placeholdersOf } from '../../../renderer/src/i18n/keys';
-import { CONTRACT_MESSAGES, contractMessage } from '../../../renderer/src/lib/messages';
-import { errorMessage } from '../../../renderer/src/lib/errors';
+import {
+  issueMessage,
+  parseErrorMessage,
+  validationMessage,
+} from '../../../renderer/src/lib/messages';
+import { errorMessage, isSessionEnded } from '../../../renderer/src/lib/errors';
 
 describe('the language catalogues', () => {
   it('have exactly the same keys in English and Spanish', () => {
@@ -41,6 +47,11 @@ describe('the language catalogues', () => {
       'security.sessions.appVersion',
       // An arrow between two values: nothing to translate.
       'plans.featureChange',
+      // Card brands are names.
+      'cards.brand.visa',
+      'cards.brand.mastercard',
+      'cards.brand.amex',
+      'cards.brand.discover',
     ]);
     for (const key of flattenKeys(en)) {
       const spanish = lookup(es, key)!;
@@ -58,30 +69,54 @@ describe('the language catalogues', () => {
   });
 });
 
-describe('contract messages', () => {
-  it('map to English entries that say exactly what the contract says', () => {
-    for (const [message, key] of Object.entries(CONTRACT_MESSAGES)) {
-      expect(lookup(en, key), key).toBe(message);
-      expect(lookup(es, key), key).toBeDefined();
-    }
+describe('every contract code in both languages', () => {
+  // A key missing in English does not compile (`renderer/src/lib/messages.ts`); these check that
+  // Spanish has each one too, and that the English is really there at run time.
+  const both = (key: string) => {
+    expect(lookup(en, key), `${key} (en)`).toBeTruthy();
+    expect(lookup(es, key), `${key} (es)`).toBeTruthy();
+  };
+
+  it('words every error code', () => {
+    for (const code of ERROR_CODES) both(`errors.${code}`);
   });
 
-  it('cover what parsePhone says for typical mistakes', () => {
-    for (const input of [
-      '',
-      '206555',
-      '2065550100999999',
-      '(206) 555-01a0',
-      '123-456-7890',
-      '206 555 0100 ext 5',
-    ]) {
+  it('words every validation issue', () => {
+    for (const issue of VALIDATION_ISSUES) both(`validation.${issue}`);
+  });
+
+  it('names every card brand and every decline reason', () => {
+    for (const brand of CARD_BRANDS) both(`cards.brand.${brand}`);
+    for (const code of DECLINE_CODES) both(`cards.decline.${code}`);
+  });
+
+  it('says in English what the contract says, so the API and the app agree', () => {
+    for (const issue of VALIDATION_ISSUES) {
+      expect(lookup(en, `validation.${issue}`), issue).toBe(VALIDATION_MESSAGES[issue]);
+    }
+  });
+});
+
+describe('validation messages', () => {
+  it('word what parsePhone says for typical mistakes by its key', () => {
+    for (const [input, issue] of [
+      ['', 'phone.empty'],
+      ['206555', 'phone.tooShort'],
+      ['2065550100999999', 'phone.tooManyDigits'],
+      ['(206) 555-01a0', 'phone.characters'],
+      ['123-456-7890', 'phone.invalid'],
+      ['206 555 0100 ext 5', 'phone.extension'],
+    ] as const) {
       const result = parsePhone(input);
-      expect(result.ok).toBe(false);
-      if (!result.ok) expect(contractMessage(result.message), input).toHaveProperty('key');
+      expect(result.ok, input).toBe(false);
+      if (!result.ok) {
+        expect(result.issue, input).toBe(issue);
+        expect(validationMessage(result.issue)).toEqual({ key: `validation.${issue}` });
+      }
     }
   });
 
-  it('cover what ApiBaseUrl and Password say', () => {
+  it('word what ApiBaseUrl and Password say by key, whatever the English says', () => {
     for (const input of [
       '',
       'not a url',
@@ -92,16 +127,21 @@ describe('contract messages', () => {
     ]) {
       const result = ApiBaseUrl.safeParse(input);
       expect(result.success, input).toBe(false);
-      if (!result.success)
-        expect(contractMessage(result.error.issues[0]!.message), input).toHaveProperty('key');
+      if (!result.success) {
+        const message = parseErrorMessage(result.error, 'apiBaseUrl.empty');
+        expect(message, input).toHaveProperty('key');
+      }
     }
     const password = Password.safeParse('');
     expect(password.success).toBe(false);
-    if (!password.success)
-      expect(contractMessage(password.error.issues[0]!.message)).toHaveProperty('key');
+    if (!password.success) {
+      expect(parseErrorMessage(password.error, 'password.tooLong')).toEqual({
+        key: 'validation.password.empty',
+      });
+    }
   });
 
-  it('cover what the e-mail, code and password-change schemas say', () => {
+  it('word what the e-mail, code and password-change schemas say', () => {
     const cases: [ZodType, unknown][] = [
       [EmailAddress, ''],
       [EmailAddress, 'not an address'],
@@ -118,26 +158,25 @@ describe('contract messages', () => {
       expect(result.success, JSON.stringify(input)).toBe(false);
       if (!result.success) {
         for (const issue of result.error.issues) {
-          expect(contractMessage(issue.message), issue.message).toHaveProperty('key');
+          expect(issueMessage(issue), issue.message).toHaveProperty('key');
         }
       }
     }
   });
 
-  it('fall back to the verbatim text when unknown', () => {
-    expect(contractMessage('Something new.')).toEqual({ text: 'Something new.' });
+  it('word an issue of an error body by its key, and keep the text of one without', () => {
+    expect(issueMessage({ message: 'Changed wording.', issue: 'phone.tooShort' })).toEqual({
+      key: 'validation.phone.tooShort',
+    });
+    expect(issueMessage({ message: 'Something new.' })).toEqual({ text: 'Something new.' });
   });
 });
 
 describe('error messages', () => {
-  it('name an existing catalogue entry for every error code', () => {
+  it('word every error code by its own entry', () => {
     for (const code of ERROR_CODES) {
       const message = errorMessage({ code, message: 'technical detail' });
-      expect(message, code).toHaveProperty('key');
-      if ('key' in message) {
-        const found = lookup(en, message.key) ?? lookup(en, `${message.key}_other`);
-        expect(found, `${code} → ${message.key}`).toBeDefined();
-      }
+      expect(message, code).toEqual({ key: `errors.${code}` });
     }
   });
 
@@ -154,23 +193,37 @@ describe('error messages', () => {
     });
   });
 
-  it('never says this version cannot do 2-step verification', () => {
-    expect(errorMessage({ code: 'second_factor_required', message: 'x' })).toEqual({
-      key: 'errors.generic',
+  it('says why a card was declined when the processor said, and what to do otherwise', () => {
+    expect(
+      errorMessage({ code: 'card_declined', message: 'x', declineCode: 'insufficient_funds' }),
+    ).toEqual({ key: 'cards.decline.insufficient_funds' });
+    expect(
+      errorMessage({ code: 'card_declined', message: 'x', declineCode: 'card_declined' }),
+    ).toEqual({ key: 'errors.card_declined' });
+    expect(errorMessage({ code: 'card_declined', message: 'x' })).toEqual({
+      key: 'errors.card_declined',
     });
-    expect(lookup(en, 'errors.second_factor_required')).toBeUndefined();
+  });
+
+  it('never says this version cannot do 2-step verification', () => {
+    expect(lookup(en, 'errors.second_factor_required')).not.toMatch(/version|support|update/i);
   });
 
   it('never shows the technical message', () => {
-    expect(errorMessage({ code: 'internal_error', message: 'stack trace' })).toEqual({
-      key: 'errors.generic',
-    });
-    expect(errorMessage({ code: 'not_signed_in', message: 'x' })).toEqual({
-      key: 'errors.session_expired',
-    });
+    for (const code of ERROR_CODES) {
+      const message = errorMessage({ code, message: 'stack trace' });
+      expect('text' in message, code).toBe(false);
+    }
   });
 
-  it('uses the first issue of an invalid request when it is a known contract message', () => {
+  it('uses the first issue of an invalid request by its key, not its English', () => {
+    expect(
+      errorMessage({
+        code: 'invalid_request',
+        message: 'x',
+        issues: [{ path: 'phone', message: 'Any wording at all.', issue: 'phone.tooShort' }],
+      }),
+    ).toEqual({ key: 'validation.phone.tooShort' });
     expect(
       errorMessage({
         code: 'invalid_request',
@@ -179,6 +232,20 @@ describe('error messages', () => {
           { path: 'phone', message: 'That phone number is too short: enter all 10 digits.' },
         ],
       }),
-    ).toEqual({ key: 'validation.phone.tooShort' });
+    ).toEqual({ key: 'errors.invalid_request' });
+  });
+
+  it('treats a refused access token as the end of the session: main already tried a refresh', () => {
+    const ended = ERROR_CODES.filter(isSessionEnded);
+    expect(ended.sort()).toEqual(
+      [
+        'invalid_refresh_token',
+        'not_signed_in',
+        'refresh_token_reused',
+        'session_expired',
+        'token_expired',
+        'unauthorized',
+      ].sort(),
+    );
   });
 });

@@ -1,5 +1,6 @@
 /// <reference types="svelte" />
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DeclineCodeField } from '../../../contract/cards';
 import type { Payment } from '../../../contract/http/account';
 import type { Receipt } from '../../../contract/http/payments';
 import type { CancelledPlanChange } from '../../../contract/http/plans';
@@ -27,7 +28,7 @@ const payment = (id: string, extra: Partial<Payment> = {}): Payment => ({
   createdAt: '2026-11-20T15:00:00.000Z',
   amount: usd(20_00),
   method: 'card',
-  description: 'Card payment',
+  item: { kind: 'card_payment', brand: 'visa', last4: '4242' },
   cardLast4: '4242',
   cardBrand: 'visa',
   status: 'succeeded',
@@ -41,22 +42,24 @@ const receiptOf = (p: Payment): Receipt => ({
   status: p.status,
   method: p.method,
   card: p.cardLast4 ? { brand: 'visa', last4: p.cardLast4 } : null,
-  items: [{ description: p.description, amount: p.amount }],
+  items: [{ item: p.item, amount: p.amount }],
   amount: p.amount,
   balanceAfter: usd(30_00),
 });
 
 describe('payment history words', () => {
-  it('names a failed payment’s reason, with a catch-all for reasons it does not know', () => {
+  it('names a failed payment’s reason, with the general refusal for reasons it does not know', () => {
     expect(failureReason({ status: 'succeeded', declineCode: null })).toBeNull();
     expect(failureReason({ status: 'failed', declineCode: 'insufficient_funds' })).toEqual({
-      key: 'paymentHistory.decline.insufficient_funds',
+      key: 'cards.decline.insufficient_funds',
     });
-    expect(failureReason({ status: 'failed', declineCode: 'stolen_card' })).toEqual({
-      key: 'paymentHistory.decline.other',
+    // A reason newer than this version is read as the general refusal when the answer is parsed.
+    const unknown = DeclineCodeField.parse('stolen_card');
+    expect(failureReason({ status: 'failed', declineCode: unknown })).toEqual({
+      key: 'cards.decline.card_declined',
     });
     expect(failureReason({ status: 'failed', declineCode: null })).toEqual({
-      key: 'paymentHistory.decline.other',
+      key: 'cards.decline.card_declined',
     });
   });
 
@@ -78,16 +81,13 @@ describe('payment history words', () => {
     expect(methodMessage({ method: 'cash', last4: null }, 'x')).toEqual({
       key: 'paymentHistory.method.cash',
     });
-    expect(brandName('amex')).toEqual({ text: 'American Express' });
-    expect(brandName('unknown')).toEqual({ key: 'paymentHistory.unknownBrand' });
-    expect(brandName(null)).toEqual({ key: 'paymentHistory.unknownBrand' });
+    expect(brandName('amex')).toEqual({ key: 'cards.brand.amex' });
+    expect(brandName('unknown')).toEqual({ key: 'cards.brand.unknown' });
+    expect(brandName(null)).toEqual({ key: 'cards.brand.unknown' });
   });
 
   it('has every key it uses in both languages', () => {
     const keys = [
-      ...['card_declined', 'insufficient_funds', 'invalid_token', 'other'].map(
-        (k) => `paymentHistory.decline.${k}`,
-      ),
       ...['card', 'cardUnknown', 'refill_pin', 'autopay', 'autopayCard', 'cash'].map(
         (k) => `paymentHistory.method.${k}`,
       ),

@@ -1,6 +1,6 @@
 /// <reference types="svelte" />
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Receipt } from '../../../contract/http/payments';
+import { RefillPin, refillPinProblem, type Receipt } from '../../../contract/http/payments';
 import type { PayInput, Result } from '../../../contract/ipc';
 import en from '../../../renderer/src/i18n/en.json';
 import es from '../../../renderer/src/i18n/es.json';
@@ -46,8 +46,44 @@ describe('refill PIN input', () => {
 
   it('asks for all 16 digits', () => {
     expect(pinError('')).toBe('payments.refill.pinRequired');
+    expect(pinError(' - ')).toBe('payments.refill.pinRequired');
     expect(pinError('1234 5678')).toBe('payments.refill.pinFormat');
     expect(pinError('1234 5678 9012 3456')).toBeNull();
+    expect(pinError('1234-5678-9012-3456')).toBeNull();
+    expect(pinError('1234 5678 9012 345x')).toBe('payments.refill.pinFormat');
+    expect(pinError('1234 5678 9012 3456 7')).toBe('payments.refill.pinFormat');
+  });
+});
+
+describe('RefillPin: the one rule for a PIN, in the renderer, main and the API', () => {
+  it('turns a PIN typed or pasted with spaces or dashes into its 16 digits', () => {
+    for (const typed of [
+      '1234567890123456',
+      '1234-5678-9012-3456',
+      '1234 5678 9012 3456',
+      ' 1234 5678\n9012\t3456 ',
+      '1234–5678–9012–3456', // en dashes, as a PIN copied from an e-mail may have
+      '1234\u00a05678\u00a09012\u00a03456',
+    ]) {
+      expect(RefillPin.parse(typed), typed).toBe('1234567890123456');
+    }
+  });
+
+  it('refuses anything else, saying why', () => {
+    const problem = (typed: string) => {
+      const parsed = RefillPin.safeParse(typed);
+      expect(parsed.success, typed).toBe(false);
+      return parsed.success
+        ? null
+        : [refillPinProblem(parsed.error), parsed.error.issues[0]!.message];
+    };
+    expect(problem('')).toEqual(['required', 'Enter the 16 digits of the refill PIN.']);
+    expect(problem('1234 5678')).toEqual(['length', 'A refill PIN is 16 digits; this one has 8.']);
+    expect(problem('1234.5678.9012.3456')?.[0]).toBe('characters');
+    expect(problem('1234/5678/9012/3456')?.[0]).toBe('characters');
+    expect(problem('１２３４５６７８９０１２３４５６')?.[0]).toBe('characters');
+    expect(problem('1234 5678 9012 3456 7')?.[0]).toBe('length');
+    expect(problem('1'.repeat(41))?.[1]).toMatch(/16 digits/);
   });
 });
 
@@ -160,7 +196,7 @@ describe('PaymentsForm', () => {
     form.card.type('expiry', '12/29');
     form.card.cvc = '123';
     expect(await form.pay()).toBeNull();
-    expect(form.payError).toEqual({ key: 'payments.errors.declined' });
+    expect(form.payError).toEqual({ key: 'errors.card_declined' });
     expect(form.payRetryable).toBe(false);
     expect(form.receipt).toBeNull();
   });

@@ -10,20 +10,29 @@ import { PLAN_CATALOGUE } from '../../../server/src/db/migrations/002-plan-catal
 
 describe('renewalCharges', () => {
   it('a plan with taxes and fees included is one line: the price', () => {
-    const plan = { name: 'Value 15 GB', price_cents: 35_00, taxes_included: 1 };
+    const plan = { id: 'value-15gb', name: 'Value 15 GB', price_cents: 35_00, taxes_included: 1 };
     expect(renewalCharges(plan)).toEqual([
-      { kind: 'plan', description: 'Value 15 GB plan, monthly', amountCents: 35_00 },
+      {
+        kind: 'plan',
+        item: { kind: 'plan_renewal', planId: 'value-15gb', planName: 'Value 15 GB', period: null },
+        amountCents: 35_00,
+      },
     ]);
     expect(renewalTotal(plan)).toBe(35_00);
   });
 
   it('a plan sold plus taxes adds 8.25 % tax and the $1.50 regulatory fee', () => {
-    const plan = { name: 'Starter 5 GB', price_cents: 25_00, taxes_included: 0 };
-    expect(renewalCharges(plan)).toEqual([
-      { kind: 'plan', description: 'Starter 5 GB plan, monthly', amountCents: 25_00 },
+    const plan = { id: 'starter-5gb', name: 'Starter 5 GB', price_cents: 25_00, taxes_included: 0 };
+    const period = { from: '2026-11-07', to: '2026-12-06' };
+    expect(renewalCharges(plan, period)).toEqual([
+      {
+        kind: 'plan',
+        item: { kind: 'plan_renewal', planId: 'starter-5gb', planName: 'Starter 5 GB', period },
+        amountCents: 25_00,
+      },
       // 8.25 % of $25.00 is $2.0625 → $2.06
-      { kind: 'tax', description: 'State and local taxes', amountCents: 206 },
-      { kind: 'fee', description: 'Regulatory and 911 fee', amountCents: 150 },
+      { kind: 'tax', item: { kind: 'tax', name: 'state_and_local' }, amountCents: 206 },
+      { kind: 'fee', item: { kind: 'fee', name: 'regulatory_911' }, amountCents: 150 },
     ]);
     expect(renewalTotal(plan)).toBe(25_00 + 206 + 150);
   });
@@ -41,8 +50,9 @@ describe('renewalCharges', () => {
 
   it('rounds tax half up, in integer cents', () => {
     const tax = (price_cents: number) =>
-      renewalCharges({ name: 'P', price_cents, taxes_included: 0 }).find((l) => l.kind === 'tax')!
-        .amountCents;
+      renewalCharges({ id: 'p', name: 'P', price_cents, taxes_included: 0 }).find(
+        (l) => l.kind === 'tax',
+      )!.amountCents;
     expect(tax(200)).toBe(17); // 16.5 → 17
     expect(tax(600)).toBe(50); // 49.5 → 50
     expect(tax(1000)).toBe(83); // 82.5 → 83
@@ -55,7 +65,7 @@ describe('renewalCharges', () => {
   it('tax is always the exact half-up rounding of price × 8.25 %', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 1_000_000_00 }), (price) => {
-        const lines = renewalCharges({ name: 'P', price_cents: price, taxes_included: 0 });
+        const lines = renewalCharges({ id: 'p', name: 'P', price_cents: price, taxes_included: 0 });
         const tax = lines.find((l) => l.kind === 'tax')!.amountCents;
         expect(Number.isInteger(tax)).toBe(true);
         // tax = round-half-up(price × 825 / 10000), checked with exact integers.

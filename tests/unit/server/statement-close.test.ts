@@ -11,7 +11,7 @@ import { StatementParams } from '../../../contract/http/account';
 
 const entry = (over: Partial<OpenEntry> & Pick<OpenEntry, 'id' | 'kind' | 'amount_cents'>) => ({
   currency: 'USD',
-  description: over.kind,
+  item: JSON.stringify({ kind: 'other', text: over.kind }),
   created_at: 1_000,
   payment_id: null,
   ...over,
@@ -47,6 +47,12 @@ describe('statement lines from ledger entries', () => {
     ]);
     // Charges less credits; payments are listed but are not part of the total.
     expect(statementTotalCents(lines)).toBe(25_00 + 206 - 5_00);
+  });
+
+  it('gives each line the item of its entry, as stored', () => {
+    const item = JSON.stringify({ kind: 'tax', name: 'state_and_local' });
+    const [line] = statementLinesFrom([entry({ id: 't', kind: 'tax', amount_cents: -206, item })]);
+    expect(line!.item).toBe(item);
   });
 
   it('keeps a zero amount as 0, not -0', () => {

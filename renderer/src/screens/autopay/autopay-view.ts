@@ -2,6 +2,7 @@ import type { ApiError } from '../../../../contract/errors';
 import type { AutopayRun, AutopayRunReason } from '../../../../contract/http/autopay';
 import type { Message, TranslationKey } from '../../i18n/keys';
 import { errorMessage } from '../../lib/errors';
+import { declineMessage } from '../../lib/messages';
 
 /** A card's expiry as the API keeps it. */
 export interface CardExpiry {
@@ -23,13 +24,6 @@ export function expiryText(card: CardExpiry): string {
   return `${String(card.expMonth).padStart(2, '0')}/${String(card.expYear % 100).padStart(2, '0')}`;
 }
 
-/** The processor's decline reasons, in plain words. */
-const DECLINES: Partial<Record<string, TranslationKey>> = {
-  card_declined: 'autopay.decline.card_declined',
-  insufficient_funds: 'autopay.decline.insufficient_funds',
-  invalid_token: 'autopay.decline.invalid_token',
-};
-
 /** A run that charged nothing, by the API's reason code, in the person's language. */
 const RUN_REASONS: Record<Exclude<AutopayRunReason, 'declined'>, TranslationKey> = {
   too_late: 'autopay.lastRun.reasonTooLate',
@@ -42,9 +36,7 @@ const RUN_REASONS: Record<Exclude<AutopayRunReason, 'declined'>, TranslationKey>
 /** Why a run failed or was skipped, in words a subscriber understands; null for a payment. */
 export function runReason(run: AutopayRun): Message | null {
   if (run.status === 'succeeded') return null;
-  if (run.declineCode !== null) {
-    return { key: DECLINES[run.declineCode] ?? 'autopay.decline.other' };
-  }
+  if (run.declineCode !== null) return declineMessage(run.declineCode);
   if (run.reason !== null && run.reason !== 'declined') return { key: RUN_REASONS[run.reason] };
   // Runs recorded before reasons had codes: the API's own (English) words.
   return run.message.trim() === '' ? null : { text: run.message };

@@ -1,38 +1,22 @@
 import type { CardBrand, Payment } from '../../../../contract/http/account';
 import type { Receipt } from '../../../../contract/http/payments';
-import type { Message, TranslationKey } from '../../i18n/keys';
+import type { Message } from '../../i18n/keys';
 import { airtime } from '../../lib/airtime';
 import { CursorPages } from '../../lib/cursor-pages.svelte';
+import { brandMessage, declineMessage } from '../../lib/messages';
 import { Resource, type ResourceOptions } from '../../lib/resource.svelte';
 
 /** Payments per page of the history. */
 export const PAYMENT_PAGE_SIZE = 20;
 
-/** Card brands as printed on the card; an unknown brand is just "Card", in the page's language. */
-const BRAND_NAMES: Readonly<Record<Exclude<CardBrand, 'unknown'>, string>> = {
-  visa: 'Visa',
-  mastercard: 'Mastercard',
-  amex: 'American Express',
-  discover: 'Discover',
-};
-
+/** A card's brand in words; an unknown or unrecorded brand is just "Card". */
 export function brandName(brand: CardBrand | null | undefined): Message {
-  if (!brand || brand === 'unknown') return { key: 'paymentHistory.unknownBrand' };
-  return { text: BRAND_NAMES[brand] };
+  return brandMessage(brand);
 }
-
-/** The processor's decline reasons that have words of their own; any other is "declined". */
-const DECLINE_KEYS: Readonly<Record<string, TranslationKey>> = {
-  card_declined: 'paymentHistory.decline.card_declined',
-  insufficient_funds: 'paymentHistory.decline.insufficient_funds',
-  invalid_token: 'paymentHistory.decline.invalid_token',
-};
 
 /** Why a failed payment failed, in words; `null` for a payment that did not fail. */
 export function failureReason(payment: Pick<Payment, 'status' | 'declineCode'>): Message | null {
-  if (payment.status !== 'failed') return null;
-  const key = payment.declineCode ? DECLINE_KEYS[payment.declineCode] : undefined;
-  return { key: key ?? 'paymentHistory.decline.other' };
+  return payment.status === 'failed' ? declineMessage(payment.declineCode) : null;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Message } from '../../i18n/keys';
 import { airtime, settle } from '../../lib/airtime';
 import { Countdown } from '../../lib/countdown.svelte';
 import { errorMessage } from '../../lib/errors';
-import { contractMessage } from '../../lib/messages';
+import { parseErrorMessage } from '../../lib/messages';
 
 /** Longest staff PIN the policy accepts (contract/kiosk.ts). */
 export const STAFF_PIN_MAX_LENGTH = 12;
@@ -56,7 +56,7 @@ export class StaffExitForm {
     if (!this.canSubmit) return { kind: 'ignored' };
     const parsed = StaffPinInput.safeParse({ pin: this.pin });
     if (!parsed.success) {
-      this.#pinError = contractMessage(parsed.error.issues[0]?.message ?? '');
+      this.#pinError = parseErrorMessage(parsed.error, 'staffPin');
       return { kind: 'invalid' };
     }
     this.#pinError = null;

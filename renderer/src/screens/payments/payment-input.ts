@@ -1,8 +1,14 @@
 import type { CardInput } from '../../../../contract/http/payments';
-import { MAX_PAYMENT_CENTS, MIN_PAYMENT_CENTS } from '../../../../contract/http/payments';
+import {
+  MAX_PAYMENT_CENTS,
+  MIN_PAYMENT_CENTS,
+  REFILL_PIN_DIGITS,
+  RefillPin,
+  refillPinProblem,
+} from '../../../../contract/http/payments';
 import type { TranslationKey } from '../../i18n/keys';
 
-export const PIN_DIGITS = 16;
+export const PIN_DIGITS = REFILL_PIN_DIGITS;
 
 const digitsOf = (text: string) => text.replace(/\D/g, '');
 const groups = (digits: string, size: number) =>
@@ -16,11 +22,16 @@ export function formatPin(raw: string): string {
   return groups(digitsOf(raw).slice(0, PIN_DIGITS), 4).join(' ');
 }
 
-/** Why a PIN cannot be sent yet, or null when it has its 16 digits. */
+/**
+ * Why a PIN cannot be sent yet, or null when it is one. Checked with the contract's rule, the one
+ * main and the API apply too, so what passes here is never refused there for its shape.
+ */
 export function pinError(raw: string): TranslationKey | null {
-  const digits = digitsOf(raw);
-  if (digits.length === 0) return 'payments.refill.pinRequired';
-  return digits.length === PIN_DIGITS ? null : 'payments.refill.pinFormat';
+  const parsed = RefillPin.safeParse(raw);
+  if (parsed.success) return null;
+  return refillPinProblem(parsed.error) === 'required'
+    ? 'payments.refill.pinRequired'
+    : 'payments.refill.pinFormat';
 }
 
 /** A card number as shown while typing: at most 19 digits, in groups of four. */

@@ -7,9 +7,11 @@ import { errorMessage, isRetryable } from '../../lib/errors';
 import { CardEntry } from './card-entry.svelte';
 import { amountError, formatPin, parseAmount, pinError } from './payment-input';
 
-/** Answers of the payment routes that have words of their own on this screen. */
+/**
+ * Answers of the payment routes that have words of their own on this screen. A declined card is
+ * worded by {@link errorMessage}, with the processor's reason when it gave one.
+ */
 const PAYMENT_ERRORS: Partial<Record<string, TranslationKey>> = {
-  card_declined: 'payments.errors.declined',
   invalid_refill_pin_format: 'payments.refill.pinFormat',
   refill_pin_invalid: 'payments.errors.pinInvalid',
   payment_method_not_found: 'payments.errors.cardGone',

@@ -11,7 +11,7 @@ import { airtime, settle } from '../../lib/airtime';
 import { isCompleteCode, sanitizeCode } from '../../lib/codes';
 import { Countdown } from '../../lib/countdown.svelte';
 import { errorMessage, isRetryable, isTimedWait, waitMessage } from '../../lib/errors';
-import { contractMessage } from '../../lib/messages';
+import { issueMessage, validationMessage } from '../../lib/messages';
 import { feedbackMessage } from '../../lib/password-feedback';
 import { PasswordStrength, type PasswordChecker } from '../../lib/password-strength.svelte';
 import type { SecondFactorChallenge } from '../../state/app.svelte';
@@ -178,7 +178,7 @@ export class RecoveryFlow {
     if (this.#step === 'choose') {
       const phone = parsePhone(this.phone);
       if (!phone.ok) {
-        this.#phoneError = contractMessage(phone.message);
+        this.#phoneError = validationMessage(phone.issue);
         return { kind: 'invalid', field: 'phone' };
       }
       this.#phoneError = null;
@@ -332,7 +332,7 @@ export class RecoveryFlow {
         const issue = error.issues?.[0];
         const field = issue ? fieldOf(issue.path) : null;
         if (issue && field) {
-          const message = contractMessage(issue.message);
+          const message = issueMessage(issue);
           if (field === 'phone') {
             this.#phoneError = message;
             this.#step = 'choose';

@@ -3,7 +3,7 @@ import { Password } from '../../../../contract/http/auth';
 import type { Message } from '../../i18n/keys';
 import { airtime, settle } from '../../lib/airtime';
 import { errorMessage, isRetryable } from '../../lib/errors';
-import { contractMessage } from '../../lib/messages';
+import { parseErrorMessage } from '../../lib/messages';
 import { feedbackMessage } from '../../lib/password-feedback';
 import { PasswordStrength, type PasswordChecker } from '../../lib/password-strength.svelte';
 import { fieldIssue } from './field-issue';
@@ -98,7 +98,7 @@ export class ChangePasswordForm {
     const current = Password.safeParse(this.current);
     this.#currentError = current.success
       ? null
-      : contractMessage(current.error.issues[0]?.message ?? 'Enter your password.');
+      : parseErrorMessage(current.error, 'password.empty');
     this.#newError = this.strength.password === '' ? { key: 'validation.password.newEmpty' } : null;
     this.#confirmError =
       this.confirm !== this.strength.password ? { key: 'password.mismatch' } : null;

@@ -6,7 +6,7 @@ import { EmailAddress } from '../../../../contract/subscriber';
 import type { Message } from '../../i18n/keys';
 import { airtime, settle } from '../../lib/airtime';
 import { errorMessage, isRetryable } from '../../lib/errors';
-import { contractMessage } from '../../lib/messages';
+import { parseErrorMessage, validationMessage } from '../../lib/messages';
 import { fieldIssue } from './field-issue';
 
 export type ContactOutcome =
@@ -107,20 +107,18 @@ export class ContactForm {
     this.#done = null;
 
     const email = EmailAddress.safeParse(this.email);
-    this.#emailError = email.success
-      ? null
-      : contractMessage(email.error.issues[0]?.message ?? 'Enter an e-mail address.');
+    this.#emailError = email.success ? null : parseErrorMessage(email.error, 'email.empty');
     let contactPhone: string | null = null;
     this.#phoneError = null;
     if (this.contactPhone.trim() !== '') {
       const phone = parsePhone(this.contactPhone);
       if (phone.ok) contactPhone = phone.e164;
-      else this.#phoneError = contractMessage(phone.message);
+      else this.#phoneError = validationMessage(phone.issue);
     }
     const password = Password.safeParse(this.password);
     this.#passwordError = password.success
       ? null
-      : contractMessage(password.error.issues[0]?.message ?? 'Enter your password.');
+      : parseErrorMessage(password.error, 'password.empty');
     if (!email.success) return { kind: 'invalid', field: 'email' };
     if (this.#phoneError) return { kind: 'invalid', field: 'contactPhone' };
 

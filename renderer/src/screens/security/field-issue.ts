@@ -1,6 +1,6 @@
 import type { ApiError } from '../../../../contract/errors';
 import type { Message } from '../../i18n/keys';
-import { contractMessage } from '../../lib/messages';
+import { issueMessage } from '../../lib/messages';
 
 /**
  * When the API refused the request as invalid, the form field its first issue is about (by the
@@ -12,5 +12,5 @@ export function fieldIssue<F extends string>(
 ): { field: F; message: Message } | null {
   const issue = error.code === 'invalid_request' ? error.issues?.[0] : undefined;
   if (!issue || !Object.hasOwn(fieldsByPath, issue.path)) return null;
-  return { field: fieldsByPath[issue.path]!, message: contractMessage(issue.message) };
+  return { field: fieldsByPath[issue.path]!, message: issueMessage(issue) };
 }

@@ -6,7 +6,7 @@ import { airtime, settle } from '../../lib/airtime';
 import { isCompleteCode, sanitizeCode } from '../../lib/codes';
 import { Countdown } from '../../lib/countdown.svelte';
 import { errorMessage, isRetryable } from '../../lib/errors';
-import { contractMessage } from '../../lib/messages';
+import { issueMessage, parseErrorMessage } from '../../lib/messages';
 
 export type TwoFactorStage =
   | { name: 'idle' }
@@ -256,9 +256,7 @@ export class TwoFactorSetup {
   #checkedPassword(): string | null {
     const parsed = Password.safeParse(this.password);
     if (parsed.success) return parsed.data;
-    this.#passwordError = contractMessage(
-      parsed.error.issues[0]?.message ?? 'Enter your password.',
-    );
+    this.#passwordError = parseErrorMessage(parsed.error, 'password.empty');
     return null;
   }
 
@@ -301,7 +299,7 @@ export class TwoFactorSetup {
       return { kind: 'invalid', field: 'password' };
     }
     if (error.code === 'invalid_request' && error.issues?.[0]?.path === 'password') {
-      this.#passwordError = contractMessage(error.issues[0].message);
+      this.#passwordError = issueMessage(error.issues[0]);
       return { kind: 'invalid', field: 'password' };
     }
     if (STALE.has(error.code)) {

@@ -3,7 +3,7 @@ import type { SettingsPatch } from '../../../../contract/settings';
 import type { Message } from '../../i18n/keys';
 import { airtime, settle } from '../../lib/airtime';
 import { errorMessage } from '../../lib/errors';
-import { contractMessage } from '../../lib/messages';
+import { parseErrorMessage } from '../../lib/messages';
 import type { AppState } from '../../state/app.svelte';
 
 export type ConnectionTest =
@@ -68,7 +68,7 @@ export class SettingsForm {
       this.#addressError = null;
       return parsed.data;
     }
-    this.#addressError = contractMessage(parsed.error.issues[0]?.message ?? '');
+    this.#addressError = parseErrorMessage(parsed.error, 'apiBaseUrl.empty');
     return null;
   }
 

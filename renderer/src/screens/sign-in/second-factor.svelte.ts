@@ -4,8 +4,14 @@ import type { Message } from '../../i18n/keys';
 import { airtime, settle } from '../../lib/airtime';
 import { isCompleteCode, sanitizeCode, type CodeKind } from '../../lib/codes';
 import { Countdown } from '../../lib/countdown.svelte';
-import { errorMessage, isRetryable, isTimedWait, waitMessage } from '../../lib/errors';
-import { contractMessage } from '../../lib/messages';
+import {
+  errorMessage,
+  isRetryable,
+  isSessionEnded,
+  isTimedWait,
+  waitMessage,
+} from '../../lib/errors';
+import { issueMessage } from '../../lib/messages';
 import type { Notice, SecondFactorChallenge } from '../../state/app.svelte';
 
 /** Why the second step is over, as the sign-in screen then says it. */
@@ -26,16 +32,12 @@ export type ResendOutcome =
 
 /**
  * Answers that mean this second step cannot go on and the password must be entered again: the
- * challenge expired, was used up by wrong codes, or main no longer holds it.
+ * challenge was refused or main no longer holds it (a session-ending answer), or the code
+ * expired or was used up by wrong codes.
  */
-const STEP_ENDED: ReadonlySet<ErrorCode> = new Set([
-  'unauthorized',
-  'not_signed_in',
-  'session_expired',
-  'token_expired',
-  'code_expired',
-  'too_many_attempts',
-]);
+function stepEnded(code: ErrorCode): boolean {
+  return isSessionEnded(code) || code === 'code_expired' || code === 'too_many_attempts';
+}
 
 /**
  * The second step of a sign-in: the code from an authenticator app or a text (or a recovery
@@ -179,14 +181,14 @@ export class SecondFactorForm {
       return { kind: 'signed-in', session: result.value };
     }
     const error = result.error;
-    if (STEP_ENDED.has(error.code)) return this.#ended(error);
+    if (stepEnded(error.code)) return this.#ended(error);
     if (error.code === 'invalid_code') {
       this.#codeError = errorMessage(error);
       this.#lastTry = error.attemptsLeft !== undefined && error.attemptsLeft <= 1;
       return { kind: 'invalid' };
     }
     if (error.code === 'invalid_request' && error.issues?.[0]) {
-      this.#codeError = contractMessage(error.issues[0].message);
+      this.#codeError = issueMessage(error.issues[0]);
       return { kind: 'invalid' };
     }
     this.#error = error;
@@ -213,7 +215,7 @@ export class SecondFactorForm {
       return { kind: 'sent' };
     }
     const error = result.error;
-    if (STEP_ENDED.has(error.code)) return this.#ended(error);
+    if (stepEnded(error.code)) return this.#ended(error);
     if (error.code === 'rate_limited' && error.retryAfterSeconds !== undefined) {
       // Too soon for another text: the cooldown says how long, the code already sent still works.
       this.#resendCooldown.start(error.retryAfterSeconds);

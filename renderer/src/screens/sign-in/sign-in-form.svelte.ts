@@ -7,7 +7,7 @@ import type { Message } from '../../i18n/keys';
 import { airtime, settle } from '../../lib/airtime';
 import { Countdown } from '../../lib/countdown.svelte';
 import { errorMessage, isRetryable, isTimedWait, waitMessage } from '../../lib/errors';
-import { contractMessage } from '../../lib/messages';
+import { issueMessage, parseErrorMessage, validationMessage } from '../../lib/messages';
 
 /** What a submit led to, so the screen can move focus to the right place. */
 export type SubmitOutcome =
@@ -119,11 +119,11 @@ export class SignInForm {
   /** Returns the phone number in E.164 when both fields are acceptable. */
   #validate(): { phone: string } | { invalid: 'phone' | 'password' } {
     const phone = parsePhone(this.phone);
-    this.#phoneError = phone.ok ? null : contractMessage(phone.message);
+    this.#phoneError = phone.ok ? null : validationMessage(phone.issue);
     const password = Password.safeParse(this.password);
     this.#passwordError = password.success
       ? null
-      : contractMessage(password.error.issues[0]?.message ?? 'Enter your password.');
+      : parseErrorMessage(password.error, 'password.empty');
     if (!phone.ok) return { invalid: 'phone' };
     if (!password.success) return { invalid: 'password' };
     return { phone: phone.e164 };
@@ -162,7 +162,7 @@ export class SignInForm {
     if (error.code === 'invalid_request' && error.issues?.length) {
       // Main re-validates what was sent; show its word next to the field it is about.
       const issue = error.issues[0]!;
-      const message = contractMessage(issue.message);
+      const message = issueMessage(issue);
       if (issue.path === 'phone') this.#phoneError = message;
       if (issue.path === 'password') this.#passwordError = message;
     }

@@ -17,6 +17,7 @@ import { rateLimits } from './015-rate-limits';
 import { kioskVisits } from './016-kiosk-visits';
 import { keyIds } from './017-key-ids';
 import { deviceCookies } from './018-device-cookies';
+import { lineItems } from './019-line-items';
 
 /** Every migration, by name; names sort in the order they must run. Never edit a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -38,4 +39,5 @@ export const migrations: Record<string, Migration> = {
   '016-kiosk-visits': kioskVisits,
   '017-key-ids': keyIds,
   '018-device-cookies': deviceCookies,
+  '019-line-items': lineItems,
 };

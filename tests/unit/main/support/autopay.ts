@@ -1,6 +1,7 @@
 import type { AutopayUpdate, AutopayView } from '../../../../contract/http/autopay';
 import { AppError } from '../../../../main/errors';
-import type { ApiAutopay } from '../../../../main/services/api-client';
+import type { ApiCaller } from '../../../../main/services/api-client';
+import { fakeCall } from './fakes';
 import { SAVED_CARD } from './payments';
 
 /** AutoPay off, as a new account has it: no card chosen, the plan's discount still shown. */
@@ -21,7 +22,7 @@ export const AUTOPAY_OFF: AutopayView = {
  * on the account; `fail` makes the next calls throw, `lose` applies the next PUT and then throws
  * as if its answer never arrived.
  */
-export class FakeAutopay implements ApiAutopay {
+export class FakeAutopay implements ApiCaller {
   view: AutopayView = { ...AUTOPAY_OFF };
   fail: AppError[] = [];
   lose: AppError | null = null;
@@ -66,4 +67,9 @@ export class FakeAutopay implements ApiAutopay {
     if (lost) throw lost;
     return this.view;
   };
+
+  readonly call = fakeCall({
+    'autopay.view': ({ accessToken }) => this.autopay(accessToken),
+    'autopay.update': ({ accessToken, body }) => this.updateAutopay(accessToken, body),
+  });
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Language } from '../../../../contract/settings';
 import { AppError } from '../../../../main/errors';
 import type {
   ApiDownloads,
@@ -19,14 +20,26 @@ export const PAYMENTS_CSV = 'id,created_at,amount\r\npay-1,2026-10-02T10:00:00Z,
  * refresh that follows behave as with the real client.
  */
 export class FakeDownloads implements ApiDownloads {
-  readonly calls: Array<{ method: string; token: string; args: unknown[] }> = [];
+  /** Each download asked for; `language` is the language the file was asked in, if any. */
+  readonly calls: Array<{
+    method: string;
+    token: string;
+    args: unknown[];
+    language: Language | undefined;
+  }> = [];
   pdf: ApiFile = { bytes: PDF_BYTES, fileName: 'airtime-statement-2026-10.pdf' };
   failure: AppError | null = null;
 
   constructor(readonly api: FakeApi) {}
 
-  async #file(method: string, token: string, file: ApiFile, args: unknown[]): Promise<ApiFile> {
-    this.calls.push({ method, token, args });
+  async #file(
+    method: string,
+    token: string,
+    file: ApiFile,
+    args: unknown[],
+    language: Language | undefined,
+  ): Promise<ApiFile> {
+    this.calls.push({ method, token, args, language });
     if (this.failure) throw this.failure;
     if (!this.api.validAccess.has(token)) {
       throw new AppError('token_expired', 'Your session needs refreshing.', { status: 401 });
@@ -34,23 +47,25 @@ export class FakeDownloads implements ApiDownloads {
     return { bytes: Buffer.from(file.bytes), fileName: file.fileName };
   }
 
-  statementPdf = (t: string, id: string) =>
+  statementPdf = (t: string, id: string, language?: Language) =>
     id === 'st-missing'
       ? Promise.reject(new AppError('statement_not_found', 'No such statement.', { status: 404 }))
-      : this.#file('statementPdf', t, this.pdf, [id]);
-  statementsCsv = (t: string, filters?: ExportFilterParams) =>
+      : this.#file('statementPdf', t, this.pdf, [id], language);
+  statementsCsv = (t: string, filters?: ExportFilterParams, language?: Language) =>
     this.#file(
       'statementsCsv',
       t,
       { bytes: Buffer.from(STATEMENTS_CSV), fileName: 'airtime-statements.csv' },
       [filters],
+      language,
     );
-  paymentsCsv = (t: string, filters?: ExportFilterParams) =>
+  paymentsCsv = (t: string, filters?: ExportFilterParams, language?: Language) =>
     this.#file(
       'paymentsCsv',
       t,
       { bytes: Buffer.from(PAYMENTS_CSV), fileName: 'airtime-payments.csv' },
       [filters],
+      language,
     );
 }
 

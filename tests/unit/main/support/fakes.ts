@@ -34,7 +34,13 @@ import type {
 } from '../../../../contract/http/two-factor';
 import type { PushEvent } from '../../../../contract/ipc';
 import { AppError } from '../../../../main/errors';
-import type { ApiClient, SecondFactorBody, SignInBody } from '../../../../main/services/api-client';
+import type { RouteId } from '../../../../contract/http/routes';
+import type {
+  ApiCall,
+  ApiClient,
+  CallInput,
+  CallResult,
+} from '../../../../main/services/api-client';
 import type { Clock, TimerHandle, Timers } from '../../../../main/services/clock';
 import type { Log } from '../../../../main/services/logger';
 
@@ -182,7 +188,14 @@ export const statements: StatementList = {
 export const statement: StatementDetail = {
   ...statements.items[0]!,
   planName: plan.name,
-  lines: [{ id: 'l-1', kind: 'plan', description: 'Value 15 GB', amount: usd(40_00) }],
+  lines: [
+    {
+      id: 'l-1',
+      kind: 'plan',
+      item: { kind: 'plan_renewal', planId: plan.id, planName: plan.name, period: null },
+      amount: usd(40_00),
+    },
+  ],
   subtotal: usd(40_00),
   taxesAndFees: usd(0),
   paid: usd(0),
@@ -195,7 +208,7 @@ export const payments: PaymentList = {
       createdAt: '2026-10-07T06:00:00.000Z',
       amount: usd(40_00),
       method: 'card',
-      description: 'Monthly payment',
+      item: { kind: 'card_payment', brand: 'unknown', last4: '4242' },
       cardLast4: '4242',
       status: 'succeeded',
     },
@@ -259,6 +272,26 @@ export const SECOND_FACTOR_CODE = '123456';
 export const RESET_CODE = '654321';
 
 type Call = { method: string; token?: string; args?: unknown[] };
+
+type SignInBody = CallInput<'auth.signIn'>['body'];
+type SecondFactorBody = CallInput<'auth.secondFactor'>['body'];
+
+/** Answers to the routes a fake serves, by route id. */
+export type RouteHandlers = {
+  [K in RouteId]?: (input: CallInput<K>) => Promise<CallResult<K>>;
+};
+
+/**
+ * A fake of the client's `call`: each route the fake serves has a handler; a route it does not
+ * serve is a mistake in the test, so it fails loudly rather than answering something.
+ */
+export function fakeCall(handlers: RouteHandlers): ApiCall {
+  return ((id: RouteId, input?: object) => {
+    const handler = handlers[id] as ((input: object) => Promise<unknown>) | undefined;
+    if (!handler) return Promise.reject(new Error(`the fake API does not serve ${id}`));
+    return handler(input ?? {});
+  }) as ApiCall;
+}
 
 /** A challenge the fake API handed out for a 2-step sign-in. */
 interface FakeChallenge {
@@ -572,6 +605,41 @@ export class FakeApi implements ApiClient {
   };
   recoveryCodes = (t: string, password: string): Promise<RecoveryCodesResponse> =>
     this.#account('recoveryCodes', t, { recoveryCodes: RECOVERY_CODES }, [password]);
+
+  readonly call: ApiCall = fakeCall({
+    'auth.signIn': ({ body }) => this.signIn(body),
+    'auth.secondFactor': ({ body }) => this.secondFactor(body),
+    'auth.secondFactorResend': ({ body }) => this.secondFactorResend(body.challenge),
+    'auth.refresh': ({ body }) => this.refresh(body.refreshToken),
+    'auth.signOut': ({ body }) => this.signOut(body.refreshToken),
+    'auth.captchaChallenge': () => this.captchaChallenge(),
+    'auth.resetStart': ({ body }) => this.resetStart({ ...body, captcha: body.captcha ?? '' }),
+    'auth.resetVerify': ({ body }) => this.resetVerify(body),
+    'auth.resetComplete': ({ body }) => this.resetComplete(body),
+    'account.summary': ({ accessToken }) => this.summary(accessToken),
+    'account.plan': ({ accessToken }) => this.plan(accessToken),
+    'account.usage': ({ accessToken, query }) => this.usage(accessToken, query?.cycle),
+    'account.insights': ({ accessToken }) => this.insights(accessToken),
+    'account.statements': ({ accessToken, query }) => this.statements(accessToken, query),
+    'account.statement': ({ accessToken, params }) => this.statement(accessToken, params.id),
+    'account.payments': ({ accessToken, query }) => this.payments(accessToken, query),
+    'security.overview': ({ accessToken }) => this.securityOverview(accessToken),
+    'security.changePassword': ({ accessToken, body }) => this.changePassword(accessToken, body),
+    'security.changeContact': ({ accessToken, body }) => this.changeContact(accessToken, body),
+    'security.sessions': ({ accessToken }) => this.sessions(accessToken),
+    'security.signOutSession': ({ accessToken, params }) =>
+      this.signOutSession(accessToken, params.id),
+    'security.signOutOthers': ({ accessToken }) => this.signOutOthers(accessToken),
+    'security.events': ({ accessToken, query }) => this.securityEvents(accessToken, query),
+    'twoFactor.enrol': ({ accessToken, body }) =>
+      this.twoFactorEnrol(accessToken, body?.method ?? 'totp'),
+    'twoFactor.resend': ({ accessToken }) => this.twoFactorResend(accessToken),
+    'twoFactor.confirm': ({ accessToken, body }) => this.twoFactorConfirm(accessToken, body.code),
+    'twoFactor.disable': ({ accessToken, body }) =>
+      this.twoFactorDisable(accessToken, body.password),
+    'twoFactor.recoveryCodes': ({ accessToken, body }) =>
+      this.recoveryCodes(accessToken, body.password),
+  });
 
   async ping(baseUrl: string): Promise<{ latencyMs: number }> {
     this.calls.push({ method: 'ping', args: [baseUrl] });

@@ -1,5 +1,6 @@
 import type { Receipt, SavedCard } from '../../../../contract/http/payments';
-import type { ApiPayments } from '../../../../main/services/api-client';
+import type { ApiCaller } from '../../../../main/services/api-client';
+import { fakeCall } from './fakes';
 
 export const SAVED_CARD: SavedCard = {
   id: 'pm_1',
@@ -25,7 +26,7 @@ export const paymentReceipt = (method: Receipt['method'] = 'card'): Receipt => (
 });
 
 /** The API's card and payment routes, answering as the sandbox does for the 4242 card. */
-export class FakePayments implements ApiPayments {
+export class FakePayments implements ApiCaller {
   /** Idempotency-Keys sent, in order. */
   readonly keys: string[] = [];
 
@@ -50,4 +51,16 @@ export class FakePayments implements ApiPayments {
   async receipt() {
     return paymentReceipt('card');
   }
+
+  readonly call = fakeCall({
+    'payments.methods': () => this.paymentMethods(),
+    'payments.addMethod': () => this.addPaymentMethod(),
+    'payments.removeMethod': () => this.removePaymentMethod(),
+    'payments.setDefaultMethod': () => this.setDefaultPaymentMethod(),
+    'payments.pay': ({ accessToken, body, idempotencyKey }) =>
+      this.pay(accessToken, body, idempotencyKey),
+    'payments.refill': ({ accessToken, body, idempotencyKey }) =>
+      this.refill(accessToken, body.pin, idempotencyKey),
+    'payments.receipt': () => this.receipt(),
+  });
 }

@@ -9,8 +9,8 @@ import type {
 } from '../../../../contract/http/plans';
 import { money as usd } from '../../../../contract/money';
 import { AppError } from '../../../../main/errors';
-import type { ApiPlans } from '../../../../main/services/api-client';
-import { plan, summary } from './fakes';
+import type { ApiCaller } from '../../../../main/services/api-client';
+import { fakeCall, plan, summary } from './fakes';
 
 export const biggerPlan = { ...plan, id: 'plus', name: 'Plus', monthlyPrice: usd(55_00) };
 
@@ -45,7 +45,7 @@ export const preview: PlanChangePreview = {
  * Plans and add-ons as the API answers them. `fail` makes the next calls throw (a lost answer, a
  * refusal); every Idempotency-Key sent is kept in `keys`.
  */
-export class FakePlans implements ApiPlans {
+export class FakePlans implements ApiCaller {
   keys: string[] = [];
   fail: AppError[] = [];
   tokens: string[] = [];
@@ -117,4 +117,15 @@ export class FakePlans implements ApiPlans {
       balanceAfter: usd(0),
     };
   };
+
+  readonly call = fakeCall({
+    'plans.catalogue': ({ accessToken }) => this.planCatalogue(accessToken ?? ''),
+    'plans.preview': ({ accessToken }) => this.planPreview(accessToken),
+    'plans.change': ({ accessToken, body, idempotencyKey }) =>
+      this.planChange(accessToken, body, idempotencyKey),
+    'plans.addOns': ({ accessToken }) => this.addOns(accessToken),
+    'plans.cancelPending': ({ accessToken }) => this.cancelPendingPlanChange(accessToken),
+    'plans.buyAddOn': ({ accessToken, body, idempotencyKey }) =>
+      this.buyAddOn(accessToken, body.addOnId, idempotencyKey),
+  });
 }

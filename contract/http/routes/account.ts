@@ -1,0 +1,250 @@
+import { ApiErrorBody } from '../../errors';
+import {
+  AccountSummary,
+  ExportFilters,
+  PageQuery,
+  PaymentList,
+  Plan,
+  StatementDetail,
+  StatementList,
+  StatementParams,
+  StatementPdfQuery,
+  StatementsQuery,
+  UsageQuery,
+  UsageResponse,
+} from '../account';
+import { UsageInsights } from '../insights';
+import {
+  PasswordConfirmation,
+  RecoveryCodesResponse,
+  SecondFactorResendResponse,
+  TwoFactorConfirmRequest,
+  TwoFactorConfirmResponse,
+  TwoFactorEnrolRequest,
+  TwoFactorEnrolResponse,
+} from '../two-factor';
+import { csvFile, NoContent, pdfFile, READ_ERRORS, WRITE_ERRORS, type RouteTable } from './define';
+
+const EXPORT_FILTERS =
+  'Optional filters as on GET /v1/account/statements: month (YYYY-MM) or from/to (YYYY-MM, inclusive), minAmountCents/maxAmountCents (inclusive). Text cells that a spreadsheet would run as a formula (starting with = + - @) are prefixed with an apostrophe.';
+
+/** Setting up and turning off 2-step verification, for the signed-in subscriber. */
+export const TWO_FACTOR_ROUTES = {
+  'twoFactor.enrol': {
+    method: 'POST',
+    path: '/v1/account/two-factor/enrol',
+    auth: 'bearer',
+    // Fastify hands a request without a body to the schema as null.
+    body: TwoFactorEnrolRequest.nullish(),
+    responses: {
+      200: TwoFactorEnrolResponse,
+      409: ApiErrorBody,
+      502: ApiErrorBody,
+      503: ApiErrorBody,
+      ...WRITE_ERRORS,
+    },
+    idempotencyKey: false,
+    rateLimit: 'none',
+    summary: 'Start setting up 2-step verification, by authenticator app or by text message',
+    description:
+      "totp (also without a body): a new secret and its otpauth URI. sms: a code is texted to the account's line now; confirm with it within 10 minutes (5 tries). 429 when a code was texted less than a minute ago, 502 delivery_failed when the text could not be sent, 503 when this server cannot send texts. 409 two_factor_already_enabled.",
+    tags: ['account'],
+  },
+  'twoFactor.resend': {
+    method: 'POST',
+    path: '/v1/account/two-factor/resend',
+    auth: 'bearer',
+    responses: {
+      200: SecondFactorResendResponse,
+      409: ApiErrorBody,
+      502: ApiErrorBody,
+      503: ApiErrorBody,
+      ...WRITE_ERRORS,
+    },
+    idempotencyKey: false,
+    rateLimit: 'none',
+    summary: 'Text another code for setting up 2-step verification by text message',
+    description:
+      'No body. One text a minute (429 with retryAfterSeconds); the newest code is the one that counts. 400 when no enrolment by text is under way.',
+    tags: ['account'],
+  },
+  'twoFactor.confirm': {
+    method: 'POST',
+    path: '/v1/account/two-factor/confirm',
+    auth: 'bearer',
+    body: TwoFactorConfirmRequest,
+    responses: {
+      200: TwoFactorConfirmResponse,
+      409: ApiErrorBody,
+      410: ApiErrorBody,
+      ...WRITE_ERRORS,
+    },
+    idempotencyKey: false,
+    rateLimit: 'none',
+    summary: 'Turn 2-step verification on with a first code; returns 10 recovery codes',
+    description:
+      'The code from the authenticator app, or the one texted for enrolment (410 code_expired when it has expired or was replaced, 429 too_many_attempts after 5 wrong tries: ask for a new one).',
+    tags: ['account'],
+  },
+  'twoFactor.disable': {
+    method: 'POST',
+    path: '/v1/account/two-factor/disable',
+    auth: 'bearer',
+    body: PasswordConfirmation,
+    responses: { 204: NoContent, 409: ApiErrorBody, 423: ApiErrorBody, ...WRITE_ERRORS },
+    idempotencyKey: false,
+    rateLimit: 'password',
+    summary: 'Turn 2-step verification off (needs the password)',
+    description:
+      'Removes the method, the recovery codes and any code in flight, and forgets every remembered computer. 401 wrong_password (wrong ones count toward the account lockout, 423 account_locked), 409 two_factor_not_enabled.',
+    tags: ['account'],
+  },
+  'twoFactor.recoveryCodes': {
+    method: 'POST',
+    path: '/v1/account/two-factor/recovery-codes',
+    auth: 'bearer',
+    body: PasswordConfirmation,
+    responses: {
+      200: RecoveryCodesResponse,
+      409: ApiErrorBody,
+      423: ApiErrorBody,
+      ...WRITE_ERRORS,
+    },
+    idempotencyKey: false,
+    rateLimit: 'password',
+    summary: 'Replace the recovery codes (needs the password); every older code stops working',
+    description:
+      '401 wrong_password (wrong ones count toward the account lockout, 423 account_locked), 409 two_factor_not_enabled.',
+    tags: ['account'],
+  },
+} as const satisfies RouteTable;
+
+/** The signed-in subscriber's own data: dashboard, usage, statements, payments, downloads. */
+export const ACCOUNT_ROUTES = {
+  'account.summary': {
+    method: 'GET',
+    path: '/v1/account/summary',
+    auth: 'bearer',
+    responses: { 200: AccountSummary, ...READ_ERRORS },
+    idempotencyKey: false,
+    rateLimit: 'none',
+    summary: 'Everything the dashboard needs first: balance, amount due, plan, usage, cycle',
+    tags: ['account'],
+  },
+  'account.plan': {
+    method: 'GET',
+    path: '/v1/account/plan',
+    auth: 'bearer',
+    responses: { 200: Plan, ...READ_ERRORS },
+    idempotencyKey: false,
+    rateLimit: 'none',
+    summary: 'The current plan',
+    tags: ['account'],
+  },
+  'account.usage': {
+    method: 'GET',
+    path: '/v1/account/usage',
+    auth: 'bearer',
+    query: UsageQuery,
+    responses: { 200: UsageResponse, ...READ_ERRORS },
+    idempotencyKey: false,
+    rateLimit: 'none',
+    summary: 'Daily usage of one cycle (the current one by default)',
+    tags: ['account'],
+  },
+  'account.statements': {
+    method: 'GET',
+    path: '/v1/account/statements',
+    auth: 'bearer',
+    query: StatementsQuery,
+    responses: { 200: StatementList, ...READ_ERRORS },
+    idempotencyKey: false,
+    rateLimit: 'none',
+    summary: 'Monthly statements, newest first, paginated by cursor',
+    description:
+      'Optional filters: month (YYYY-MM) or from/to (YYYY-MM, inclusive) on the month the period starts in, and minAmountCents/maxAmountCents (inclusive) on the total. month with from/to, from after to, or min above max are 400 invalid_request.',
+    tags: ['account'],
+  },
+  'account.statement': {
+    method: 'GET',
+    path: '/v1/account/statements/:id',
+    auth: 'bearer',
+    params: StatementParams,
+    responses: { 200: StatementDetail, 404: ApiErrorBody, ...READ_ERRORS },
+    idempotencyKey: false,
+    rateLimit: 'none',
+    summary: 'One statement with its line items',
+    tags: ['account'],
+  },
+  'account.payments': {
+    method: 'GET',
+    path: '/v1/account/payments',
+    auth: 'bearer',
+    query: PageQuery,
+    responses: { 200: PaymentList, ...READ_ERRORS },
+    idempotencyKey: false,
+    rateLimit: 'none',
+    summary: 'Payments and refills, newest first, paginated by cursor',
+    tags: ['account'],
+  },
+  'account.insights': {
+    method: 'GET',
+    path: '/v1/account/insights',
+    auth: 'bearer',
+    responses: { 200: UsageInsights, ...READ_ERRORS },
+    idempotencyKey: false,
+    rateLimit: 'none',
+    summary: "This cycle's data forecast and a plan suggestion from the last three cycles",
+    description:
+      "forecast: at the mean daily pace of the cycle's whole days so far (today is not over, so it is left out of the pace), whether the data allowance runs out before the cycle ends and on which day, and the projected total. advisor: the cheapest active plan, taxes and fees included, that covered data, minutes and texts in each of the last three completed cycles, with what it would have saved over them; recommendation is null when no cheaper plan fits or there is no completed cycle yet (see reason).",
+    tags: ['account'],
+  },
+  'account.statementPdf': {
+    method: 'GET',
+    path: '/v1/account/statements/:id/pdf',
+    auth: 'bearer',
+    params: StatementParams,
+    query: StatementPdfQuery,
+    responses: {
+      200: pdfFile('The statement as a PDF file'),
+      404: ApiErrorBody,
+      ...READ_ERRORS,
+    },
+    idempotencyKey: false,
+    rateLimit: 'none',
+    summary: 'One statement as a PDF document',
+    description:
+      'The statement with its line items, totals, payments applied and amount due, worded in `lang` (en or es; else the first of them in Accept-Language; else en). 404 statement_not_found for an id that is not on this account.',
+    tags: ['account'],
+  },
+  'account.statementsCsv': {
+    method: 'GET',
+    path: '/v1/account/statements.csv',
+    auth: 'bearer',
+    query: ExportFilters,
+    responses: {
+      200: csvFile('One row per statement, amounts in decimal dollars'),
+      ...READ_ERRORS,
+    },
+    idempotencyKey: false,
+    rateLimit: 'none',
+    summary: 'Statements as a CSV file, newest first',
+    description: EXPORT_FILTERS,
+    tags: ['account'],
+  },
+  'account.paymentsCsv': {
+    method: 'GET',
+    path: '/v1/account/payments.csv',
+    auth: 'bearer',
+    query: ExportFilters,
+    responses: {
+      200: csvFile('One row per payment, amounts in decimal dollars'),
+      ...READ_ERRORS,
+    },
+    idempotencyKey: false,
+    rateLimit: 'none',
+    summary: 'Payments and refills as a CSV file, newest first',
+    description: EXPORT_FILTERS,
+    tags: ['account'],
+  },
+} as const satisfies RouteTable;

@@ -1,0 +1,100 @@
+import { ApiErrorBody } from '../../errors';
+import { PageQuery } from '../account';
+import {
+  ChangeContactRequest,
+  ChangePasswordRequest,
+  ChangePasswordResponse,
+  SecurityEventList,
+  SecurityOverview,
+  SessionIdParams,
+  SessionList,
+  SignOutOthersResponse,
+} from '../security';
+import { NoContent, READ_ERRORS, WRITE_ERRORS, type RouteTable } from './define';
+
+/** The security center: overview, password and contact changes, devices, security history. */
+export const SECURITY_ROUTES = {
+  'security.overview': {
+    method: 'GET',
+    path: '/v1/account/security',
+    auth: 'bearer',
+    responses: { 200: SecurityOverview, ...READ_ERRORS },
+    idempotencyKey: false,
+    rateLimit: 'none',
+    summary: "The account's protection at a glance",
+    tags: ['security'],
+  },
+  'security.changePassword': {
+    method: 'POST',
+    path: '/v1/account/password',
+    auth: 'bearer',
+    body: ChangePasswordRequest,
+    responses: {
+      200: ChangePasswordResponse,
+      422: ApiErrorBody,
+      423: ApiErrorBody,
+      ...WRITE_ERRORS,
+    },
+    idempotencyKey: false,
+    rateLimit: 'password',
+    summary: 'Change the password; every other session ends',
+    description:
+      'Needs the current password (401 wrong_password; wrong ones count toward the account lockout, 423 account_locked). The new one must pass the password policy (422 weak_password with feedback). Remembered computers are forgotten, and a notice is e-mailed.',
+    tags: ['security'],
+  },
+  'security.changeContact': {
+    method: 'POST',
+    path: '/v1/account/contact',
+    auth: 'bearer',
+    body: ChangeContactRequest,
+    responses: { 200: SecurityOverview, 423: ApiErrorBody, ...WRITE_ERRORS },
+    idempotencyKey: false,
+    rateLimit: 'password',
+    summary: 'Change the e-mail address and/or the contact number',
+    description:
+      'Needs the password (401 wrong_password, 423 account_locked). `contactPhone: null` removes the contact number. A new e-mail address is announced at the old one.',
+    tags: ['security'],
+  },
+  'security.sessions': {
+    method: 'GET',
+    path: '/v1/account/sessions',
+    auth: 'bearer',
+    responses: { 200: SessionList, ...READ_ERRORS },
+    idempotencyKey: false,
+    rateLimit: 'none',
+    summary: 'Signed-in devices, most recently used first',
+    tags: ['security'],
+  },
+  'security.signOutSession': {
+    method: 'POST',
+    path: '/v1/account/sessions/:id/sign-out',
+    auth: 'bearer',
+    params: SessionIdParams,
+    responses: { 204: NoContent, 404: ApiErrorBody, ...WRITE_ERRORS },
+    idempotencyKey: false,
+    rateLimit: 'none',
+    summary: 'Sign out one device (this one included)',
+    tags: ['security'],
+  },
+  'security.signOutOthers': {
+    method: 'POST',
+    path: '/v1/account/sessions/sign-out-others',
+    auth: 'bearer',
+    responses: { 200: SignOutOthersResponse, ...WRITE_ERRORS },
+    idempotencyKey: false,
+    rateLimit: 'none',
+    summary: 'Sign out every device except this one',
+    tags: ['security'],
+  },
+  'security.events': {
+    method: 'GET',
+    path: '/v1/account/security-events',
+    auth: 'bearer',
+    query: PageQuery,
+    responses: { 200: SecurityEventList, ...READ_ERRORS },
+    idempotencyKey: false,
+    rateLimit: 'none',
+    summary: 'The sign-in and security history, newest first, paginated by cursor',
+    tags: ['security'],
+  },
+} as const satisfies RouteTable;
