@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ApiErrorBody } from '../../errors';
 import { IdempotencyHeaders } from '../payments';
+import { ReceiptEmailResponse } from '../kiosk';
 
 /**
  * How a route of the account API is declared: once, here, for the server that serves it, the
@@ -88,6 +89,20 @@ export const READ_ERRORS = { 400: ApiErrorBody, 401: ApiErrorBody } as const;
 
 /** Error answers of a signed-in POST: a body can also be too large, not JSON, or rate-limited. */
 export const WRITE_ERRORS = { ...JSON_BODY_ERRORS, 401: ApiErrorBody } as const;
+
+/**
+ * What e-mailing a receipt answers, for a payment's and a plan change's alike: sent; not this
+ * account's (404); no address on file or the day's limit reached (409); the mail server refused
+ * it (502) or none is set up (503).
+ */
+export const RECEIPT_EMAIL_RESPONSES = {
+  200: ReceiptEmailResponse,
+  404: ApiErrorBody,
+  409: ApiErrorBody,
+  502: ApiErrorBody,
+  503: ApiErrorBody,
+  ...WRITE_ERRORS,
+} as const;
 
 /** A 204: no body. */
 export const NoContent = z.null();

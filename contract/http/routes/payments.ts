@@ -1,6 +1,5 @@
 import { ApiErrorBody } from '../../errors';
 import { AutopayUpdate, AutopayView } from '../autopay';
-import { ReceiptEmailResponse } from '../kiosk';
 import {
   AddCardRequest,
   IdempotencyHeaders,
@@ -12,7 +11,14 @@ import {
   SavedCard,
   SavedCardList,
 } from '../payments';
-import { NoBody, NoContent, READ_ERRORS, WRITE_ERRORS, type RouteTable } from './define';
+import {
+  NoBody,
+  NoContent,
+  READ_ERRORS,
+  RECEIPT_EMAIL_RESPONSES,
+  WRITE_ERRORS,
+  type RouteTable,
+} from './define';
 
 const IDEMPOTENCY =
   'Needs an Idempotency-Key header (8–128 of A–Z a–z 0–9 _ -; 400 idempotency_key_required when missing). A retry with the same key and body gets the first answer again (header Idempotent-Replayed: true) and moves no money; the same key with another body is 422 idempotency_key_reused; while the first is still running, 409 idempotency_in_progress with retryAfterSeconds.';
@@ -122,14 +128,7 @@ export const PAYMENT_ROUTES = {
     auth: 'bearer',
     params: PaymentParams,
     body: NoBody,
-    responses: {
-      200: ReceiptEmailResponse,
-      404: ApiErrorBody,
-      409: ApiErrorBody,
-      502: ApiErrorBody,
-      503: ApiErrorBody,
-      ...WRITE_ERRORS,
-    },
+    responses: RECEIPT_EMAIL_RESPONSES,
     idempotencyKey: false,
     rateLimit: 'none',
     summary: "E-mail the receipt of one payment or refill to the account's address",

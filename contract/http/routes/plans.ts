@@ -1,5 +1,4 @@
 import { ApiErrorBody } from '../../errors';
-import { ReceiptEmailResponse } from '../kiosk';
 import { IdempotencyHeaders } from '../payments';
 import {
   AddOnList,
@@ -14,7 +13,13 @@ import {
   PlanChangeRequest,
   PlanChangeResult,
 } from '../plans';
-import { NoBody, READ_ERRORS, WRITE_ERRORS, type RouteTable } from './define';
+import {
+  NoBody,
+  READ_ERRORS,
+  RECEIPT_EMAIL_RESPONSES,
+  WRITE_ERRORS,
+  type RouteTable,
+} from './define';
 import { RECEIPT_EMAIL } from './payments';
 
 const IDEMPOTENCY =
@@ -128,14 +133,7 @@ export const PLAN_ROUTES = {
     auth: 'bearer',
     params: PlanChangeParams,
     body: NoBody,
-    responses: {
-      200: ReceiptEmailResponse,
-      404: ApiErrorBody,
-      409: ApiErrorBody,
-      502: ApiErrorBody,
-      503: ApiErrorBody,
-      ...WRITE_ERRORS,
-    },
+    responses: RECEIPT_EMAIL_RESPONSES,
     idempotencyKey: false,
     rateLimit: 'none',
     summary: "E-mail the receipt of one plan change to the account's address",
