@@ -77,6 +77,7 @@ import { fastifyTrustProxy, type TrustProxy } from './net/trust-proxy';
 import { databaseRateLimitStore, memoryRateLimitStore } from './plugins/rate-limit-store';
 import { addIntegerFormats } from './openapi/integer-formats';
 import { declareFrameworkAnswers } from './openapi/framework-answers';
+import { scheduleJob, type ScheduledJob } from './jobs/schedule';
 
 export const API_VERSION = '0.1.0';
 
@@ -270,69 +271,46 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onClose', async () => background.settled());
 
   const pruneEveryMs = options.pruneIntervalMs ?? HOUR_MS;
-  if (pruneEveryMs > 0) {
-    // Run as background work, so closing the app waits for a prune in flight.
-    const timer = setInterval(() => {
-      background.run(
-        () =>
-          pruneExpired(database.db, clock.now(), {
-            riskWindowMs: captchaPolicy.failureWindowMs,
-            lockoutWindowMs: signInBudgets.failureWindowMs,
-          }),
-        (error) => app.log.warn({ err: error }, 'could not delete expired rows'),
-      );
-    }, pruneEveryMs);
-    // The timer alone must not keep the process alive.
-    timer.unref();
-    app.addHook('onClose', async () => clearInterval(timer));
-  }
-
-  const autopayEveryMs = options.autopayIntervalMs ?? 15 * MINUTE_MS;
-  if (autopayEveryMs > 0) {
-    // Every instance may run it: each renewal's run is claimed in the database, so one charges.
-    const timer = setInterval(() => {
-      background.run(
-        () =>
-          runAutopay(database.db, processor, clock, {
-            dialect: database.kind,
-            onError: (error, runId) =>
-              app.log.warn({ err: error, runId }, 'AutoPay run failed; retried later'),
-          }),
-        (error) => app.log.warn({ err: error }, 'AutoPay run did not finish'),
-      );
-    }, autopayEveryMs);
-    timer.unref();
-    app.addHook('onClose', async () => clearInterval(timer));
-  }
-
-  const statementEveryMs = options.statementIntervalMs ?? 15 * MINUTE_MS;
-  if (statementEveryMs > 0) {
-    // Every instance may run it: each renewal and each statement is written once, under a unique key.
-    const timer = setInterval(() => {
-      background.run(
-        () =>
-          runStatementJob(database.db, clock, {
-            onError: (error, subscriberId) =>
-              app.log.warn({ err: error, subscriberId }, 'statement job failed; retried later'),
-          }),
-        (error) => app.log.warn({ err: error }, 'statement job did not finish'),
-      );
-    }, statementEveryMs);
-    timer.unref();
-    app.addHook('onClose', async () => clearInterval(timer));
-  }
-
-  if (pruneEveryMs > 0) {
-    // A plan change chosen for the renewal starts on the renewal day: checked as often as the prune.
-    const timer = setInterval(() => {
-      background.run(
-        () => applyDuePlanChanges(database.db, clock.now()),
-        (error) => app.log.warn({ err: error }, 'could not apply due plan changes'),
-      );
-    }, pruneEveryMs);
-    timer.unref();
-    app.addHook('onClose', async () => clearInterval(timer));
-  }
+  // Every instance may run each job: each claims its work in the database (a renewal's AutoPay
+  // run, a renewal, a statement, under unique keys), so work is done once however many run it.
+  const jobs: ScheduledJob[] = [
+    {
+      everyMs: pruneEveryMs,
+      run: () =>
+        pruneExpired(database.db, clock.now(), {
+          riskWindowMs: captchaPolicy.failureWindowMs,
+          lockoutWindowMs: signInBudgets.failureWindowMs,
+        }),
+      failure: 'could not delete expired rows',
+    },
+    {
+      everyMs: options.autopayIntervalMs ?? 15 * MINUTE_MS,
+      run: () =>
+        runAutopay(database.db, processor, clock, {
+          dialect: database.kind,
+          onError: (error, runId) =>
+            app.log.warn({ err: error, runId }, 'AutoPay run failed; retried later'),
+        }),
+      failure: 'AutoPay run did not finish',
+    },
+    {
+      everyMs: options.statementIntervalMs ?? 15 * MINUTE_MS,
+      run: () =>
+        runStatementJob(database.db, clock, {
+          onError: (error, subscriberId) =>
+            app.log.warn({ err: error, subscriberId }, 'statement job failed; retried later'),
+        }),
+      failure: 'statement job did not finish',
+    },
+    {
+      // A plan change chosen for the renewal starts on the renewal day: checked as often as the
+      // prune.
+      everyMs: pruneEveryMs,
+      run: () => applyDuePlanChanges(database.db, clock.now()),
+      failure: 'could not apply due plan changes',
+    },
+  ];
+  for (const job of jobs) scheduleJob(app, background, job);
 
   app.setNotFoundHandler(
     { preHandler: app.rateLimit({ max: 120, timeWindow: MINUTE_MS }) },
