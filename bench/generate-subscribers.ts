@@ -20,9 +20,9 @@ import {
   cycleContaining,
   dayToMs,
   type BillingCycle,
-} from '../server/src/services/billing-cycle';
-import { renewalCharges } from '../server/src/services/charges';
-import { storedLineItem } from '../server/src/services/line-items';
+} from '../server/src/billing/billing-cycle';
+import { renewalCharges } from '../server/src/billing/charges';
+import { storedLineItem } from '../server/src/billing/line-items';
 import { HOUR_MS } from '../server/src/clock';
 import { DATA_DIR } from './lib/paths';
 import { removeSqliteFile } from './lib/servers';

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { ManualClock } from '../server/src/clock';
 import { AccessTokens } from '../server/src/auth/tokens';
 import { loadTokenSecret } from '../server/src/secrets';
-import { DEFAULT_SESSION_POLICY } from '../server/src/services/auth-service';
+import { DEFAULT_SESSION_POLICY } from '../server/src/auth/auth-service';
 import { measureLoad, type Measurement } from './lib/autocannon';
 import { formatLoadTable, type BenchContext, type LoadRow } from './lib/context';
 import {

@@ -18,7 +18,7 @@ import {
   sendFrameworkError,
   sendNotFound,
   writeClientError,
-} from './plugins/error-handler';
+} from './http/error-handler';
 import { AccessTokens } from './auth/tokens';
 import {
   DEFAULT_LOCKOUT_POLICY,
@@ -28,55 +28,55 @@ import {
 } from './auth/lockout-policy';
 import { SignInBudgets } from './auth/sign-in-budgets';
 import { DeviceCookies } from './auth/device-cookies';
-import { AuthService, DEFAULT_SESSION_POLICY, type SessionPolicy } from './services/auth-service';
-import { AccountService } from './services/account-service';
-import { authRoutes } from './routes/auth';
-import { accountRoutes } from './routes/account';
+import { AuthService, DEFAULT_SESSION_POLICY, type SessionPolicy } from './auth/auth-service';
+import { AccountService } from './account/account-service';
+import { authRoutes } from './auth/routes';
+import { accountRoutes } from './account/routes';
 import { keysFor, useKeys } from './secrets';
 import { KeyRing, type Keys } from './keys/key-ring';
 import { RotatingCaptcha } from './auth/rotating-captcha';
 import { DEFAULT_CAPTCHA_POLICY, RiskCounters, type CaptchaPolicy } from './auth/captcha';
-import type { RateLimits } from './routes/shared';
-import { captchaRoutes } from './routes/captcha';
-import { recoveryRoutes } from './routes/recovery';
+import type { RateLimits } from './http/shared';
+import { captchaRoutes } from './auth/captcha-routes';
+import { recoveryRoutes } from './auth/recovery-routes';
 import {
   DEFAULT_RECOVERY_POLICY,
   RecoveryService,
   type RecoveryPolicy,
-} from './services/recovery-service';
+} from './auth/recovery-service';
 import type { Delivery } from './delivery/types';
 import type { Outbox } from './delivery/outbox';
 import { BackgroundTasks } from './background';
-import { TwoFactorService } from './services/two-factor-service';
-import { pruneExpired } from './services/prune-expired';
+import { TwoFactorService } from './auth/two-factor-service';
+import { pruneExpired } from './jobs/prune-expired';
 import { sealingKeys } from './auth/secret-box';
-import { DbSecurityLog } from './services/security-events';
-import { SecurityService } from './services/security-service';
-import { securityRoutes } from './routes/security';
-import { statementExportRoutes } from './routes/statement-exports';
-import { insightsRoutes } from './routes/insights';
-import { InsightsService } from './services/insights';
-import { StatementExports } from './services/statement-exports';
-import { paymentRoutes } from './routes/payments';
-import { PaymentService, type RefillLimit } from './services/payment-service';
-import { recoverPendingOperations } from './services/idempotency';
-import type { PaymentProcessor } from './payments/processor';
-import { SandboxProcessor } from './payments/sandbox-processor';
-import { planCatalogueRoutes, planRoutes } from './routes/plans';
-import { applyDuePlanChanges, PlanService } from './services/plan-service';
-import { AddOnService } from './services/add-on-service';
-import { autopayRoutes } from './routes/autopay';
-import { AutopayService, runAutopay } from './services/autopay';
-import { runStatementJob } from './services/statement-close';
-import { KioskService } from './services/kiosk-service';
-import { clientKey, registerKioskClients } from './plugins/kiosk-client';
-import { kioskRoutes } from './routes/kiosk';
-import { receiptRoutes } from './routes/receipts';
-import { ReceiptMailer } from './services/receipt-mail';
+import { DbSecurityLog } from './security/security-events';
+import { SecurityService } from './security/security-service';
+import { securityRoutes } from './security/routes';
+import { statementExportRoutes } from './billing/statement-export-routes';
+import { insightsRoutes } from './account/insights-routes';
+import { InsightsService } from './account/insights';
+import { StatementExports } from './billing/statement-exports';
+import { paymentRoutes } from './billing/payment-routes';
+import { PaymentService, type RefillLimit } from './billing/payment-service';
+import { recoverPendingOperations } from './billing/idempotency';
+import type { PaymentProcessor } from './billing/processor';
+import { SandboxProcessor } from './billing/sandbox-processor';
+import { planCatalogueRoutes, planRoutes } from './account/plan-routes';
+import { applyDuePlanChanges, PlanService } from './account/plan-service';
+import { AddOnService } from './account/add-on-service';
+import { autopayRoutes } from './billing/autopay-routes';
+import { AutopayService, runAutopay } from './billing/autopay';
+import { runStatementJob } from './billing/statement-close';
+import { KioskService } from './kiosk/kiosk-service';
+import { clientKey, registerKioskClients } from './kiosk/kiosk-client';
+import { kioskRoutes } from './kiosk/routes';
+import { receiptRoutes } from './billing/receipt-routes';
+import { ReceiptMailer } from './billing/receipt-mail';
 import { fastifyTrustProxy, type TrustProxy } from './net/trust-proxy';
-import { databaseRateLimitStore, memoryRateLimitStore } from './plugins/rate-limit-store';
-import { addIntegerFormats } from './openapi/integer-formats';
-import { declareFrameworkAnswers } from './openapi/framework-answers';
+import { databaseRateLimitStore, memoryRateLimitStore } from './http/rate-limit-store';
+import { addIntegerFormats } from './http/openapi-integer-formats';
+import { declareFrameworkAnswers } from './http/openapi-framework-answers';
 import { scheduleJob, type ScheduledJob } from './jobs/schedule';
 
 export const API_VERSION = '0.1.0';

@@ -6,14 +6,14 @@ import { resolveServeConfig, DEFAULT_DB, ENV_VARS } from './config';
 import { startServer } from './server';
 import { migrateToLatest, openDatabase } from './db/database';
 import { systemClock } from './clock';
-import { AdminError, SubscriberAdmin } from './services/subscriber-admin';
+import { AdminError, SubscriberAdmin } from './account/subscriber-admin';
 import { promptHidden, readStdin } from './cli/read-password';
 import { formatMoney, parseMoneyInput } from '../../contract/money';
-import { generatePins } from './services/refill-pins';
+import { generatePins } from './billing/refill-pins';
 import { keySourceFor, openKeys, rotateKeys, KEY_ENV_VARS } from './keys/open-keys';
 import { KEY_PURPOSES, RING_OF, type KeyPurpose } from './keys/key-ring';
-import { runStatementJob } from './services/statement-close';
-import { KioskService } from './services/kiosk-service';
+import { runStatementJob } from './billing/statement-close';
+import { KioskService } from './kiosk/kiosk-service';
 import { hashPassword } from './auth/passwords';
 import { ApiBaseUrl } from '../../contract/settings';
 

@@ -14,9 +14,9 @@ import {
 } from './support/ui';
 import { HOUR_MS, systemClock } from '../../server/src/clock';
 import type { Database } from '../../server/src/db/schema';
-import { SandboxProcessor, SANDBOX_TEST_CARDS } from '../../server/src/payments/sandbox-processor';
-import { AutopayService } from '../../server/src/services/autopay';
-import { dayToMs } from '../../server/src/services/billing-cycle';
+import { SandboxProcessor, SANDBOX_TEST_CARDS } from '../../server/src/billing/sandbox-processor';
+import { AutopayService } from '../../server/src/billing/autopay';
+import { dayToMs } from '../../server/src/billing/billing-cycle';
 
 const maria = DEMO_SUBSCRIBERS[0]!;
 /** The AutoPay discount the tests give Maria's plan (the demo plans carry none). */

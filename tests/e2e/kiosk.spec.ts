@@ -23,8 +23,8 @@ import type { AirtimeApi } from '../../preload/bridge';
 import type { DemoSubscriber } from '../../server/src/demo/seed-demo';
 import { systemClock } from '../../server/src/clock';
 import { loadRefillPinKey } from '../../server/src/secrets';
-import { generatePins } from '../../server/src/services/refill-pins';
-import type { KioskService } from '../../server/src/services/kiosk-service';
+import { generatePins } from '../../server/src/billing/refill-pins';
+import type { KioskService } from '../../server/src/kiosk/kiosk-service';
 
 declare global {
   interface Window {

@@ -6,8 +6,8 @@ import { LineItem } from '../../contract/line-items';
 import { systemClock } from '../../server/src/clock';
 import type { Database } from '../../server/src/db/schema';
 import { loadRefillPinKey } from '../../server/src/secrets';
-import { toReceipt } from '../../server/src/services/payment-service';
-import { generatePins } from '../../server/src/services/refill-pins';
+import { toReceipt } from '../../server/src/billing/payment-service';
+import { generatePins } from '../../server/src/billing/refill-pins';
 import { test, expect, DEMO_SUBSCRIBERS } from './support/fixtures';
 import { accountFacts } from './support/account-facts';
 import {

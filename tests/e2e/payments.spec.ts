@@ -6,7 +6,7 @@ import { collectPageErrors, fillCard, fmt, openPayments, signIn, t } from './sup
 import { systemClock } from '../../server/src/clock';
 import type { Database } from '../../server/src/db/schema';
 import { loadRefillPinKey } from '../../server/src/secrets';
-import { generatePins } from '../../server/src/services/refill-pins';
+import { generatePins } from '../../server/src/billing/refill-pins';
 
 const maria = DEMO_SUBSCRIBERS[0]!;
 

@@ -13,7 +13,7 @@ import {
 } from '../../contract/http/account';
 import { AccessTokens } from '../../server/src/auth/tokens';
 import { DEMO_SUBSCRIBERS, type DemoSubscriber } from '../../server/src/demo/seed-demo';
-import { renewalTotal } from '../../server/src/services/charges';
+import { renewalTotal } from '../../server/src/billing/charges';
 import { createTestApp, TEST_NOW, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
 import { expectError } from './support/expect-error';

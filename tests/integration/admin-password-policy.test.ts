@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { AdminError } from '../../server/src/services/subscriber-admin';
+import { AdminError } from '../../server/src/account/subscriber-admin';
 import { createTestApp, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
 

@@ -8,15 +8,15 @@ import { buildApp } from '../../server/src/app';
 import { MINUTE_MS, type Clock } from '../../server/src/clock';
 import { openDatabase } from '../../server/src/db/database';
 import type { Database } from '../../server/src/db/schema';
-import type { PaymentProcessor } from '../../server/src/payments/processor';
-import { renewalTotal } from '../../server/src/services/charges';
-import { SandboxProcessor } from '../../server/src/payments/sandbox-processor';
+import type { PaymentProcessor } from '../../server/src/billing/processor';
+import { renewalTotal } from '../../server/src/billing/charges';
+import { SandboxProcessor } from '../../server/src/billing/sandbox-processor';
 import {
   AUTOPAY_LEASE_MS,
   autopayChargeKey,
   runAutopay,
   type AutopayJobOptions,
-} from '../../server/src/services/autopay';
+} from '../../server/src/billing/autopay';
 import { expectError } from './support/expect-error';
 import { CARDS, card, moneyOf, type Account } from './support/payments';
 import { createTestApp, TEST_TOKEN_SECRET, type TestApp } from './support/test-app';

@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BackgroundTasks } from '../../server/src/background';
 import { HOUR_MS, MINUTE_MS } from '../../server/src/clock';
 import { HttpSmsSender, type Delivery } from '../../server/src/delivery';
-import { DEFAULT_RECOVERY_POLICY } from '../../server/src/services/recovery-service';
+import { DEFAULT_RECOVERY_POLICY } from '../../server/src/auth/recovery-service';
 import { burst, fleetOf, postJson, statusCounts, type Fleet } from './support/burst';
 import { expectError } from './support/expect-error';
 import { codeIn, startSmsReceiver, type SmsReceiver } from './support/receivers';

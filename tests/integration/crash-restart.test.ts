@@ -8,17 +8,17 @@ import { Receipt } from '../../contract/http/payments';
 import { MINUTE_MS, systemClock } from '../../server/src/clock';
 import { loadRefillPinKey, useKeys } from '../../server/src/secrets';
 import { keySourceFor, openKeys } from '../../server/src/keys/open-keys';
-import type { CrashPoint } from '../../server/src/services/crash-point';
-import { processorKeyFor } from '../../server/src/services/payment-service';
-import { generatePins } from '../../server/src/services/refill-pins';
-import { SubscriberAdmin } from '../../server/src/services/subscriber-admin';
+import type { CrashPoint } from '../../server/src/billing/crash-point';
+import { processorKeyFor } from '../../server/src/billing/payment-service';
+import { generatePins } from '../../server/src/billing/refill-pins';
+import { SubscriberAdmin } from '../../server/src/account/subscriber-admin';
 import { card, CARDS, moneyOf, newKey } from './support/payments';
 import { createTestDatabase, dbKind, describeWithDb, type TestDatabase } from './support/test-db';
 
 /**
  * "The process stopped between two steps" with a real process: `serve` runs as a child process
  * on this project's database (a SQLite file in a temp directory, or a PostgreSQL database), dies
- * by SIGKILL at a crash point (`server/src/services/crash-point.ts`) in the middle of a request,
+ * by SIGKILL at a crash point (`server/src/billing/crash-point.ts`) in the middle of a request,
  * and a second process started on the same database answers the client's retry.
  */
 

@@ -7,14 +7,14 @@ import { buildApp } from '../../server/src/app';
 import { keySourceFor, openKeys } from '../../server/src/keys/open-keys';
 import { ManualClock, MINUTE_MS, systemClock } from '../../server/src/clock';
 import { ApiHttpError } from '../../server/src/errors';
-import { SubscriberAdmin } from '../../server/src/services/subscriber-admin';
+import { SubscriberAdmin } from '../../server/src/account/subscriber-admin';
 import {
   recoverPendingOperations,
   runIdempotent,
   type IdempotencyContext,
   type PendingOperation,
-} from '../../server/src/services/idempotency';
-import { processorKeyFor } from '../../server/src/services/payment-service';
+} from '../../server/src/billing/idempotency';
+import { processorKeyFor } from '../../server/src/billing/payment-service';
 import { createTestApp, type TestApp } from './support/test-app';
 import { createTestDatabase, dbKind, describeWithDb, type TestDatabase } from './support/test-db';
 import { card, CARDS, moneyOf, newKey } from './support/payments';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SignInResponse } from '../../contract/http/auth';
 import { UsageInsights } from '../../contract/http/insights';
 import { DEMO_SUBSCRIBERS } from '../../server/src/demo/seed-demo';
-import { renewalTotal } from '../../server/src/services/charges';
+import { renewalTotal } from '../../server/src/billing/charges';
 import { createTestApp, TEST_NOW, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
 import { expectError } from './support/expect-error';

@@ -11,7 +11,7 @@ import type { Database } from '../../server/src/db/schema';
 import { AccessTokens } from '../../server/src/auth/tokens';
 import { deriveKey, seal } from '../../server/src/auth/secret-box';
 import { RotatingCaptcha } from '../../server/src/auth/rotating-captcha';
-import { generatePins, hashPin } from '../../server/src/services/refill-pins';
+import { generatePins, hashPin } from '../../server/src/billing/refill-pins';
 import { readKeyFile } from '../../server/src/keys/key-file';
 import { KEY_PURPOSES, type Keys } from '../../server/src/keys/key-ring';
 import {
@@ -347,7 +347,7 @@ describeWithDb(`moving keys out of an existing database (${dbKind})`, () => {
       keys: opened.keys,
     });
     try {
-      const { SubscriberAdmin } = await import('../../server/src/services/subscriber-admin');
+      const { SubscriberAdmin } = await import('../../server/src/account/subscriber-admin');
       const admin = new SubscriberAdmin(testDb.database.db, clock);
       const phone = '+12065550142';
       const { id } = await admin.add({

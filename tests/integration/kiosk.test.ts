@@ -11,7 +11,7 @@ import { Receipt } from '../../contract/http/payments';
 import { PlanChangeReceipt, PlanChangeResult } from '../../contract/http/plans';
 import { KioskCredential } from '../../contract/kiosk';
 import { SmtpSender } from '../../server/src/delivery';
-import { KioskService, type EnrolledKiosk } from '../../server/src/services/kiosk-service';
+import { KioskService, type EnrolledKiosk } from '../../server/src/kiosk/kiosk-service';
 import { loadRefillPinKey } from '../../server/src/secrets';
 import { MINUTE_MS } from '../../server/src/clock';
 import { createTestApp, type TestApp } from './support/test-app';

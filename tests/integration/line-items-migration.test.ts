@@ -5,9 +5,9 @@ import { migrateToLatest } from '../../server/src/db/database';
 import { migrations } from '../../server/src/db/migrations/index';
 import type { Database } from '../../server/src/db/schema';
 import { ManualClock } from '../../server/src/clock';
-import { AccountService } from '../../server/src/services/account-service';
-import { StatementExports } from '../../server/src/services/statement-exports';
-import { renderStatementPdf } from '../../server/src/services/statement-pdf';
+import { AccountService } from '../../server/src/account/account-service';
+import { StatementExports } from '../../server/src/billing/statement-exports';
+import { renderStatementPdf } from '../../server/src/billing/statement-pdf';
 import { pdfText } from './support/statements';
 import { createTestDatabase, dbKind, describeWithDb, type TestDatabase } from './support/test-db';
 

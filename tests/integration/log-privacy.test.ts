@@ -7,7 +7,7 @@ import { TwoFactorConfirmResponse, TwoFactorEnrolResponse } from '../../contract
 import { HttpSmsSender, SmtpSender } from '../../server/src/delivery';
 import { apiLoggerOptions } from '../../server/src/logging/logger-options';
 import { loadRefillPinKey } from '../../server/src/secrets';
-import { generatePins } from '../../server/src/services/refill-pins';
+import { generatePins } from '../../server/src/billing/refill-pins';
 import { card, CARDS, newKey } from './support/payments';
 import { createTestApp, type TestApp } from './support/test-app';
 import { describeWithDb } from './support/test-db';

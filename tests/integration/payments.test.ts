@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { AccountSummary } from '../../contract/http/account';
 import { Receipt, SavedCardList } from '../../contract/http/payments';
 import { loadRefillPinKey } from '../../server/src/secrets';
-import { generatePins } from '../../server/src/services/refill-pins';
+import { generatePins } from '../../server/src/billing/refill-pins';
 import { createTestApp, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
 import { expectError } from './support/expect-error';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AccountSummary } from '../../contract/http/account';
 import { CancelledPlanChange, PlanChangeResult } from '../../contract/http/plans';
-import { applyDuePlanChanges } from '../../server/src/services/plan-service';
+import { applyDuePlanChanges } from '../../server/src/account/plan-service';
 import { createTestApp, TEST_NOW, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
 import { expectError } from './support/expect-error';

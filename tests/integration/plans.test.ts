@@ -6,8 +6,8 @@ import {
   PlanChangeResult,
   type PlanChangeTiming,
 } from '../../contract/http/plans';
-import { applyDuePlanChanges } from '../../server/src/services/plan-service';
-import { renewalTotal } from '../../server/src/services/charges';
+import { applyDuePlanChanges } from '../../server/src/account/plan-service';
+import { renewalTotal } from '../../server/src/billing/charges';
 import { createTestApp, TEST_NOW, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
 import { expectError } from './support/expect-error';

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
 import { buildApp } from '../../server/src/app';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../server/src/clock';
-import { pruneExpired } from '../../server/src/services/prune-expired';
+import { pruneExpired } from '../../server/src/jobs/prune-expired';
 import { BUDGET_LOCK_IDLE_MS } from '../../server/src/db/budget-lock';
-import { SECURITY_EVENT_RETENTION_MS } from '../../server/src/services/security-events';
+import { SECURITY_EVENT_RETENTION_MS } from '../../server/src/security/security-events';
 import { createTestApp, TEST_TOKEN_SECRET, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
 

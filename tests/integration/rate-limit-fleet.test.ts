@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { MINUTE_MS } from '../../server/src/clock';
-import { countRequest } from '../../server/src/plugins/rate-limit-store';
+import { countRequest } from '../../server/src/http/rate-limit-store';
 import { burst, fleetOf, postJson, statusCounts, type Fleet } from './support/burst';
 import { createTestApp, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';

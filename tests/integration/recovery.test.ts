@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { HttpSmsSender, Outbox, SmtpSender, type Delivery } from '../../server/src/delivery';
-import { DEFAULT_RECOVERY_POLICY } from '../../server/src/services/recovery-service';
+import { DEFAULT_RECOVERY_POLICY } from '../../server/src/auth/recovery-service';
 import { createTestApp, type TestApp, type TestAppOptions } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
 import { expectError } from './support/expect-error';

@@ -3,7 +3,7 @@ import { Receipt } from '../../contract/http/payments';
 import { HOUR_MS } from '../../server/src/clock';
 import { loadRefillPinKey } from '../../server/src/secrets';
 import type { KeyRing } from '../../server/src/keys/key-ring';
-import { generatePins } from '../../server/src/services/refill-pins';
+import { generatePins } from '../../server/src/billing/refill-pins';
 import { createTestApp, type TestApp } from './support/test-app';
 import { CLI_TIMEOUT, runCli } from './support/cli';
 import { dbKind, describeWithDb } from './support/test-db';

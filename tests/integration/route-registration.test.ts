@@ -5,13 +5,9 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { describe, expect, it } from 'vitest';
-import { requireBearerToken } from '../../server/src/routes/bearer-auth';
-import {
-  registerRoutes,
-  type RouteHandlers,
-  type ZodScope,
-} from '../../server/src/routes/register';
-import type { AuthService } from '../../server/src/services/auth-service';
+import { requireBearerToken } from '../../server/src/http/bearer-auth';
+import { registerRoutes, type RouteHandlers, type ZodScope } from '../../server/src/http/register';
+import type { AuthService } from '../../server/src/auth/auth-service';
 
 /** A bare app with the API's zod compilers, and nothing else of it. */
 function bareApp() {

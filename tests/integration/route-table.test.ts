@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SignInResponse } from '../../contract/http/auth';
 import { ROUTE_IDS, ROUTES, openApiPath, type RouteDef } from '../../contract/http/routes';
-import { KioskService } from '../../server/src/services/kiosk-service';
+import { KioskService } from '../../server/src/kiosk/kiosk-service';
 import { createTestApp, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
 
@@ -79,7 +79,7 @@ describeWithDb(`the route table is what the server serves (${dbKind})`, () => {
       const path = openApiPath(route.path);
       const operation = operations[path]?.[route.method.toLowerCase()];
       expect(operation, id).toBeDefined();
-      // The answers the framework gives on its own (server/src/openapi/framework-answers.ts).
+      // The answers the framework gives on its own (server/src/http/openapi-framework-answers.ts).
       const framework = [403, 408, 431, 500];
       if (path.includes('{')) framework.push(414);
       if (route.method !== 'GET') framework.push(413, 415);

@@ -11,8 +11,8 @@ import {
   DbSecurityLog,
   SECURITY_EVENT_RETENTION_MS,
   pruneSecurityEvents,
-} from '../../server/src/services/security-events';
-import type { SecurityEventKind } from '../../server/src/services/security-log';
+} from '../../server/src/security/security-events';
+import type { SecurityEventKind } from '../../server/src/security/security-log';
 import { createTestApp, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
 import { expectError } from './support/expect-error';

@@ -9,9 +9,9 @@ import {
 import type { Database } from '../../server/src/db/schema';
 import { DEMO_SUBSCRIBERS } from '../../server/src/demo/seed-demo';
 import { loadRefillPinKey } from '../../server/src/secrets';
-import { renewalTotal } from '../../server/src/services/charges';
-import { generatePins } from '../../server/src/services/refill-pins';
-import { runStatementJob } from '../../server/src/services/statement-close';
+import { renewalTotal } from '../../server/src/billing/charges';
+import { generatePins } from '../../server/src/billing/refill-pins';
+import { runStatementJob } from '../../server/src/billing/statement-close';
 import { newKey, send, type Account } from './support/payments';
 import { escapeMoney, pdfText, usd } from './support/statements';
 import { createTestApp, type TestApp } from './support/test-app';

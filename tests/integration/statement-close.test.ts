@@ -10,14 +10,14 @@ import { openDatabase } from '../../server/src/db/database';
 import type { Database } from '../../server/src/db/schema';
 import { DEMO_SUBSCRIBERS } from '../../server/src/demo/seed-demo';
 import { loadRefillPinKey } from '../../server/src/secrets';
-import { renewalTotal } from '../../server/src/services/charges';
-import { generatePins } from '../../server/src/services/refill-pins';
-import { toWinAnsi } from '../../server/src/services/statement-pdf';
+import { renewalTotal } from '../../server/src/billing/charges';
+import { generatePins } from '../../server/src/billing/refill-pins';
+import { toWinAnsi } from '../../server/src/billing/statement-pdf';
 import {
   runStatementJob,
   STATEMENT_LINE_KIND,
   statementIdFor,
-} from '../../server/src/services/statement-close';
+} from '../../server/src/billing/statement-close';
 import { runCli } from './support/cli';
 import { CARDS, card, newKey, send, type Account } from './support/payments';
 import { escapeMoney, pdfText, usd } from './support/statements';

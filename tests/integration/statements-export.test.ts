@@ -7,14 +7,14 @@ import type { LineItem } from '../../contract/line-items';
 import { formatMoney } from '../../contract/money';
 import { formatPhone } from '../../contract/phone';
 import { DEMO_SUBSCRIBERS } from '../../server/src/demo/seed-demo';
-import { AccountService } from '../../server/src/services/account-service';
-import { StatementExports } from '../../server/src/services/statement-exports';
+import { AccountService } from '../../server/src/account/account-service';
+import { StatementExports } from '../../server/src/billing/statement-exports';
 import {
   renderStatementPdf,
   StatementTotalsError,
   toWinAnsi,
   type StatementDocument,
-} from '../../server/src/services/statement-pdf';
+} from '../../server/src/billing/statement-pdf';
 import { createTestApp, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
 import { expectError } from './support/expect-error';
@@ -567,7 +567,7 @@ describeWithDb(`statement exports (${dbKind})`, () => {
         await t.get('/v1/account/statements.csv?maxAmountCents=0', zoe.token),
       );
       expect(records).toEqual([]);
-      const { csvField } = await import('../../server/src/services/csv');
+      const { csvField } = await import('../../server/src/billing/csv');
       expect(csvField(CREDIT)).toBe(`'${CREDIT}`);
       expect(csvField({ cents: -200 })).toBe('-2.00');
       expect(csvField({ cents: 5 })).toBe('0.05');

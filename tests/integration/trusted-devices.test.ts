@@ -4,7 +4,7 @@ import { generate } from 'otplib';
 import { SignInResponse, type DeviceInfo } from '../../contract/http/auth';
 import { TwoFactorConfirmResponse, TwoFactorEnrolResponse } from '../../contract/http/two-factor';
 import { DAY_MS } from '../../server/src/clock';
-import { revokeTrustedDevices } from '../../server/src/services/trusted-devices';
+import { revokeTrustedDevices } from '../../server/src/auth/trusted-devices';
 import { createTestApp, type TestApp } from './support/test-app';
 import { dbKind, describeWithDb } from './support/test-db';
 import { expectError } from './support/expect-error';

@@ -482,7 +482,7 @@ export interface BudgetLocksTable {
   touched_at: number;
 }
 
-/** 015: see server/src/plugins/rate-limit-store.ts. */
+/** 015: see server/src/http/rate-limit-store.ts. */
 export interface RateLimitsTable {
   key: string;
   window_started_at: number;

@@ -9,10 +9,10 @@ import {
   dayToMs,
   isoDay,
   type BillingCycle,
-} from '../services/billing-cycle';
-import { renewalTotal } from '../services/charges';
-import { storedLineItem } from '../services/line-items';
-import { bookRenewal, issueStatement, statementIdFor } from '../services/statement-close';
+} from '../billing/billing-cycle';
+import { renewalTotal } from '../billing/charges';
+import { storedLineItem } from '../billing/line-items';
+import { bookRenewal, issueStatement, statementIdFor } from '../billing/statement-close';
 import { PLAN_CATALOGUE } from '../db/migrations/002-plan-catalogue';
 
 export interface DemoSubscriber {

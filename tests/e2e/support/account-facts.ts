@@ -10,14 +10,14 @@ import {
   cycleContaining,
   daysLeftInCycle,
   isoDay,
-} from '../../../server/src/services/billing-cycle';
-import { renewalTotal } from '../../../server/src/services/charges';
+} from '../../../server/src/billing/billing-cycle';
+import { renewalTotal } from '../../../server/src/billing/charges';
 import {
   advisePlan,
   completedCycles,
   forecastData,
   totalsByCycle,
-} from '../../../server/src/services/insights';
+} from '../../../server/src/account/insights';
 import type { DataForecast } from '../../../contract/http/insights';
 
 /** The subscriber's id, from their phone number. */

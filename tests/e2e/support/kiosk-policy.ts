@@ -11,7 +11,7 @@ import { KioskPolicy } from '../../../contract/kiosk';
 import { systemClock } from '../../../server/src/clock';
 import type { Database } from '../../../server/src/db/schema';
 import { hashPassword } from '../../../server/src/auth/passwords';
-import { KioskService, type EnrolledKiosk } from '../../../server/src/services/kiosk-service';
+import { KioskService, type EnrolledKiosk } from '../../../server/src/kiosk/kiosk-service';
 
 /** The staff PIN every kiosk test uses; only its argon2 hash goes into the policy. */
 export const STAFF_PIN = '482915';

@@ -5,11 +5,11 @@ import type {
   CardDetails,
   ChargeResult,
   PaymentProcessor,
-} from '../../../server/src/payments/processor';
-import { SandboxProcessor } from '../../../server/src/payments/sandbox-processor';
+} from '../../../server/src/billing/processor';
+import { SandboxProcessor } from '../../../server/src/billing/sandbox-processor';
 import { MINUTE_MS } from '../../../server/src/clock';
 import { loadRefillPinKey } from '../../../server/src/secrets';
-import { generatePins } from '../../../server/src/services/refill-pins';
+import { generatePins } from '../../../server/src/billing/refill-pins';
 import { DEFAULT_SETTINGS } from '../../../contract/settings';
 import { AppError } from '../../../main/errors';
 import { createApiClient } from '../../../main/services/api-client';

@@ -1,7 +1,7 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp, type AppOptions } from '../../../server/src/app';
 import { ManualClock } from '../../../server/src/clock';
-import { SubscriberAdmin, type NewSubscriber } from '../../../server/src/services/subscriber-admin';
+import { SubscriberAdmin, type NewSubscriber } from '../../../server/src/account/subscriber-admin';
 import { seedDemo } from '../../../server/src/demo/seed-demo';
 import { BackgroundTasks } from '../../../server/src/background';
 import { freshCaptcha, TEST_CAPTCHA_MAX_NUMBER, TEST_CAPTCHA_MAX_NUMBER_CAP } from './captcha';

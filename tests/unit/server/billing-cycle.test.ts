@@ -6,7 +6,7 @@ import {
   daysBetween,
   daysLeftInCycle,
   isoDay,
-} from '../../../server/src/services/billing-cycle';
+} from '../../../server/src/billing/billing-cycle';
 
 describe('cycleContaining', () => {
   it('a day on or after the anchor starts the cycle this month', () => {

@@ -5,7 +5,7 @@ import {
   REGULATORY_FEE_CENTS,
   renewalCharges,
   renewalTotal,
-} from '../../../server/src/services/charges';
+} from '../../../server/src/billing/charges';
 import { PLAN_CATALOGUE } from '../../../server/src/db/migrations/002-plan-catalogue';
 
 describe('renewalCharges', () => {

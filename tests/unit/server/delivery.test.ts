@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderSmsBody, DEFAULT_SMS_BODY_TEMPLATE } from '../../../server/src/delivery';
 import { checkSmsBodyTemplate } from '../../../server/src/delivery/sms-http';
-import { maskEmail, maskPhone } from '../../../server/src/services/recovery-service';
+import { maskEmail, maskPhone } from '../../../server/src/auth/recovery-service';
 
 describe('SMS body template', () => {
   it('fills {{to}} and {{text}} in the default template', () => {

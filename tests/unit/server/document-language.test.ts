@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { documentLanguage } from '../../../server/src/services/statement-exports';
+import { documentLanguage } from '../../../server/src/billing/statement-exports';
 
 describe('the language a download is written in', () => {
   it('is `lang` when the query gives it, whatever the headers say', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { DataForecast } from '../../../contract/http/insights';
 import { PLAN_CATALOGUE } from '../../../server/src/db/migrations/002-plan-catalogue';
-import { addDays, cycleContaining, daysBetween } from '../../../server/src/services/billing-cycle';
+import { addDays, cycleContaining, daysBetween } from '../../../server/src/billing/billing-cycle';
 import {
   advisePlan,
   completedCycles,
@@ -12,7 +12,7 @@ import {
   totalsByCycle,
   type AdvisorPlan,
   type ForecastInput,
-} from '../../../server/src/services/insights';
+} from '../../../server/src/account/insights';
 
 /** `count` days from `start`, each using `mb` (or what `mb` says for the nth day). */
 function daily(start: string, count: number, mb: number | ((n: number) => number)) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodeCursor, encodeCursor } from '../../../server/src/services/pagination';
+import { decodeCursor, encodeCursor } from '../../../server/src/account/pagination';
 import { ApiHttpError } from '../../../server/src/errors';
 import { PageQuery } from '../../../contract/http/account';
 

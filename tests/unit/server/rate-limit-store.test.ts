@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../server/src/clock';
-import { memoryRateLimitStore } from '../../../server/src/plugins/rate-limit-store';
+import { memoryRateLimitStore } from '../../../server/src/http/rate-limit-store';
 
 interface Count {
   current: number;

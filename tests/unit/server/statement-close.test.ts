@@ -6,7 +6,7 @@ import {
   statementLinesFrom,
   statementTotalCents,
   type OpenEntry,
-} from '../../../server/src/services/statement-close';
+} from '../../../server/src/billing/statement-close';
 import { StatementParams } from '../../../contract/http/account';
 
 const entry = (over: Partial<OpenEntry> & Pick<OpenEntry, 'id' | 'kind' | 'amount_cents'>) => ({

@@ -2,7 +2,7 @@ import type { Kysely, Migration } from 'kysely';
 
 /**
  * Per-client request counters, so every API instance on one PostgreSQL database shares one limit
- * per client (see server/src/plugins/rate-limit-store.ts). SQLite keeps them in process.
+ * per client (see server/src/http/rate-limit-store.ts). SQLite keeps them in process.
  */
 export const rateLimits: Migration = {
   async up(db: Kysely<any>): Promise<void> {
