@@ -146,33 +146,35 @@ describeWithDb(`password reset under bursts (${dbKind})`, () => {
       expect(await rows('reset_tickets')).toBe(0);
     });
 
-    it('a right code sent first among forty gets exactly one ticket', async () => {
+    it('a right code sent first among forty gets one ticket at most, and only while tries are left', async () => {
       await setUp();
       const code = await smsCode();
       const answers = await verifyAll([code, ...wrongCodes(code, AT_ONCE - 1)]);
 
-      expect(answers[0]!.statusCode, answers[0]!.body).toBe(200);
-      expect(statusCounts(answers)[200]).toBe(1);
-      expect(await rows('reset_tickets')).toBe(1);
-      // The right code took one of the five tries like any other, so no more than five codes
+      // Sent first is not always decided first: with two instances under load, five wrong codes
+      // can take the tries before it, and it is then refused like any other code.
+      const signedIn = answers[0]!.statusCode === 200;
+      if (!signedIn) expectError(answers[0]!, 429, 'too_many_attempts');
+      expect(statusCounts(answers)[200] ?? 0).toBe(signedIn ? 1 : 0);
+      expect(await rows('reset_tickets')).toBe(signedIn ? 1 : 0);
+      // Each code took one of the five tries before it was compared, so no more than five codes
       // were compared in all; the others found the code used or the tries gone.
       const tries = await triesTaken();
       expect(tries).toBeGreaterThanOrEqual(1);
       expect(tries).toBeLessThanOrEqual(maxCodeAttempts);
       const wrongAnswers = errorCodes(answers.slice(1));
       const toldWrong = wrongAnswers.filter((c) => c === 'invalid_code').length;
-      // Every try taken is accounted for: the right code's, one per invalid_code, and perhaps a
-      // wrong code on the last try (told too_many_attempts instead).
-      const lastTryWrong = tries - 1 - toldWrong;
+      // Every try taken is accounted for: the right code's (when it got one), one per
+      // invalid_code, and perhaps a wrong code on the last try (told too_many_attempts instead).
+      const lastTryWrong = tries - (signedIn ? 1 : 0) - toldWrong;
       expect(lastTryWrong === 0 || (lastTryWrong === 1 && tries === maxCodeAttempts)).toBe(true);
       for (const c of wrongAnswers) {
         expect(['invalid_code', 'code_expired', 'too_many_attempts']).toContain(c);
       }
-      expectError(
-        await t.app.inject(postJson(VERIFY, { phone: PHONE, code })),
-        410,
-        'code_expired',
-      );
+      // Used, or its tries gone: the code works no more.
+      const again = await t.app.inject(postJson(VERIFY, { phone: PHONE, code }));
+      if (signedIn) expectError(again, 410, 'code_expired');
+      else expectError(again, 429, 'too_many_attempts');
     });
   });
 
