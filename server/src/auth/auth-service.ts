@@ -1,32 +1,20 @@
-import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, SubscribersTable } from '../db/schema';
 import type { Clock } from '../clock';
-import { DAY_MS } from '../clock';
-import type { DeviceInfo, SignInResponse, SubscriberProfile } from '../../../contract/http/auth';
+import type { DeviceInfo, SignInResponse } from '../../../contract/http/auth';
 import type { SecondFactorResendResponse } from '../../../contract/http/two-factor';
 import { ApiHttpError, accountLocked, invalidCredentials } from '../errors';
 import { getDummyHash, hashPassword, needsRehash, verifyPassword } from './passwords';
 import { DEFAULT_SIGN_IN_BUDGETS, retryAfterSeconds, type LockoutPolicy } from './lockout-policy';
 import { laneFromName, laneName, SignInBudgets, type Lane } from './sign-in-budgets';
 import type { DeviceCookies } from './device-cookies';
-import { AccessTokens, hashRefreshToken, newRefreshToken } from './tokens';
+import { AccessTokens, newRefreshToken } from './tokens';
 import { RiskCounters, type Captcha } from './captcha';
 import { signInExpired, type MatchedCode, type TwoFactorService } from './two-factor-service';
 import { NO_SECURITY_LOG, type ClientInfo, type SecurityLog } from '../security/security-log';
-import { sessionDevice } from './session-device';
+import { AuthSessions, DEFAULT_SESSION_POLICY, profile, type SessionPolicy } from './auth-sessions';
 
-export interface SessionPolicy {
-  /** A refresh token not used for this long expires. */
-  refreshIdleMs: number;
-  /** A session (refresh-token family) ends this long after sign-in, however active. */
-  sessionMaxMs: number;
-}
-
-export const DEFAULT_SESSION_POLICY: SessionPolicy = {
-  refreshIdleMs: 15 * DAY_MS,
-  sessionMaxMs: 30 * DAY_MS,
-};
+export { DEFAULT_SESSION_POLICY, type SessionPolicy } from './auth-sessions';
 
 export type { ClientInfo } from '../security/security-log';
 
@@ -47,37 +35,26 @@ type SubscriberRow = Pick<
   'id' | 'phone' | 'name' | 'email' | 'password_hash' | 'status'
 >;
 
-const invalidRefresh = (): ApiHttpError =>
-  new ApiHttpError(401, 'invalid_refresh_token', 'Your session has ended. Please sign in again.');
-
-const reusedRefresh = (): ApiHttpError =>
-  new ApiHttpError(
-    401,
-    'refresh_token_reused',
-    'This sign-in was used from somewhere else, so we ended it to protect your account. Please sign in again.',
-  );
-
 /**
  * Thrown inside a sign-in's transaction when its code was spent by another request first, so
  * that the transaction is undone and the code is treated as a wrong one.
  */
 class CodeSpentMeanwhile extends Error {}
 
-function profile(row: Pick<SubscriberRow, 'id' | 'phone' | 'name' | 'email'>): SubscriberProfile {
-  return { id: row.id, phone: row.phone, name: row.name, email: row.email };
-}
-
 /**
  * Sign-in, token refresh and sign-out. Wrong-try budgets live in the database (see
  * auth/sign-in-budgets.ts), so several API instances sharing one database enforce one lockout.
  */
 export class AuthService {
+  /** Stored sessions: refresh, sign-out and bearer checks. */
+  private readonly sessionStore: AuthSessions;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly tokens: AccessTokens,
     lockout: LockoutPolicy,
-    private readonly sessions: SessionPolicy = DEFAULT_SESSION_POLICY,
+    sessions: SessionPolicy = DEFAULT_SESSION_POLICY,
     /** When given, sign-in asks for a captcha once failures pile up (per number or client). */
     private readonly risk?: { captcha: Captcha; counters: RiskCounters },
     /** When given, accounts with 2-step verification on need a second factor after the password. */
@@ -88,7 +65,9 @@ export class AuthService {
       budgets: new SignInBudgets(lockout, DEFAULT_SIGN_IN_BUDGETS),
       cookies: null,
     },
-  ) {}
+  ) {
+    this.sessionStore = new AuthSessions(db, clock, tokens, sessions);
+  }
 
   /**
    * Signs in. Once a number or a client address has `afterFailures` recent failures, every
@@ -255,7 +234,13 @@ export class AuthService {
       const lockedFor = await budgets.rightTry(trx, row.phone, lane, clientKeyOf(client), now);
       if (lockedFor > 0) throw accountLocked(retryAfterSeconds(lockedFor));
       await spend?.(trx);
-      const sessionId = await this.insertSession(trx, row.id, refreshToken, now, client);
+      const sessionId = await this.sessionStore.insertSession(
+        trx,
+        row.id,
+        refreshToken,
+        now,
+        client,
+      );
       const deviceCookie = await cookies?.issue(trx, row.id, now, sentCookie ?? undefined);
       return { sessionId, deviceCookie };
     });
@@ -374,165 +359,26 @@ export class AuthService {
     return this.twoFactor.resendChallenge(challenge);
   }
 
-  /** Stores a new session and its first refresh token; returns the session's id. */
-  private async insertSession(
-    trx: Transaction<Database>,
-    subscriberId: string,
-    refreshToken: string,
-    now: number,
-    client: ClientInfo,
-  ): Promise<string> {
-    const sessionId = randomUUID();
-    await trx
-      .insertInto('sessions')
-      .values({
-        id: sessionId,
-        subscriber_id: subscriberId,
-        created_at: now,
-        expires_at: now + this.sessions.sessionMaxMs,
-        last_used_at: now,
-        revoked_at: null,
-        user_agent: client.userAgent?.slice(0, 200) ?? null,
-        ip: client.ip ?? null,
-        device_id: client.device?.id ?? null,
-        device_name: client.device?.name ?? null,
-        app_version: client.device?.appVersion ?? null,
-        kiosk_id: client.kioskId ?? null,
-      })
-      .execute();
-    await trx
-      .insertInto('refresh_tokens')
-      .values({
-        token_hash: hashRefreshToken(refreshToken),
-        session_id: sessionId,
-        created_at: now,
-        expires_at: now + this.sessions.refreshIdleMs,
-        used_at: null,
-      })
-      .execute();
-    return sessionId;
-  }
-
   /**
    * Rotates a refresh token. Each token works once; presenting a used one means it was copied,
    * so the whole family (session) is revoked and the legitimate holder must sign in again.
    */
-  async refresh(refreshToken: string): Promise<SignInResponse> {
-    const now = this.clock.now();
-    const hash = hashRefreshToken(refreshToken);
-    const found = await this.db
-      .selectFrom('refresh_tokens as t')
-      .innerJoin('sessions as s', 's.id', 't.session_id')
-      .innerJoin('subscribers as u', 'u.id', 's.subscriber_id')
-      .select([
-        't.used_at',
-        't.expires_at',
-        's.id as session_id',
-        's.expires_at as session_expires_at',
-        's.revoked_at',
-        'u.id',
-        'u.phone',
-        'u.name',
-        'u.email',
-      ])
-      .where('t.token_hash', '=', hash)
-      .executeTakeFirst();
-    if (!found || found.revoked_at !== null) throw invalidRefresh();
-    if (found.used_at !== null) {
-      await this.revokeSession(found.session_id, now);
-      throw reusedRefresh();
-    }
-    if (found.expires_at <= now || found.session_expires_at <= now) throw invalidRefresh();
-
-    const next = newRefreshToken();
-    const rotated = await this.db.transaction().execute(async (trx) => {
-      // Conditional update: if two requests race with the same token, only one wins the rotation.
-      const claimed = await trx
-        .updateTable('refresh_tokens')
-        .set({ used_at: now })
-        .where('token_hash', '=', hash)
-        .where('used_at', 'is', null)
-        .executeTakeFirst();
-      if (Number(claimed.numUpdatedRows) !== 1) return false;
-      await trx
-        .insertInto('refresh_tokens')
-        .values({
-          token_hash: hashRefreshToken(next),
-          session_id: found.session_id,
-          created_at: now,
-          expires_at: now + this.sessions.refreshIdleMs,
-          used_at: null,
-        })
-        .execute();
-      await trx
-        .updateTable('sessions')
-        .set({ last_used_at: now })
-        .where('id', '=', found.session_id)
-        .execute();
-      return true;
-    });
-    if (!rotated) {
-      await this.revokeSession(found.session_id, now);
-      throw reusedRefresh();
-    }
-    return {
-      accessToken: await this.tokens.issue(
-        { subscriberId: found.id, sessionId: found.session_id },
-        now,
-      ),
-      refreshToken: next,
-      tokenType: 'Bearer',
-      expiresIn: this.tokens.ttlSeconds,
-      subscriber: profile(found),
-    };
+  refresh(refreshToken: string): Promise<SignInResponse> {
+    return this.sessionStore.refresh(refreshToken);
   }
 
   /** Ends the session the refresh token belongs to. Unknown tokens are ignored: sign-out always succeeds. */
-  async signOut(refreshToken: string): Promise<void> {
-    const row = await this.db
-      .selectFrom('refresh_tokens')
-      .select('session_id')
-      .where('token_hash', '=', hashRefreshToken(refreshToken))
-      .executeTakeFirst();
-    if (row) await this.revokeSession(row.session_id, this.clock.now());
-  }
-
-  private async revokeSession(sessionId: string, now: number): Promise<void> {
-    await this.db
-      .updateTable('sessions')
-      .set({ revoked_at: now })
-      .where('id', '=', sessionId)
-      .where('revoked_at', 'is', null)
-      .execute();
+  signOut(refreshToken: string): Promise<void> {
+    return this.sessionStore.signOut(refreshToken);
   }
 
   /** The app's description of itself as stored on a session at sign-in, if it sent one. */
-  async sessionDevice(sessionId: string): Promise<DeviceInfo | undefined> {
-    return sessionDevice(this.db, sessionId);
+  sessionDevice(sessionId: string): Promise<DeviceInfo | undefined> {
+    return this.sessionStore.sessionDevice(sessionId);
   }
 
   /** Checks a bearer token and that its session is still alive; returns the subscriber id. */
-  async authenticate(accessToken: string): Promise<{ subscriberId: string; sessionId: string }> {
-    const now = this.clock.now();
-    const result = await this.tokens.verify(accessToken, now);
-    if (!result.ok) {
-      throw result.reason === 'expired'
-        ? new ApiHttpError(401, 'token_expired', 'Your session needs refreshing.')
-        : new ApiHttpError(401, 'unauthorized', 'Sign in to continue.');
-    }
-    const session = await this.db
-      .selectFrom('sessions')
-      .select(['revoked_at', 'expires_at', 'subscriber_id'])
-      .where('id', '=', result.claims.sessionId)
-      .executeTakeFirst();
-    if (
-      !session ||
-      session.revoked_at !== null ||
-      session.expires_at <= now ||
-      session.subscriber_id !== result.claims.subscriberId
-    ) {
-      throw new ApiHttpError(401, 'unauthorized', 'Your session has ended. Please sign in again.');
-    }
-    return result.claims;
+  authenticate(accessToken: string): Promise<{ subscriberId: string; sessionId: string }> {
+    return this.sessionStore.authenticate(accessToken);
   }
 }
