@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Plan } from '../../../contract/http/account';
 import type {
@@ -29,14 +28,11 @@ import {
   lockSubscriber,
   pendingPlanChangeRow,
 } from './plan-change-store';
+import { newId } from '../db/ids';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
 const PLAN_CHANGE = 'plan_change';
-
-function newId(prefix: string): string {
-  return `${prefix}_${randomBytes(12).toString('hex')}`;
-}
 
 export const accountSuspended = (): ApiHttpError =>
   new ApiHttpError(

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { AutopayRunReasonCode, AutopayRunsTable, Database } from '../db/schema';
 import type { DatabaseKind } from '../db/database';
@@ -18,16 +17,13 @@ import {
 } from './autopay-account';
 import { claim, ClaimLost } from './autopay-claims';
 import { finishWithoutCharge, recordCharge, type Outcome } from './autopay-outcomes';
+import { newId } from '../db/ids';
 
 /**
  * How long a claimed run belongs to the instance that claimed it. An instance that dies mid-run
  * leaves the run to whoever claims it after this; the charge key makes that retry charge once.
  */
 export const AUTOPAY_LEASE_MS = 5 * MINUTE_MS;
-
-function newId(prefix: string): string {
-  return `${prefix}_${randomBytes(12).toString('hex')}`;
-}
 
 export interface AutopayJobOptions {
   /** `FOR UPDATE SKIP LOCKED` claims on PostgreSQL; conditional updates on SQLite. */

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { DeclineCode } from '../../../contract/cards';
 import type { AutopayRunReasonCode, AutopayRunsTable, Database, PaymentsTable } from '../db/schema';
@@ -8,14 +7,11 @@ import { storedLineItem } from './line-items';
 import { receiptNumber } from './receipts';
 import { ledgerBalance, lockSubscriber } from '../account/plan-change-store';
 import { ClaimLost } from './autopay-claims';
+import { newId } from '../db/ids';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
 export type Outcome = 'succeeded' | 'failed' | 'skipped' | 'deferred';
-
-function newId(prefix: string): string {
-  return `${prefix}_${randomBytes(12).toString('hex')}`;
-}
 
 const DECLINE_REASONS: Record<DeclineCode, string> = {
   card_declined: 'the card was declined',

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { DeclineCode } from '../../../contract/cards';
 import type { ApiErrorBody } from '../../../contract/errors';
@@ -20,6 +20,7 @@ import { crashPoint } from './crash-point';
 import { storedLineItem } from './line-items';
 import { receiptNumber, toReceipt } from './receipts';
 import { cardError, currencyOf, digitsOf, type SavedCards } from './saved-cards';
+import { newId } from '../db/ids';
 
 /** What a card payment records before charging, so recovery can finish it without the request. */
 interface CardIntent {
@@ -36,10 +37,6 @@ const CARD_PAYMENT = 'card_payment';
 /** The processor's idempotency key for one of ours: stable, and scoped to the subscriber. */
 export function processorKeyFor(subscriberId: string, key: string): string {
   return `airtime_${createHash('sha256').update(`${subscriberId}\n${key}`).digest('hex').slice(0, 40)}`;
-}
-
-function newId(prefix: string): string {
-  return `${prefix}_${randomBytes(12).toString('hex')}`;
 }
 
 const DECLINE_MESSAGES: Record<DeclineCode, string> = {

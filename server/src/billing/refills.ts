@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import { REFILL_PIN_FORMAT_MESSAGE, RefillPin } from '../../../contract/http/payments';
 import type { Database, PaymentsTable } from '../db/schema';
@@ -18,6 +17,7 @@ import type { KeyRing } from '../keys/key-ring';
 import { crashPoint } from './crash-point';
 import { storedLineItem } from './line-items';
 import { receiptNumber, toReceipt } from './receipts';
+import { newId } from '../db/ids';
 
 /** How one refill try ended, decided under the budget's locks. */
 type RefillOutcome =
@@ -26,10 +26,6 @@ type RefillOutcome =
   | { kind: 'redeemed'; answer: { status: number; body: unknown } };
 
 const REFILL = 'refill';
-
-function newId(prefix: string): string {
-  return `${prefix}_${randomBytes(12).toString('hex')}`;
-}
 
 /** Refill PINs: redeeming one as a payment, within the wrong-PIN budget. */
 export class Refills {

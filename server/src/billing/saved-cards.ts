@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { ErrorIssue } from '../../../contract/errors';
 import type {
@@ -13,12 +12,9 @@ import { ApiHttpError, unauthorized } from '../errors';
 import type { Clock } from '../clock';
 import { CardRejected, type PaymentProcessor } from './processor';
 import { lockSubscriber } from '../account/plan-change-store';
+import { newId } from '../db/ids';
 
 type Db = Kysely<Database> | Transaction<Database>;
-
-function newId(prefix: string): string {
-  return `${prefix}_${randomBytes(12).toString('hex')}`;
-}
 
 /** The currency the subscriber's plan bills in. */
 export async function currencyOf(db: Kysely<Database>, subscriberId: string): Promise<string> {
