@@ -44,6 +44,19 @@ export function toPlan(row: PlansTable): Plan {
 }
 
 /** Read side of an account: everything the dashboard shows. */
+/** The columns a payment is shown with, wherever payments are listed (history, PDF, CSV). */
+export const PAYMENT_COLUMNS = [
+  'id',
+  'created_at',
+  'amount_cents',
+  'currency',
+  'method',
+  'item',
+  'card_last4',
+  'card_brand',
+  'status',
+] as const;
+
 export class AccountService {
   constructor(
     private readonly db: Kysely<Database>,
@@ -293,18 +306,7 @@ export class AccountService {
   async payments(subscriberId: string, limit: number, cursor?: string): Promise<PaymentList> {
     let query = this.db
       .selectFrom('payments')
-      .select([
-        'id',
-        'created_at',
-        'amount_cents',
-        'currency',
-        'method',
-        'item',
-        'card_last4',
-        'card_brand',
-        'status',
-        'decline_code',
-      ])
+      .select([...PAYMENT_COLUMNS, 'decline_code'])
       .where('subscriber_id', '=', subscriberId);
     if (cursor) {
       const [createdAt, id] = decodeCursor<number>(cursor, 'number');

@@ -5,7 +5,7 @@ import { Language } from '../../../contract/settings';
 import type { Clock } from '../clock';
 import type { Database } from '../db/schema';
 import { unauthorized } from '../errors';
-import type { AccountService } from '../account/account-service';
+import { PAYMENT_COLUMNS, type AccountService } from '../account/account-service';
 import { isoDay } from './billing-cycle';
 import { toCsv } from './csv';
 import { msRangeOf, narrowByFilters } from './export-filters';
@@ -58,17 +58,7 @@ export class StatementExports {
         .executeTakeFirst(),
       this.db
         .selectFrom('payments')
-        .select([
-          'id',
-          'created_at',
-          'amount_cents',
-          'currency',
-          'method',
-          'item',
-          'card_last4',
-          'card_brand',
-          'status',
-        ])
+        .select(PAYMENT_COLUMNS)
         .where('subscriber_id', '=', subscriberId)
         .where('statement_id', '=', statement.id)
         .orderBy('created_at')
@@ -157,17 +147,7 @@ export class StatementExports {
       range,
       filters,
     )
-      .select([
-        'id',
-        'created_at',
-        'amount_cents',
-        'currency',
-        'method',
-        'item',
-        'card_last4',
-        'status',
-        'statement_id',
-      ])
+      .select([...PAYMENT_COLUMNS, 'statement_id'])
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .execute();
