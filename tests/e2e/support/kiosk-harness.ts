@@ -288,9 +288,13 @@ export class KioskDesktop {
     return this.#opening;
   }
 
-  /** Resolves once the host has opened its `count`-th window (and that window has loaded). */
+  /**
+   * Resolves once the host has opened its `count`-th window (and that window has loaded). A wipe
+   * ends the visit at the API and clears the partition first, which on a machine busy with other
+   * suites can take a while, so this waits patiently; a wipe that never happens still fails.
+   */
   async waitForWindow(count: number): Promise<Page> {
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 45_000;
     while (this.windows.length < count) {
       if (Date.now() > deadline) throw new Error(`The kiosk never opened window ${count}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
